@@ -1,0 +1,161 @@
+"""The `sos` command: serve, worker, seed-demo, wards import, user add."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+import click
+
+from .services import Services
+from .settings import Settings
+
+DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
+# Demo data only: `sos seed-demo` prints these. Never run seed-demo on a real deployment.
+DEMO_USERS = [
+    ("dispatcher", "dispatcher", None, "Điều phối viên TTTTCH"),
+    ("supervisor", "supervisor", None, "Lãnh đạo chỉ huy"),
+    ("admin", "admin", None, "Quản trị hệ thống"),
+    ("phumy1", "officer", "ward-26704", "CBCS Công an phường Phú Mỹ"),
+    ("tanphu1", "officer", "ward-27031", "CBCS Công an phường Tân Phú"),
+    ("traffic1", "officer", "dept-traffic", "CBCS Cảnh sát giao thông"),
+    ("fire1", "officer", "dept-fire", "CBCS Cảnh sát PCCC và CNCH"),
+]
+
+
+def _services() -> Services:
+    return Services.build(Settings.from_env()).start()
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """SOS ANTT: emergency incident reporting and dispatch. Data directory: $SOS_DATA_DIR (./data)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app and the sync endpoints."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+        log_level="info",
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the background worker (outbox delivery, timers, media jobs) as its own process."""
+    svc = _services()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(svc.worker.stop()))
+        click.echo("worker running; Ctrl-C to stop")
+        await svc.worker.start()
+        assert svc.worker._task is not None
+        await svc.worker._task
+
+    try:
+        asyncio.run(run())
+    finally:
+        svc.stop()
+
+
+@main.group()
+def user() -> None:
+    """Police accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["officer", "dispatcher", "supervisor", "admin"]))
+@click.option("--unit", default=None, help="Unit code, e.g. ward-26704 (required for officers).")
+@click.option("--name", "display_name", default=None, help="Name shown in the apps.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--replace", is_flag=True, help="Reset the password, role and unit of an existing user.")
+def user_add(
+    username: str, role: str, unit: str | None, display_name: str | None, password_stdin: bool, replace: bool
+) -> None:
+    """Create a police account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    svc = _services()
+    try:
+        user_id = svc.accounts.create_sync(username, password, role, unit, display_name, replace=replace)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    click.echo(f"user {username} ({role}{', ' + unit if unit else ''}) saved as #{user_id}")
+
+
+@main.group()
+def wards() -> None:
+    """Wards and their boundaries."""
+
+
+@wards.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def wards_import(file: str) -> None:
+    """Import ward boundaries from a GeoJSON FeatureCollection (properties.code = official code)."""
+    from tqdm import tqdm
+
+    from .directory import BoundaryImportError
+
+    svc = _services()
+    try:
+        with tqdm(unit=" wards", desc="importing", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            result = svc.directory.import_geojson(file, progress=progress)
+    except BoundaryImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    click.echo(result.summary())
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Seed the directory and demo accounts, and print the demo logins."""
+    password = os.environ.get(DEMO_PASSWORD_ENV, "sos-demo-2026")
+    svc = _services()
+    try:
+        for username, role, unit, name in DEMO_USERS:
+            svc.accounts.create_sync(username, password, role, unit, name, replace=True)
+    finally:
+        svc.stop()
+    click.echo("Demo data ready (directory, sample ward boundaries, demo accounts).")
+    click.echo(f"Demo logins (password for all: {password}):")
+    for username, role, unit, _ in DEMO_USERS:
+        where = {"officer": "/officer/"}.get(role, "/center/")
+        click.echo(f"  {username:<12} {role:<11} {unit or '':<13} -> {where}")
+    click.echo("Citizen app: / (no login needed)")
+
+
+if __name__ == "__main__":
+    main()

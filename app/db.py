@@ -1,0 +1,222 @@
+"""SQLite access: one writer thread for every write in the process, pooled readers.
+
+Every write goes through `Database.write(fn)` (or `write_sync` from plain threads): `fn` receives a
+`sqlite_utils.Database` inside an open transaction and its return value comes back once the
+transaction has committed. Keep `fn` to database work: in the rare case where another write in its
+batch ends the whole transaction, `fn` runs again. The writer takes whatever writes are queued, runs each in its own
+SAVEPOINT inside one `BEGIN IMMEDIATE`, and commits them together (group commit): one fsync for many
+requests, while a failing write is rolled back alone and raises in its own caller only.
+
+Reads run on a small thread pool, each thread with its own connection; WAL lets them proceed while
+the writer works.
+
+    db = Database(path, migrations=MIGRATIONS)
+    db.open()
+    user_id = await db.write(lambda tx: tx["users"].insert({...}).last_pk)
+    rows = await db.read(lambda conn: conn.execute("select ...").fetchall())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WriteFn = Callable[[sqlite_utils.Database], T]
+ReadFn = Callable[[sqlite3.Connection], T]
+Migration = Callable[[sqlite_utils.Database], None]
+
+# Enough to amortise one commit over a burst of requests, small enough that a batch's latency stays low.
+MAX_BATCH = 256
+_STOP = object()
+
+
+def connect(path: Path | str, synchronous: str = "NORMAL") -> sqlite3.Connection:
+    # isolation_level=None: the writer issues BEGIN/COMMIT itself; no implicit transactions.
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Database:
+    """The app's SQLite database. See the module docstring for the write and read paths."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        migrations: Sequence[Migration] = (),
+        synchronous: str = "NORMAL",
+        readers: int = 4,
+    ) -> None:
+        self.path = Path(path)
+        self.migrations = list(migrations)
+        self.synchronous = synchronous.upper()
+        if self.synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"unknown synchronous mode {synchronous!r}")
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="db-read")
+        self._local = threading.local()
+        self._all_read_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def open(self) -> Database:
+        if self._writer is not None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(self.path, self.synchronous)
+        self._migrate(sqlite_utils.Database(conn))
+        self._writer = threading.Thread(
+            target=self._write_loop, args=(conn,), name="db-writer", daemon=True
+        )
+        self._writer.start()
+        return self
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+            self._writer = None
+        self._readers.shutdown(wait=True)
+        with self._lock:
+            for conn in self._all_read_conns:
+                conn.close()
+            self._all_read_conns.clear()
+
+    def __enter__(self) -> Database:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.read_sync(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
+
+    def _migrate(self, db: sqlite_utils.Database) -> None:
+        current = db.execute("PRAGMA user_version").fetchone()[0]
+        for version, migration in enumerate(self.migrations, start=1):
+            if version <= current:
+                continue
+            log.info("migrating database to version %d (%s)", version, migration.__name__)
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                migration(db)
+                db.conn.execute(f"PRAGMA user_version={version}")
+                db.conn.execute("COMMIT")
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+
+    # -- writes ----------------------------------------------------------------------------------
+    def submit(self, fn: WriteFn[T]) -> concurrent.futures.Future[T]:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._queue.put((fn, future))
+        return future
+
+    async def write(self, fn: WriteFn[T]) -> T:
+        """Run `fn(tx)` in the writer's transaction; returns after the commit."""
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def write_sync(self, fn: WriteFn[T]) -> T:
+        return self.submit(fn).result()
+
+    def _write_loop(self, conn: sqlite3.Connection) -> None:
+        db = sqlite_utils.Database(conn)
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            jobs = []
+            for item in batch:
+                if item is _STOP:
+                    stopping = True
+                else:
+                    jobs.append(item)
+            if jobs:
+                self._run_batch(db, jobs)
+        conn.close()
+
+    def _run_batch(self, db: sqlite_utils.Database, jobs: list[Any]) -> None:
+        pending = [(fn, fut) for fn, fut in jobs if fut.set_running_or_notify_cancel()]
+        while pending:
+            pending = self._try_batch(db, pending)
+
+    def _try_batch(self, db: sqlite_utils.Database, jobs: list[Any]) -> list[Any]:
+        """Run one batch; returns the jobs to run again when one job destroyed the transaction."""
+        conn = db.conn
+        outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for fn, future in jobs:
+                conn.execute("SAVEPOINT job")
+                try:
+                    result = fn(db)
+                except BaseException as exc:  # a failing job must not take its batch with it
+                    if not conn.in_transaction:
+                        # A RAISE(ROLLBACK) or similar ended the whole transaction: the jobs
+                        # before it were undone too, so they run again in a fresh batch.
+                        future.set_exception(exc)
+                        return [job for job in jobs if job[1] is not future]
+                    conn.execute("ROLLBACK TO SAVEPOINT job")
+                    conn.execute("RELEASE SAVEPOINT job")
+                    outcomes.append((future, None, exc))
+                else:
+                    conn.execute("RELEASE SAVEPOINT job")
+                    outcomes.append((future, result, None))
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            log.exception("write batch failed; rolling back %d jobs", len(jobs))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for _, future in jobs:
+                if not future.done():
+                    future.set_exception(exc)
+            return []
+        # Answer only after COMMIT: whatever a caller is told was written, is written.
+        for future, result, error in outcomes:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+        return []
+
+    # -- reads -----------------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, self.synchronous)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all_read_conns.append(conn)
+        return conn
+
+    async def read(self, fn: ReadFn[T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: fn(self._reader()))
+
+    def read_sync(self, fn: ReadFn[T]) -> T:
+        return self._readers.submit(lambda: fn(self._reader())).result()

@@ -1,0 +1,76 @@
+"""The app factory: `uvicorn --factory app.main:create_app`. Every route of the app is listed here."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import pwa
+from .auth import AuthMiddleware
+from .endpoints import admin, citizen, directory, session
+from .errors import EXCEPTION_HANDLERS
+from .services import Services
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def client_config(request: Request) -> Response:
+    """Public settings the apps need before anyone signs in."""
+    settings = request.app.state.services.settings
+    return JSONResponse(
+        {"tile_url": settings.tile_url, "languages": ["vi", "en"], "default_language": "vi"}
+    )
+
+
+def create_app(settings: Settings | None = None, svc: Services | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    svc = svc or Services.build(settings)
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/api/config", client_config),
+        Route("/api/auth/login", session.login, methods=["POST"]),
+        Route("/api/auth/logout", session.logout, methods=["POST"]),
+        Route("/api/auth/me", session.me),
+        Route("/api/citizen/devices", citizen.create_device, methods=["POST"]),
+        Route("/api/citizen/devices/me", citizen.update_contact, methods=["PUT"]),
+        Route("/api/units", directory.units),
+        Route("/api/wards/boundaries", directory.ward_boundaries),
+        Route("/api/route", directory.route_preview),
+        Route("/api/admin/users", admin.list_users),
+        Route("/api/admin/users", admin.create_user, methods=["POST"]),
+        Route("/api/audit", admin.audit_log),
+        *pwa.routes(settings),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        svc.start()
+        if settings.inprocess_worker:
+            await svc.worker.start()
+        try:
+            yield
+        finally:
+            await svc.worker.stop()
+            svc.stop()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    return app

@@ -1,0 +1,115 @@
+"""The schema, as an ordered list of migrations; `PRAGMA user_version` counts those applied.
+
+Append new migrations at the end; never edit one that has shipped. Libraries (`sync/`, `push/`,
+`media/`) own their tables and expose a function that creates them; this list decides when it runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    `executescript` would COMMIT first and break the migration's atomicity, so statements are split
+    with `sqlite3.complete_statement` (which understands trigger bodies) and run one by one.
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
+
+
+def m001_foundation(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE wards (
+            code INTEGER PRIMARY KEY,          -- official code (vietnam-provinces)
+            name TEXT NOT NULL,
+            division_type TEXT NOT NULL,       -- phường, xã, đặc khu
+            boundary TEXT,                     -- GeoJSON geometry, NULL until imported
+            boundary_source TEXT,              -- 'sample' or the imported file's name
+            boundary_updated_at REAL
+        );
+        CREATE TABLE units (
+            code TEXT PRIMARY KEY,             -- center, ward-<code>, dept-<name>
+            kind TEXT NOT NULL CHECK (kind IN ('command_center', 'ward', 'department')),
+            name TEXT NOT NULL,
+            name_en TEXT,
+            ward_code INTEGER REFERENCES wards(code),
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        -- Category -> department rules are data: the admin may change them without a release.
+        CREATE TABLE category_departments (
+            category TEXT NOT NULL CHECK (category IN ('crime', 'traffic', 'fire', 'other')),
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            PRIMARY KEY (category, unit_code)
+        );
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('officer', 'dispatcher', 'supervisor', 'admin')),
+            unit TEXT REFERENCES units(code),
+            display_name TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL,
+            CHECK (role != 'officer' OR unit IS NOT NULL)
+        );
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+        CREATE TABLE login_failures (
+            username TEXT PRIMARY KEY COLLATE NOCASE,
+            failures INTEGER NOT NULL,
+            first_failure_at REAL NOT NULL,
+            locked_until REAL
+        );
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            contact_name TEXT,
+            contact_phone TEXT,
+            blocked_at REAL
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            actor_kind TEXT NOT NULL,          -- user, device, server
+            actor_id TEXT NOT NULL,
+            actor_role TEXT,
+            action TEXT NOT NULL,              -- e.g. report.read, incident.update, user.login
+            target TEXT,                       -- e.g. report/<id>
+            detail TEXT                        -- JSON
+        );
+        CREATE INDEX audit_target ON audit_log(target, at);
+        CREATE INDEX audit_actor ON audit_log(actor_kind, actor_id, at);
+        -- Append-only: the log is evidence, so the database itself refuses to rewrite it.
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
+    )
+
+
+def m002_outbox(db: sqlite_utils.Database) -> None:
+    from . import outbox
+
+    outbox.create_tables(db)
+
+
+MIGRATIONS = [m001_foundation, m002_outbox]

@@ -1,0 +1,109 @@
+"""The one place for settings: the environment, then `.env`, then defaults.
+
+Every setting has an `SOS_` variable. Secrets are never defaults: the signing key is made on first
+start and kept in the data directory unless `SOS_SECRET_KEY` gives one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    secret_key: str | None = None
+    # Tokens: a police login lasts a shift; a citizen device keeps its identity for a long time.
+    token_ttl_s: int = 12 * 3600
+    device_token_ttl_s: int = 5 * 365 * 86400
+    # "auto": Secure cookies when the request arrived over HTTPS (directly or via a trusted proxy).
+    cookie_secure: str = "auto"
+    # Logins: after `login_slowdown_after` failures each answer is delayed, after `login_max_failures`
+    # within `login_window_s` the account is locked for `login_lockout_s`.
+    login_slowdown_after: int = 3
+    login_slowdown_ms: int = 500
+    login_max_failures: int = 6
+    login_window_s: int = 900
+    login_lockout_s: int = 900
+    login_per_ip_per_hour: int = 100
+    # Citizen abuse limits.
+    devices_per_ip_per_hour: int = 20
+    reports_per_device_per_hour: int = 10
+    reports_per_ip_per_hour: int = 60
+    # Dispatch timers (DESIGN §2).
+    triage_timeout_s: int = 60
+    ack_timeout_s: int = 120
+    # Front end.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
+    # Durability: NORMAL in WAL survives a killed process; FULL also survives power loss.
+    sqlite_synchronous: str = "NORMAL"
+    # Run the background worker inside the web process (one process deploys); `sos worker` otherwise.
+    inprocess_worker: bool = True
+    # Addresses whose X-Forwarded-For/-Proto are believed (the TLS proxy); uvicorn's format.
+    trusted_proxies: str = "127.0.0.1"
+    vapid_subject: str = "mailto:ops@sos-antt.example"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env"
+    ) -> Settings:
+        values: dict[str, str] = {}
+        if dotenv and Path(dotenv).is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            raw = values.get("SOS_" + f.name.upper())
+            if raw is None:
+                continue
+            kwargs[f.name] = _parse(f.type, raw, f.name)
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "sos.db"
+
+    def resolved_secret(self) -> str:
+        """The signing key: from the environment, or kept in the data directory (made once)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two processes starting at once must not each write a different key.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def _parse(kind: object, raw: str, name: str) -> object:
+    text = str(kind)
+    try:
+        if "bool" in text:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if "int" in text:
+            return int(raw)
+        if "Path" in text:
+            return Path(raw)
+    except ValueError as exc:
+        raise ValueError(f"SOS_{name.upper()}: cannot read {raw!r} as {text}") from exc
+    return raw

@@ -1,0 +1,114 @@
+"""Shared fixtures: a fresh data directory per test, the in-process client, and a real server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.services import Services
+from app.settings import Settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-not-for-production",
+        login_slowdown_ms=1,
+        inprocess_worker=True,
+    )
+
+
+@pytest.fixture
+def svc(settings: Settings) -> Services:
+    return Services.build(settings)
+
+
+@pytest.fixture
+def client(settings: Settings, svc: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, svc), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def make_user(svc: Services, client: TestClient):
+    """Create a police account (the app must be started: depends on `client`)."""
+
+    def make(username: str, role: str, unit: str | None = None) -> str:
+        svc.accounts.create_sync(username, PASSWORD, role, unit)
+        return username
+
+    return make
+
+
+@pytest.fixture
+def login(client: TestClient, make_user):
+    """Create an account and return a bearer token for it."""
+
+    def do(username: str, role: str, unit: str | None = None) -> str:
+        make_user(username, role, unit)
+        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return str(r.json()["token"])
+
+    return do
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn server on a free port, in a thread, for WebSocket, sync and browser tests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.svc = Services.build(settings)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, self.svc),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        # Wait on uvicorn's own flag, not on a sleep; give up loudly if it never comes up.
+        for _ in range(200):
+            if self.server.started:
+                return self
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn exited during startup")
+            self.thread.join(0.05)
+        raise RuntimeError("uvicorn did not start within 10 s")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(settings).start()
+    try:
+        yield server
+    finally:
+        server.stop()
