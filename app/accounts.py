@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ class Accounts:
         self.db = db
         self.settings = settings
         self.tokens = tokens
+        self.clock = tokens.clock  # one clock for tokens, sessions and lockouts (tests move it)
 
     # -- users -----------------------------------------------------------------------------------
     def validate_new(self, username: str, password: str, role: str, unit: str | None) -> None:
@@ -99,7 +100,7 @@ class Accounts:
                 user_id = int(existing[0])
                 action = "user.reset"
             else:
-                user_id = int(tx["users"].insert({**row, "created_at": time.time()}).last_pk)
+                user_id = int(tx["users"].insert({**row, "created_at": self.clock()}).last_pk)
                 action = "user.create"
             audit.append(tx, None, action, f"user/{user_id}", role=role, unit=unit)
             return user_id
@@ -108,14 +109,14 @@ class Accounts:
 
     # -- login -----------------------------------------------------------------------------------
     async def login(self, username: str, password: str) -> LoginResult:
-        now = time.time()
+        now = self.clock()
         locked_until = await self.db.read(lambda c: self._locked_until(c, username))
         if locked_until and locked_until > now:
-            wait = int(locked_until - now) + 1
+            wait = max(1, math.ceil(locked_until - now))
             raise ApiError(
                 429,
                 "locked",
-                f"Too many failed sign-ins for this account. Try again in {wait // 60 + 1} minutes.",
+                f"Too many failed sign-ins for this account. Try again in {math.ceil(wait / 60)} minutes.",
                 headers={"Retry-After": str(wait)},
                 retry_after=wait,
             )
@@ -165,7 +166,7 @@ class Accounts:
         def revoke(tx: sqlite_utils.Database) -> None:
             tx.conn.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (time.time(), principal.session_id),
+                (self.clock(), principal.session_id),
             )
             audit.append(tx, principal, "user.logout", f"user/{principal.id}")
 

@@ -112,4 +112,28 @@ def m002_outbox(db: sqlite_utils.Database) -> None:
     outbox.create_tables(db)
 
 
-MIGRATIONS = [m001_foundation, m002_outbox]
+def m003_directory_version(db: sqlite_utils.Database) -> None:
+    # Every process keeps the ward boundaries and routing rules in memory; a counter bumped by
+    # triggers on any change to them, however it was made (import, admin screen, plain SQL), lets
+    # each process notice a change with one cheap read instead of reloading on a timer.
+    bump = "UPDATE directory_meta SET value = value + 1 WHERE key = 'version';"
+    triggers = "".join(
+        f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+        f"BEGIN {bump} END;\n"
+        for table in ("wards", "units", "category_departments")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    )
+    run_script(
+        db,
+        """
+        CREATE TABLE directory_meta (
+            key TEXT PRIMARY KEY,              -- version; rules_seeded, samples_seeded (done once)
+            value INTEGER NOT NULL
+        );
+        INSERT INTO directory_meta (key, value) VALUES ('version', 0);
+        """
+        + triggers,
+    )
+
+
+MIGRATIONS = [m001_foundation, m002_outbox, m003_directory_version]

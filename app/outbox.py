@@ -14,6 +14,7 @@ and a handler whose effect is a database write makes it exactly once by passing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -135,10 +136,8 @@ class Worker:
                 ran = 0
             if ran == 0:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                except TimeoutError:
-                    pass
 
     async def run_due(self) -> int:
         items = await self.db.write(self._claim)
@@ -166,8 +165,9 @@ class Worker:
         try:
             await self.handlers[item.topic](item)
         except Exception as exc:
+            error = exc
             delay = exc.delay_s if isinstance(exc, Retry) and exc.delay_s is not None else None
-            await self.db.write(lambda tx: self._fail(tx, item, exc, delay))
+            await self.db.write(lambda tx: self._fail(tx, item, error, delay))
         else:
             await self.db.write(lambda tx: self.complete_in(tx, item))
 

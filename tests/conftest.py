@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,9 +29,27 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+class Clock:
+    """A clock the test moves by hand, for expiry and lockout without waiting."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-def svc(settings: Settings) -> Services:
-    return Services.build(settings)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def svc(settings: Settings, clock: Clock) -> Services:
+    return Services.build(settings, clock=clock)
 
 
 @pytest.fixture
@@ -58,6 +77,8 @@ def login(client: TestClient, make_user):
         make_user(username, role, unit)
         r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
         assert r.status_code == 200, r.text
+        # Callers use the bearer token; a lingering cookie would make later POSTs cookie writes.
+        client.cookies.clear()
         return str(r.json()["token"])
 
     return do

@@ -1,0 +1,58 @@
+# One task runner: the README and CI call these targets verbatim.
+#   make run    install, build the PWA, seed demo data, serve on http://localhost:8000
+#   make test   install everything the tests need on a bare machine, then run pytest
+#   make lint   ruff
+#   make bench  the benchmarks under bench/ (figures go to bench/RESULTS.md by hand)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM := /usr/lib/chromium/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench install pwa interop chromium clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pwa: pwa/node_modules/.installed
+	cd pwa && npm run --silent build
+
+tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+interop: tests/interop/node_modules/.installed
+
+# Browser tests drive Debian's chromium through playwright; `playwright install` cannot download here.
+chromium:
+	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-core )
+
+run: install pwa
+	$(BIN)/sos seed-demo
+	@echo "Serving on http://localhost:$(PORT)  (citizen /, officer /officer/, command center /center/)"
+	$(BIN)/sos serve --host $(HOST) --port $(PORT)
+
+test: install pwa interop chromium
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install pwa interop
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/interop/node_modules

@@ -1,0 +1,289 @@
+"""The shapes of the four document kinds, and the writer rules checked on every incoming update.
+
+Each check compares the document before and after an update (both pycrdt Docs; `after` is the shadow
+copy with the update applied) and raises `Invalid` with a reason a developer can act on. The rules
+keep one writer class per document (DESIGN §3) and make the logs append-only, so that an honest
+client is never refused and a dishonest one changes nothing.
+
+Layouts (root types):
+    report/<id>   Map "report": category, description, lat, lon, accuracy, created_at,
+                  media (Array of ids), contact {name, phone}, messages (Array of {id, text, at})
+    incident/<id> Map "incident": info (server), dispatch (Array, dispatchers' entries),
+                  timeline (Array, assigned officers' entries)
+    reply/<id>    Map "reply": status, reason, merged_into, updated_at, messages (Array)
+    inbox/<unit>  Map "incidents": incident id -> summary
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pycrdt import Array, Doc, Map
+
+CATEGORIES = ("crime", "traffic", "fire", "other")
+DEFAULT_PRIORITY = {"crime": 1, "fire": 1, "traffic": 2, "other": 3}
+MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+UNIT_CODE = re.compile(r"^(center|ward-\d{1,6}|dept-[a-z0-9-]{1,32})$")
+PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
+
+MAX_DESCRIPTION = 4000
+MAX_MESSAGE = 1000
+MAX_MEDIA = 20
+MAX_MESSAGES = 200
+MAX_NOTE = 2000
+MAX_LOG = 500
+
+REPORT_FIELDS = {
+    "category", "description", "lat", "lon", "accuracy", "created_at", "media", "contact", "messages",
+}
+# Once received, what the citizen first said is evidence: later details go in `messages`.
+REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at")
+
+DISPATCH_ACTIONS = {"verify", "reject", "merge", "dispatch", "withdraw", "message", "note", "close", "reopen"}
+TIMELINE_TYPES = ("acknowledged", "en_route", "on_scene", "resolved", "need_support", "note")
+OUTCOMES = ("handled", "arrested", "warned", "transferred", "false_alarm", "no_action")
+REJECT_REASONS = ("spam", "false", "not_police", "other")
+
+
+class Invalid(ValueError):
+    """The update breaks a schema or writer rule; the message says which."""
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def roots(doc: Doc) -> set[str]:
+    return set(doc.keys())
+
+
+def only_roots(doc: Doc, allowed: Iterable[str]) -> None:
+    extra = roots(doc) - set(allowed)
+    if extra:
+        raise Invalid(f"unexpected top-level type(s): {', '.join(sorted(extra))}")
+
+
+def root_map(doc: Doc, name: str) -> Map:
+    return doc.get(name, type=Map)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def text(value: Any, field: str, limit: int, required: bool = False) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be text")
+    if len(value) > limit:
+        raise Invalid(f"{field} is {len(value)} characters; the limit is {limit}")
+    if required and not value.strip():
+        raise Invalid(f"{field} must not be empty")
+    return value
+
+
+def timestamp_ms(value: Any, field: str) -> float:
+    # Phones' clocks are often wrong; accept any plausible time, the server keeps its own too.
+    if not is_number(value) or not 0 < value < 1e14:
+        raise Invalid(f"{field} must be a time in milliseconds since 1970")
+    return float(value)
+
+
+def log_entries(container: Map, key: str) -> list[Any]:
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, Array):
+        raise Invalid(f"{key} must be a Y.Array")
+    return list(value.to_py())
+
+
+def new_entries(before: list[Any], after: list[Any], field: str) -> list[dict[str, Any]]:
+    """Entries added by the update. Logs are append-only: nothing removed, nothing edited.
+
+    Concurrent appends from several devices may interleave (CRDT order), so identity is the
+    entry's `id`, not its position.
+    """
+    if len(after) > MAX_LOG:
+        raise Invalid(f"{field} has more than {MAX_LOG} entries")
+    for entry in after:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise Invalid(f"every {field} entry must be an object with an id")
+        if not ENTRY_ID.match(entry["id"]):
+            raise Invalid(f"{field} entry id {entry['id']!r} is not a valid id")
+    after_by_id: dict[str, dict[str, Any]] = {}
+    for entry in after:
+        if entry["id"] in after_by_id:
+            raise Invalid(f"{field} entry id {entry['id']!r} appears twice")
+        after_by_id[entry["id"]] = entry
+    before_ids = set()
+    for entry in before:
+        before_ids.add(entry["id"])
+        if after_by_id.get(entry["id"]) != entry:
+            raise Invalid(f"{field} is append-only: entry {entry['id']!r} was changed or removed")
+    return [e for e in after if e["id"] not in before_ids]
+
+
+# -- report/<id>: written by the citizen device that created it ----------------------------------
+def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
+    """Check a citizen's update; returns the report as plain data."""
+    only_roots(after, ["report"])
+    report = root_map(after, "report")
+    data = report.to_py() or {}
+    unknown = set(data) - REPORT_FIELDS
+    if unknown:
+        raise Invalid(f"unknown report field(s): {', '.join(sorted(unknown))}")
+    if data.get("category") not in CATEGORIES:
+        raise Invalid(f"category must be one of {', '.join(CATEGORIES)}")
+    text(data.get("description"), "description", MAX_DESCRIPTION)
+    timestamp_ms(data.get("created_at"), "created_at")
+    has_lat, has_lon = "lat" in data, "lon" in data
+    if has_lat != has_lon:
+        raise Invalid("lat and lon come together, or neither")
+    if has_lat:
+        lat, lon = data["lat"], data["lon"]
+        if not (is_number(lat) and is_number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+            raise Invalid("lat/lon must be WGS84 degrees (lat within ±90, lon within ±180)")
+        accuracy = data.get("accuracy")
+        if accuracy is not None and not (is_number(accuracy) and 0 <= accuracy <= 1e6):
+            raise Invalid("accuracy must be metres (0 to 1,000,000)")
+    elif "accuracy" in data:
+        raise Invalid("accuracy without a location")
+    media = log_entries(report, "media") if "media" in data else []
+    if len(media) > MAX_MEDIA:
+        raise Invalid(f"at most {MAX_MEDIA} photos or videos per report")
+    if not all(isinstance(m, str) and MEDIA_ID.match(m) for m in media):
+        raise Invalid("media must hold media ids")
+    if len(set(media)) != len(media):
+        raise Invalid("a media id appears twice")
+    contact = data.get("contact")
+    if contact is not None:
+        if not isinstance(contact, dict) or set(contact) - {"name", "phone"}:
+            raise Invalid("contact must be {name, phone}")
+        text(contact.get("name"), "contact.name", 100)
+        phone = contact.get("phone")
+        if phone not in (None, "") and (not isinstance(phone, str) or not PHONE.match(phone)):
+            raise Invalid("contact.phone must be a phone number")
+    messages = log_entries(report, "messages") if "messages" in data else []
+    if len(messages) > MAX_MESSAGES:
+        raise Invalid(f"at most {MAX_MESSAGES} messages")
+    if before is not None:
+        old = root_map(before, "report").to_py() or {}
+        for field in REPORT_FROZEN:
+            if old.get(field) != data.get(field):
+                raise Invalid(f"{field} cannot change once the report is sent; add a message instead")
+        old_media = list(old.get("media") or [])
+        if media[: len(old_media)] != old_media:
+            raise Invalid("media is append-only")
+        added = new_entries(list(old.get("messages") or []), messages, "messages")
+    else:
+        added = new_entries([], messages, "messages")
+    for message in added:
+        if set(message) - {"id", "text", "at"}:
+            raise Invalid("a message is {id, text, at}")
+        text(message.get("text"), "message text", MAX_MESSAGE, required=True)
+        timestamp_ms(message.get("at"), "message at")
+    return data
+
+
+# -- incident/<id>: police with access ---------------------------------------------------------
+def validate_incident(
+    before: Doc | None,
+    after: Doc,
+    user_id: str,
+    role: str,
+    unit: str | None,
+    active_units: set[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """Check a police update; returns the new entries by log. `active_units`: units assigned now."""
+    if before is None:
+        raise Invalid("an incident is created by the server when its report arrives")
+    only_roots(after, ["incident"])
+    old, new = root_map(before, "incident"), root_map(after, "incident")
+    new_keys = set(new.to_py() or {})
+    if new_keys - {"info", "dispatch", "timeline"}:
+        extra = ", ".join(sorted(new_keys - {"info", "dispatch", "timeline"}))
+        raise Invalid(f"unknown incident field(s): {extra}")
+    if (old.to_py() or {}).get("info") != (new.to_py() or {}).get("info"):
+        raise Invalid("info is written by the server only")
+    added_dispatch = new_entries(log_entries(old, "dispatch"), log_entries(new, "dispatch"), "dispatch")
+    added_timeline = new_entries(log_entries(old, "timeline"), log_entries(new, "timeline"), "timeline")
+    if added_dispatch and role != "dispatcher":
+        raise Invalid(f"only a dispatcher triages and dispatches; you are {role}")
+    for entry in added_dispatch:
+        check_dispatch_entry(entry, user_id)
+    if added_timeline:
+        if role != "officer":
+            raise Invalid("timeline entries are written by the officers of an assigned unit")
+        if unit not in active_units:
+            raise Invalid(f"your unit {unit} is not assigned to this incident")
+    for entry in added_timeline:
+        check_timeline_entry(entry, user_id, unit)
+    return {"dispatch": added_dispatch, "timeline": added_timeline}
+
+
+def _author(entry: dict[str, Any], user_id: str, log: str) -> None:
+    if str(entry.get("by")) != user_id:
+        raise Invalid(f"a {log} entry must be written in your own name (by = {user_id})")
+    timestamp_ms(entry.get("at"), f"{log} at")
+
+
+def check_dispatch_entry(entry: dict[str, Any], user_id: str) -> None:
+    _author(entry, user_id, "dispatch")
+    action = entry.get("action")
+    allowed = {"id", "action", "by", "by_name", "at"}
+    if action not in DISPATCH_ACTIONS:
+        raise Invalid(f"dispatch action must be one of {', '.join(sorted(DISPATCH_ACTIONS))}")
+    if action == "verify":
+        allowed |= {"category", "priority"}
+        if entry.get("category") not in CATEGORIES:
+            raise Invalid("verify needs a category")
+        if entry.get("priority") not in (1, 2, 3, 1.0, 2.0, 3.0):
+            raise Invalid("priority is 1 (highest), 2 or 3")
+    elif action == "reject":
+        allowed |= {"reason", "note"}
+        if entry.get("reason") not in REJECT_REASONS:
+            raise Invalid(f"reject needs a reason: {', '.join(REJECT_REASONS)}")
+        text(entry.get("note"), "note", MAX_NOTE)
+    elif action == "merge":
+        allowed |= {"into"}
+        if not isinstance(entry.get("into"), str) or not ENTRY_ID.match(entry["into"]):
+            raise Invalid("merge needs the id of the main incident in `into`")
+    elif action in ("dispatch", "withdraw"):
+        allowed |= {"unit", "instructions"}
+        if not isinstance(entry.get("unit"), str) or not UNIT_CODE.match(entry["unit"]):
+            raise Invalid(f"{action} needs a unit code")
+        text(entry.get("instructions"), "instructions", MAX_NOTE)
+    elif action in ("message", "note"):
+        allowed |= {"text"}
+        text(entry.get("text"), "text", MAX_MESSAGE if action == "message" else MAX_NOTE, required=True)
+    elif action == "close":
+        allowed |= {"outcome", "note"}
+        if entry.get("outcome") not in OUTCOMES:
+            raise Invalid(f"close needs an outcome: {', '.join(OUTCOMES)}")
+        text(entry.get("note"), "note", MAX_NOTE)
+    extra = set(entry) - allowed
+    if extra:
+        raise Invalid(f"unexpected field(s) in a {action} entry: {', '.join(sorted(extra))}")
+
+
+def check_timeline_entry(entry: dict[str, Any], user_id: str, unit: str | None) -> None:
+    _author(entry, user_id, "timeline")
+    if entry.get("type") not in TIMELINE_TYPES:
+        raise Invalid(f"timeline type must be one of {', '.join(TIMELINE_TYPES)}")
+    if entry.get("unit") != unit:
+        raise Invalid(f"a timeline entry names your own unit ({unit})")
+    text(entry.get("note"), "note", MAX_NOTE, required=entry["type"] == "note")
+    media = entry.get("media", [])
+    if not isinstance(media, list) or len(media) > MAX_MEDIA or not all(
+        isinstance(m, str) and MEDIA_ID.match(m) for m in media
+    ):
+        raise Invalid("timeline media must be a list of media ids")
+    for key in ("lat", "lon"):
+        if key in entry and not is_number(entry[key]):
+            raise Invalid(f"{key} must be a number")
+    extra = set(entry) - {"id", "type", "by", "by_name", "unit", "at", "note", "media", "lat", "lon"}
+    if extra:
+        raise Invalid(f"unexpected field(s) in a timeline entry: {', '.join(sorted(extra))}")

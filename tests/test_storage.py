@@ -1,0 +1,167 @@
+"""The single write path, migrations, the audit log, the secret key and the outbox worker."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from app import audit, outbox
+from app.auth import SERVER
+from app.db import Database
+from app.migrations import MIGRATIONS
+from app.outbox import Retry, Worker
+from app.settings import Settings
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    with Database(tmp_path / "t.db", MIGRATIONS) as database:
+        yield database
+
+
+def test_migrations_set_user_version_and_are_idempotent(tmp_path: Path) -> None:
+    with Database(tmp_path / "t.db", MIGRATIONS) as db:
+        assert db.schema_version == len(MIGRATIONS)
+        mode = db.read_sync(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
+        assert mode == "wal"
+    with Database(tmp_path / "t.db", MIGRATIONS) as db:  # re-opening applies nothing twice
+        assert db.schema_version == len(MIGRATIONS)
+
+
+def test_a_failed_migration_leaves_the_schema_untouched(tmp_path: Path) -> None:
+    def broken(tx) -> None:
+        tx.conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        Database(tmp_path / "t.db", [*MIGRATIONS, broken]).open()
+    with Database(tmp_path / "t.db", MIGRATIONS) as db:
+        assert db.schema_version == len(MIGRATIONS)
+        tables = db.read_sync(lambda c: [r[0] for r in c.execute("SELECT name FROM sqlite_master")])
+        assert "half_done" not in tables
+
+
+def test_group_commit_isolates_a_failing_write(db: Database) -> None:
+    """Many writers at once share commits, yet one failure undoes only its own write."""
+    gate = threading.Event()
+    db.submit(lambda tx: gate.wait(5))  # hold the writer so the next writes queue into one batch
+    futures = []
+    for i in range(20):
+        if i == 7:
+            futures.append(db.submit(lambda tx: (tx.conn.execute("INSERT INTO devices (id, created_at) VALUES ('bad', 0)"), 1 / 0)))
+        else:
+            futures.append(db.submit(lambda tx, i=i: tx["devices"].insert({"id": f"d{i}", "created_at": 0}).last_pk))
+    gate.set()
+    for i, fut in enumerate(futures):
+        if i == 7:
+            with pytest.raises(ZeroDivisionError):
+                fut.result(5)
+        else:
+            fut.result(5)
+    ids = db.read_sync(lambda c: {r[0] for r in c.execute("SELECT id FROM devices")})
+    assert ids == {f"d{i}" for i in range(20) if i != 7}
+
+
+def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: Database) -> None:
+    db.write_sync(
+        lambda tx: tx.conn.execute(
+            "CREATE TRIGGER nope BEFORE INSERT ON devices WHEN NEW.id = 'rollback' "
+            "BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
+        )
+    )
+    gate = threading.Event()
+    db.submit(lambda tx: gate.wait(5))
+    first = db.submit(lambda tx: tx["devices"].insert({"id": "a", "created_at": 0}))
+    bad = db.submit(lambda tx: tx["devices"].insert({"id": "rollback", "created_at": 0}))
+    last = db.submit(lambda tx: tx["devices"].insert({"id": "b", "created_at": 0}))
+    gate.set()
+    first.result(5)
+    last.result(5)
+    with pytest.raises(sqlite3.IntegrityError):
+        bad.result(5)
+    ids = db.read_sync(lambda c: {r[0] for r in c.execute("SELECT id FROM devices")})
+    assert ids == {"a", "b"}
+
+
+def test_audit_log_is_append_only(db: Database) -> None:
+    db.write_sync(lambda tx: audit.append(tx, SERVER, "report.read", "report/1", reason="test"))
+    rows = db.read_sync(lambda c: audit.entries(c, "report/1"))
+    assert rows[0]["action"] == "report.read" and rows[0]["detail"] == {"reason": "test"}
+    for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.write_sync(lambda tx, sql=sql: tx.conn.execute(sql))
+    assert len(db.read_sync(lambda c: audit.entries(c))) == 1
+
+
+def test_secret_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path / "d")
+    key = s.resolved_secret()
+    assert len(key) >= 40
+    assert Settings(data_dir=tmp_path / "d").resolved_secret() == key
+    assert (tmp_path / "d" / "secret_key").stat().st_mode & 0o077 == 0
+    assert Settings(data_dir=tmp_path / "d", secret_key="given").resolved_secret() == "given"
+
+
+def test_settings_from_environment_and_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SOS_TRIAGE_TIMEOUT_S=45\nSOS_TILE_URL=http://tiles.local/{z}/{x}/{y}.png\n")
+    s = Settings.from_env({"SOS_DATA_DIR": str(tmp_path), "SOS_TRIAGE_TIMEOUT_S": "30", "SOS_INPROCESS_WORKER": "no"}, dotenv=env_file)
+    assert s.data_dir == tmp_path
+    assert s.triage_timeout_s == 30  # the environment wins over .env
+    assert s.tile_url == "http://tiles.local/{z}/{x}/{y}.png"
+    assert s.inprocess_worker is False
+    with pytest.raises(ValueError, match="SOS_ACK_TIMEOUT_S"):
+        Settings.from_env({"SOS_ACK_TIMEOUT_S": "soon"}, dotenv=None)
+
+
+def test_outbox_runs_each_item_once_and_retries_failures(db: Database) -> None:
+    seen: list[str] = []
+    attempts: dict[str, int] = {}
+
+    async def handler(item: outbox.Item) -> None:
+        attempts[item.key] = attempts.get(item.key, 0) + 1
+        if item.payload.get("flaky") and attempts[item.key] == 1:
+            raise Retry("push service said 429", delay_s=0)
+        seen.append(item.key)
+
+    def add(tx) -> None:
+        assert outbox.enqueue(tx, "t", "a", {"n": 1})
+        assert not outbox.enqueue(tx, "t", "a", {"n": 1})  # same key: the same effect, once
+        outbox.enqueue(tx, "t", "b", {"flaky": True})
+
+    db.write_sync(add)
+
+    async def run() -> None:
+        worker = Worker(db, poll_s=0.01)
+        worker.register("t", handler)
+        while len(seen) < 2:
+            await worker.run_due()
+        assert await worker.run_due() == 0
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert sorted(seen) == ["a", "b"]
+    assert attempts == {"a": 1, "b": 2}
+    states = db.read_sync(lambda c: {r[0]: r[1] for r in c.execute("SELECT key, state FROM outbox")})
+    assert states == {"a": "done", "b": "done"}
+
+
+def test_outbox_gives_up_into_dead_letter(db: Database) -> None:
+    db.write_sync(lambda tx: outbox.enqueue(tx, "t", "x", {}))
+
+    async def always_fails(item: outbox.Item) -> None:
+        raise Retry("still down", delay_s=0)
+
+    async def run() -> None:
+        worker = Worker(db, max_attempts=3)
+        worker.register("t", always_fails)
+        for _ in range(3):
+            await worker.run_due()
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    row = db.read_sync(lambda c: c.execute("SELECT state, attempts, last_error FROM outbox").fetchone())
+    assert (row[0], row[1]) == ("dead", 3)
+    assert "still down" in row[2]
