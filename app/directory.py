@@ -155,6 +155,7 @@ class _Index:
         self.areas = shapely.area(self.geoms) if self.rows else np.zeros(0)
         self.tree = STRtree(self.geoms) if self.rows else None
         self.geojson: dict[str, Any] | None = None  # built on first use; the maps rarely ask
+        self.geojson_bytes: bytes | None = None
 
 
 def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -415,6 +416,15 @@ class Directory:
                 ],
             }
         return index.geojson
+
+
+    def boundaries_json(self) -> tuple[bytes, str]:
+        """The boundaries as JSON bytes and an ETag, serialised once per loaded version."""
+        index = self._current()
+        if index.geojson_bytes is None:
+            body = json.dumps(self.boundaries_geojson(), ensure_ascii=False, separators=(",", ":"))
+            index.geojson_bytes = body.encode()
+        return index.geojson_bytes, f'"wards-{index.version}"'
 
 
 def _version(conn: Any) -> int:

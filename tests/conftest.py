@@ -16,6 +16,9 @@ from app.main import create_app
 from app.services import Services
 from app.settings import Settings
 
+# The browser fixtures are a plugin so that pytest rewrites their asserts before any test imports.
+pytest_plugins = ["tests.browser"]
+
 PASSWORD = "correct horse battery"
 
 

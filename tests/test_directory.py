@@ -459,3 +459,7 @@ def test_api_ward_boundaries(client: TestClient, login) -> None:
     assert r.status_code == 200
     codes = {f["properties"]["code"] for f in r.json()["features"]}
     assert codes == set(SHAPES)
+    # Megabytes with real boundaries: the second load is a 304 until the boundaries change.
+    etag = r.headers["etag"]
+    again = client.get("/api/wards/boundaries", headers={**bearer(token), "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""

@@ -21,8 +21,13 @@ async def units(request: Request) -> Response:
 
 
 async def ward_boundaries(request: Request) -> Response:
+    """Real boundaries run to megabytes: serialised once per version, and revalidated by ETag."""
     require_principal(request)
-    return JSONResponse(services(request).directory.boundaries_geojson())
+    body, etag = services(request).directory.boundaries_json()
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 async def route_preview(request: Request) -> Response:

@@ -1,0 +1,4 @@
+import { mount } from '../core/mount.js';
+import { CitizenApp } from './app.js';
+
+mount(CitizenApp);

@@ -1,0 +1,11 @@
+// Start an app: render its root into #app and register the service worker.
+import { render } from 'preact';
+import { html } from 'htm/preact';
+import { registerServiceWorker } from './sw-bridge.js';
+
+export function mount(Root) {
+  const container = document.getElementById('app');
+  container.textContent = ''; // drop the <noscript> fallback before Preact takes over
+  render(html`<${Root} />`, container);
+  registerServiceWorker();
+}

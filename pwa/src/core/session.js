@@ -1,0 +1,61 @@
+// Police sign-in on this device. The token is kept in localStorage (not only in the HttpOnly
+// cookie the server also sets) because WebSocket sync needs it as `?token=` later; the CSP that
+// forbids inline and foreign scripts is what keeps it from being read by injected code.
+import { ApiError, request } from './api.js';
+
+const STORAGE_KEY = 'sos.session';
+
+/** The stored `{token, user}`, or null. Shared by the officer and center apps (same origin). */
+export function loadSession() {
+  try {
+    const session = JSON.parse(localStorage.getItem(STORAGE_KEY));
+    return session?.token && session?.user ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+function store(session) {
+  if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  else localStorage.removeItem(STORAGE_KEY);
+}
+
+export async function signIn(username, password) {
+  const { token, user } = await request('/api/auth/login', {
+    method: 'POST',
+    body: { username, password },
+  });
+  const session = { token, user };
+  store(session);
+  return session;
+}
+
+/**
+ * Ask the server whether a stored session still holds. Returns the fresh session, or null when the
+ * server refused it (401: expired, revoked, deactivated). Network failures are thrown: offline is
+ * the normal case in the field, and it is no reason to sign anyone out.
+ */
+export async function confirmSession(session) {
+  try {
+    const { user } = await request('/api/auth/me', { token: session.token });
+    const fresh = { token: session.token, user };
+    store(fresh);
+    return fresh;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      store(null);
+      return null;
+    }
+    throw error;
+  }
+}
+
+export async function signOut(session) {
+  store(null);
+  try {
+    await request('/api/auth/logout', { method: 'POST', token: session.token });
+  } catch {
+    // Offline or already expired: the device forgets the token either way, and the server
+    // session ends by itself at its expiry.
+  }
+}

@@ -1,0 +1,24 @@
+// Translation files at build time: a key present in one language and missing in the other fails
+// the build, rather than showing a raw key (or the wrong language) to someone in an emergency.
+import { join } from 'node:path';
+import { readJson } from './files.mjs';
+
+function keys(node, prefix = '') {
+  return Object.entries(node).flatMap(([key, value]) =>
+    typeof value === 'object' ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
+export function loadTranslations(root) {
+  const vi = readJson(join(root, 'src', 'i18n', 'vi.json'));
+  const en = readJson(join(root, 'src', 'i18n', 'en.json'));
+  const viKeys = new Set(keys(vi));
+  const enKeys = new Set(keys(en));
+  const missing = [
+    ...[...viKeys].filter((k) => !enKeys.has(k)).map((k) => `en.json lacks ${k}`),
+    ...[...enKeys].filter((k) => !viKeys.has(k)).map((k) => `vi.json lacks ${k}`),
+  ];
+  if (missing.length) throw new Error(`translations differ:\n  ${missing.join('\n  ')}`);
+  const lookup = (dict) => (key) => key.split('.').reduce((node, part) => node[part], dict);
+  return { vi: lookup(vi), en: lookup(en) };
+}

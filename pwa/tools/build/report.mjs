@@ -1,0 +1,35 @@
+// What a citizen's phone downloads on the first visit, measured on the built files, and the
+// budget it must stay under (a cheap phone on 3G).
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BUDGET_BYTES = 150 * 1024;
+
+function sizeOf(outdir, url, encoding) {
+  const path = join(outdir, url.endsWith('/') ? `${url}index.html` : url);
+  const encoded = `${path}.${encoding}`;
+  return statSync(existsSync(encoded) ? encoded : path).size;
+}
+
+/**
+ * First paint: the page, its CSS and the JavaScript graph. First visit: that, plus the service
+ * worker and its precache of every app (an upper bound: files fetched twice come from HTTP cache).
+ */
+export function report(outdir, bundles, manifest) {
+  const citizen = bundles.apps.citizen;
+  const firstPaint = ['/', citizen.css, citizen.js, ...citizen.preload];
+  const firstVisit = [...new Set([...firstPaint, '/sw.js', ...manifest.URLS])];
+  const total = (urls, enc) => urls.reduce((sum, url) => sum + sizeOf(outdir, url, enc), 0);
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`cache version ${manifest.VERSION}, ${manifest.URLS.length} files precached`);
+  for (const [label, urls] of [
+    ['citizen first paint', firstPaint],
+    ['citizen first visit incl. precache', firstVisit],
+  ]) {
+    console.log(`${label}: ${kb(total(urls, 'gz'))} gzip, ${kb(total(urls, 'br'))} brotli`);
+  }
+  const worst = total(firstVisit, 'gz');
+  if (worst > BUDGET_BYTES) {
+    throw new Error(`citizen first visit is ${kb(worst)} gzip, over the ${kb(BUDGET_BYTES)} budget`);
+  }
+}

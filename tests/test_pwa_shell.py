@@ -1,0 +1,406 @@
+"""The PWA shell: the built apps are served right, install a service worker and work offline.
+
+Needs a build: `cd pwa && npm ci && npm run build` (`make pwa`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.services import Services
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.browser import NewContext
+
+# The fixtures `browser`, `new_context`, `watch_console` (not imported here: see tests/browser.py).
+WatchConsole = Callable[[Page], list[str]]
+
+DIST = Settings().pwa_dist
+PWA = DIST.parent
+APPS = {"/": "citizen", "/officer/": "officer", "/center/": "center"}
+CATEGORIES_VI = ["An ninh trật tự", "Tai nạn giao thông", "Cháy nổ", "Sự cố khác"]
+CATEGORIES_EN = [
+    "Crime and public order",
+    "Traffic accident",
+    "Fire or explosion",
+    "Other emergency",
+]
+PASSWORD = "correct horse battery"
+BUDGET = 150 * 1024
+SCREENSHOTS = Path("/tmp")
+
+
+@pytest.fixture(autouse=True)
+def built() -> None:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("PWA not built: run `make pwa` (cd pwa && npm ci && npm run build)")
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def shell_assets(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)
+
+
+@pytest.mark.parametrize("path", list(APPS))
+def test_manifest_makes_each_app_installable(client: TestClient, path: str) -> None:
+    html = client.get(path).text
+    assert f'<link rel="manifest" href="{path}manifest.webmanifest">' in html
+    r = client.get(f"{path}manifest.webmanifest")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/manifest+json"
+    m = r.json()
+    assert m["id"] == m["start_url"] == m["scope"] == path
+    assert m["display"] == "standalone"
+    assert m["name"].startswith("SOS ANTT") and m["short_name"]
+    assert re.fullmatch(r"#[0-9a-f]{6}", m["theme_color"])
+    assert m["lang"] == "vi"
+    purposes = {(icon["sizes"], icon["purpose"]) for icon in m["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= purposes
+    for icon in m["icons"]:
+        got = client.get(icon["src"])
+        assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+        width, height = png_size(got.content)
+        assert f"{width}x{height}" == icon["sizes"]
+
+
+def test_manifests_have_distinct_ids(client: TestClient) -> None:
+    ids = {client.get(f"{path}manifest.webmanifest").json()["id"] for path in APPS}
+    assert len(ids) == 3
+
+
+def test_service_worker_is_revalidated_and_covers_all_apps(client: TestClient) -> None:
+    r = client.get("/sw.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["service-worker-allowed"] == "/"
+
+
+def test_hashed_assets_are_cached_forever_and_precompressed(client: TestClient) -> None:
+    assets = shell_assets(client.get("/").text)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert re.search(r"-[A-Za-z0-9]{8,}\.(js|css|png)$", asset), f"{asset} has no hash"
+        r = client.get(asset, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200
+        assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+        if not asset.endswith(".png"):
+            assert r.headers["content-encoding"] == "gzip"
+            assert r.headers["vary"] == "Accept-Encoding"
+    js = next(a for a in assets if a.endswith(".js"))
+    assert client.get(js, headers={"Accept-Encoding": "br"}).headers["content-encoding"] == "br"
+    plain = client.get(js, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == (DIST / js.lstrip("/")).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/", "/officer/", "/center/stats", "/offline.html"])
+def test_html_is_revalidated_and_locked_down(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["cache-control"] == "no-cache"
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "img-src 'self' data: blob: https://tile.openstreetmap.org;" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    assert "<script>" not in r.text and "style=" not in r.text
+
+
+def test_unchanged_shell_answers_304(client: TestClient) -> None:
+    first = client.get("/")
+    again = client.get("/", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_deep_links_serve_their_app_and_nothing_else_is_shadowed(client: TestClient) -> None:
+    r = client.get("/officer", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/officer/"
+    assert client.get("/center?x=1", follow_redirects=False).headers["location"] == "/center/?x=1"
+    assert "/officer/manifest.webmanifest" in client.get("/officer/incident/123").text
+    assert "/center/manifest.webmanifest" in client.get("/center/stats").text
+    assert client.get("/healthz").json() == {"status": "ok"}
+    for path in ("/api/nope", "/sync/report/x", "/media/x", "/nope", "/index.html.gz"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"] == "application/json", path
+    for path in ("/assets/../app/main.py", "/assets/%2e%2e/index.html", "/assets/x.js.gz"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_not_built_answers_503_with_the_fix(tmp_path: Path, settings: Settings) -> None:
+    missing = settings.with_(pwa_dist=tmp_path / "no-dist")
+    with TestClient(create_app(missing, Services.build(missing))) as c:
+        for path in ("/", "/officer/", "/sw.js"):
+            r = c.get(path)
+            assert r.status_code == 503
+            assert r.json()["message"] == "PWA not built: run make pwa"
+        assert c.get("/healthz").status_code == 200
+
+
+def test_citizen_first_visit_fits_the_budget(client: TestClient) -> None:
+    """Everything a first visit can fetch (shell, the worker, its whole precache), gzip."""
+    total = 0
+    for file in sorted(DIST.rglob("*")):
+        if not file.is_file() or file.suffix in (".gz", ".br"):
+            continue
+        rel = file.relative_to(DIST).as_posix()
+        url = "/" + rel.removesuffix("index.html")
+        r = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200, url
+        total += int(r.headers["content-length"])
+    assert total < BUDGET, f"first visit {total / 1024:.1f} KB > {BUDGET / 1024:.0f} KB"
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+
+def open_citizen(live_server, new_context: NewContext) -> tuple[BrowserContext, Page]:
+    context = new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    return context, page
+
+
+def wait_for_worker(page: Page) -> None:
+    # clients.claim() in `activate` hands the open page to the new worker without a reload.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+@pytest.mark.browser
+def test_citizen_shell_shows_the_four_categories(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    context, page = open_citizen(live_server, new_context)
+    errors = watch_console(page)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("SOS ANTT")
+    expect(page.locator(".category__label")).to_have_text(CATEGORIES_VI)
+    expect(page.get_by_role("status").filter(has_text="Có mạng")).to_be_visible()
+    fire = page.get_by_role("radio", name=re.compile("Cháy nổ"))
+    page.get_by_text("Cháy nổ").click()
+    expect(fire).to_be_checked()
+    box = page.locator(".category").first.bounding_box()
+    assert box and box["height"] >= 120 and box["width"] >= 150  # big touch targets
+    page.screenshot(path=SCREENSHOTS / "sos-citizen.png", full_page=True)
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_language_switch_is_remembered(live_server, new_context: NewContext) -> None:
+    _, page = open_citizen(live_server, new_context)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator(".category__label")).to_have_text(CATEGORIES_EN)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.reload()
+    expect(page.locator(".category__label")).to_have_text(CATEGORIES_EN)
+    page.get_by_role("button", name="Tiếng Việt").click()
+    expect(page.locator(".category__label")).to_have_text(CATEGORIES_VI)
+
+
+@pytest.mark.browser
+def test_citizen_shell_reloads_offline(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    context, page = open_citizen(live_server, new_context)
+    errors = watch_console(page)
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator(".category__label")).to_have_text(CATEGORIES_VI)
+    expect(page.get_by_role("status").filter(has_text="Mất mạng")).to_be_visible()
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_police_deep_links_offline_open_the_right_app(live_server, new_context: NewContext) -> None:
+    context, page = open_citizen(live_server, new_context)
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.goto(live_server.url + "/officer/incident/123")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cán bộ chiến sĩ")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    page.goto(live_server.url + "/center/stats")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Trung tâm chỉ huy")
+    # Not an app page and no network: the offline page, in both languages.
+    page.goto(live_server.url + "/somewhere-else")
+    expect(page.get_by_role("heading", name="Không có kết nối mạng")).to_be_visible()
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_center_sign_in_shows_server_message_then_home(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    live_server.svc.accounts.create_sync("dieu.phoi", PASSWORD, "dispatcher")
+    context = new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/center/")
+    sign_in(page, "dieu.phoi", "not the password")
+    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+    page.screenshot(path=SCREENSHOTS / "sos-center-login.png", full_page=True)
+
+    sign_in(page, "dieu.phoi", PASSWORD)
+    expect(page.locator(".user-card__name")).to_have_text("dieu.phoi")
+    expect(page.get_by_text("Điều phối viên")).to_be_visible()
+    token = page.evaluate("JSON.parse(localStorage.getItem('sos.session')).token")
+    assert token
+    page.screenshot(path=SCREENSHOTS / "sos-center-home.png", full_page=True)
+
+    page.reload()  # the stored session is confirmed with GET /api/auth/me
+    expect(page.locator(".user-card__name")).to_have_text("dieu.phoi")
+
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('sos.session')") is None
+    me = context.request.get(
+        live_server.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert me.status == 401  # the server session ended too
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_center_refuses_an_officer_and_sends_them_to_the_officer_app(
+    live_server, new_context: NewContext
+) -> None:
+    live_server.svc.db.write_sync(
+        lambda tx: tx["units"].insert(
+            {"code": "dept-traffic", "kind": "department", "name": "Phòng CSGT"}, ignore=True
+        )
+    )
+    live_server.svc.accounts.create_sync("can.bo", PASSWORD, "officer", "dept-traffic")
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(live_server.url + "/center/")
+    sign_in(page, "can.bo", PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("không dùng được Trung tâm chỉ huy")
+    page.get_by_role("link", name="Mở ứng dụng CBCS").click()
+    expect(page).to_have_url(live_server.url + "/officer/")
+    expect(page.locator(".user-card__name")).to_have_text("can.bo")
+    expect(page.get_by_text("dept-traffic")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "sos-officer-home.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_officer_with_a_revoked_session_is_sent_back_to_sign_in(
+    live_server, new_context: NewContext
+) -> None:
+    live_server.svc.accounts.create_sync("truc.ban", PASSWORD, "supervisor")
+    context = new_context()
+    page = context.new_page()
+    page.goto(live_server.url + "/officer/")
+    page.screenshot(path=SCREENSHOTS / "sos-officer-login.png", full_page=True)
+    sign_in(page, "truc.ban", PASSWORD)
+    expect(page.locator(".user-card__name")).to_have_text("truc.ban")
+    token = page.evaluate("JSON.parse(localStorage.getItem('sos.session')).token")
+    # Signed out elsewhere (or deactivated): the next load must not pretend to be signed in.
+    context.request.post(
+        live_server.url + "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+    )
+    page.reload()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('sos.session')") is None
+
+
+class TestUpdatePrompt:
+    """A new service worker waits until the user accepts the prompt, then the page reloads."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings, tmp_path: Path) -> Settings:
+        copy = tmp_path / "dist"
+        shutil.copytree(DIST, copy)
+        return settings.with_(pwa_dist=copy)
+
+    @pytest.mark.browser
+    def test_update_available_then_reload(self, live_server, new_context: NewContext) -> None:
+        _, page = open_citizen(live_server, new_context)
+        wait_for_worker(page)
+        dist: Path = live_server.settings.pwa_dist
+        # A deploy that changed the worker: the compressed copies go, so the new bytes are served.
+        for stale in dist.glob("sw.js.*"):
+            stale.unlink()
+        (dist / "sw.js").write_text((dist / "sw.js").read_text() + "\n// next release\n")
+        page.evaluate("window.beforeUpdate = true")
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        banner = page.get_by_role("status").filter(has_text="Đã có phiên bản mới")
+        expect(banner).to_be_visible()
+        page.get_by_role("button", name="Tải lại").click()
+        page.wait_for_function("() => window.beforeUpdate === undefined")
+        expect(page.locator(".category__label")).to_have_text(CATEGORIES_VI)
+        expect(banner).to_have_count(0)
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+
+def run_build(pwa: Path, outdir: Path) -> str:
+    result = subprocess.run(
+        ["node", "build.mjs", str(outdir)],
+        cwd=pwa,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    version = re.search(r"cache version ([0-9a-f]{16})", result.stdout)
+    assert version, result.stdout
+    return version.group(1)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def pwa_copy(tmp_path: Path) -> Iterator[Path]:
+    if not (PWA / "node_modules" / "esbuild").is_dir():
+        pytest.fail("pwa/node_modules missing: run `cd pwa && npm ci`")
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA, copy, ignore=shutil.ignore_patterns("node_modules", "dist"), symlinks=True)
+    (copy / "node_modules").symlink_to(PWA / "node_modules")
+    yield copy
+
+
+@pytest.mark.node
+@pytest.mark.slow
+def test_build_is_deterministic_and_versioned_by_content(pwa_copy: Path, tmp_path: Path) -> None:
+    first = run_build(pwa_copy, tmp_path / "a")
+    again = run_build(pwa_copy, tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert first == again
+
+    css = pwa_copy / "src" / "citizen" / "citizen.css"
+    css.write_text(css.read_text() + "\n.category { letter-spacing: 0.01em; }\n")
+    changed = run_build(pwa_copy, tmp_path / "c")
+    assert changed != first
+    assert (tmp_path / "c" / "sw.js").read_bytes() != (tmp_path / "a" / "sw.js").read_bytes()
