@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ class Principal:
     unit: str | None = None
     username: str | None = None
     session_id: str | None = None
+    ip: str | None = field(default=None, compare=False)  # for per-address limits, never stored
 
     @property
     def is_police(self) -> bool:
@@ -187,7 +188,10 @@ class AuthMiddleware:
                     return
                 # A WebSocket from another site simply gets no identity.
             else:
-                scope["principal"] = await self.authenticator().principal_for(token)
+                principal = await self.authenticator().principal_for(token)
+                if principal is not None and conn.client is not None:
+                    principal = replace(principal, ip=conn.client.host)
+                scope["principal"] = principal
         await self.app(scope, receive, send)
 
 

@@ -26,8 +26,8 @@ DEMO_USERS = [
 ]
 
 
-def _services() -> Services:
-    return Services.build(Settings.from_env()).start()
+def _services(role: str = "web") -> Services:
+    return Services.build(Settings.from_env(), role=role).start()
 
 
 @click.group()
@@ -61,8 +61,8 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background worker (outbox delivery, timers, media jobs) as its own process."""
-    svc = _services()
+    """Run the background jobs that touch no document (push, media) as their own process."""
+    svc = _services(role="worker")
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sync.asgi import routes as sync_routes
+
 from . import pwa
-from .auth import AuthMiddleware
+from .auth import AuthMiddleware, principal_of
 from .endpoints import admin, citizen, directory, session
 from .errors import EXCEPTION_HANDLERS
 from .services import Services
@@ -52,18 +54,20 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/admin/users", admin.list_users),
         Route("/api/admin/users", admin.create_user, methods=["POST"]),
         Route("/api/audit", admin.audit_log),
+        *sync_routes(svc.sync, principal_of),
         *pwa.routes(settings),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         svc.start()
-        if settings.inprocess_worker:
-            await svc.worker.start()
+        await svc.start_async()
+        await svc.worker.start()
         try:
             yield
         finally:
             await svc.worker.stop()
+            await svc.stop_async()
             svc.stop()
 
     app = Starlette(

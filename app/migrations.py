@@ -136,4 +136,13 @@ def m003_directory_version(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [m001_foundation, m002_outbox, m003_directory_version]
+def m004_documents(db: sqlite_utils.Database) -> None:
+    import sync.store
+
+    from . import projection
+
+    sync.store.create_tables(db)
+    projection.create_tables(db)
+
+
+MIGRATIONS = [m001_foundation, m002_outbox, m003_directory_version, m004_documents]

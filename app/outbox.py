@@ -117,8 +117,21 @@ class Worker:
         self._wake.set()
 
     async def start(self) -> None:
+        """Start the loop. Items leased by a previous run of this process's role (killed before it
+        finished them) are released at once rather than after their lease runs out: no other
+        process runs these topics, so nobody else can be working on them."""
         self._stopping = False
+        await self.db.write(self._release_leases)
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
+
+    def _release_leases(self, tx: sqlite_utils.Database) -> None:
+        topics = list(self.handlers)
+        if topics:
+            marks = ",".join("?" * len(topics))
+            tx.conn.execute(
+                f"UPDATE outbox SET lease_until = NULL WHERE state = 'pending' AND topic IN ({marks})",
+                topics,
+            )
 
     async def stop(self) -> None:
         self._stopping = True

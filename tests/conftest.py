@@ -124,6 +124,10 @@ class LiveServer:
             self.thread.join(0.05)
         raise RuntimeError("uvicorn did not start within 10 s")
 
+    @property
+    def loop(self):
+        return self.svc.loop
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
@@ -136,3 +140,12 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _close_sync_clients() -> Iterator[None]:
+    yield
+    from .sync_client import SyncClient
+
+    while SyncClient.open_clients:
+        SyncClient.open_clients.pop().close()

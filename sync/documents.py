@@ -1,0 +1,183 @@
+"""Loaded documents: read from the store on first use, forgotten when idle and unwatched.
+
+Memory follows the active documents: a document stays loaded while an operation uses it or a
+reader watches it, and for `idle_unload_s` after that (a reconnecting reader finds it warm).
+
+    docs = Documents(db, resolve)
+    async with docs.using("note/1") as loaded:   # loaded.doc is the live pycrdt Doc
+        ...
+    docs.unload_idle()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, Protocol, TypeVar
+
+from pycrdt import Doc
+
+from . import store
+from .kinds import DocKind
+from .room import Room
+
+T = TypeVar("T")
+
+
+class Database(Protocol):
+    """What the engine needs from the app's database (`app.db.Database` fits)."""
+
+    async def write(self, fn: Callable[[Any], T]) -> T: ...
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+
+class LoadedDoc:
+    """One document in memory: the live Doc (changed only after COMMIT), its room, its lock.
+
+    `lock` serialises the changes of this document; reads of `doc` need no lock, because every
+    change to it happens synchronously on the event-loop thread.
+    """
+
+    __slots__ = (
+        "name",
+        "kind",
+        "doc_id",
+        "doc",
+        "exists",
+        "born",
+        "writers",
+        "lock",
+        "users",
+        "room",
+        "last_used",
+    )
+
+    def __init__(self, name: str, kind: DocKind, doc_id: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.doc_id = doc_id
+        self.doc: Doc = Doc()
+        self.exists = False  # False until the first update is stored
+        # When this process saw the first update stored (monotonic); None if it was loaded.
+        # Read access may change at creation: checks made before it must be made again.
+        self.born: float | None = None
+        self.writers: dict[int, str] = {}  # Yjs client id -> writer key
+        self.lock = asyncio.Lock()
+        self.users = 0
+        self.room = Room(name, relay_awareness=kind.relay_awareness)
+        self.last_used = time.monotonic()
+
+    def born_since(self, moment: float) -> bool:
+        return self.born is not None and self.born >= moment
+
+    @property
+    def idle(self) -> bool:
+        return self.users == 0 and not self.room.subscribers and not self.lock.locked()
+
+
+class Documents:
+    """The loaded documents of one engine, by name."""
+
+    def __init__(
+        self,
+        db: Database,
+        resolve: Callable[[str], tuple[DocKind, str]],
+        idle_unload_s: float = 60.0,
+    ) -> None:
+        self.db = db
+        self.resolve = resolve
+        self.idle_unload_s = idle_unload_s
+        self._loaded: dict[str, LoadedDoc] = {}
+        self._loading: dict[str, asyncio.Future[None]] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self.on_unload: Callable[[str], None] | None = None  # for metrics (and tests)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._loaded
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._loaded)
+
+    def get(self, name: str) -> LoadedDoc | None:
+        return self._loaded.get(name)
+
+    def all(self) -> list[LoadedDoc]:
+        return list(self._loaded.values())
+
+    @asynccontextmanager
+    async def using(self, name: str) -> AsyncIterator[LoadedDoc]:
+        """The loaded document `name`, kept in memory for the duration."""
+        loaded = await self._load(name)
+        loaded.users += 1
+        try:
+            yield loaded
+        finally:
+            loaded.users -= 1
+            loaded.last_used = time.monotonic()
+
+    async def _load(self, name: str) -> LoadedDoc:
+        while True:
+            loaded = self._loaded.get(name)
+            if loaded is not None:
+                return loaded
+            pending = self._loading.get(name)
+            if pending is not None:
+                # Someone is reading it from the store already: one read, one live Doc.
+                await asyncio.shield(pending)
+                continue
+            kind, doc_id = self.resolve(name)
+            future = asyncio.get_running_loop().create_future()
+            self._loading[name] = future
+            try:
+                stored = await self.db.read(lambda conn: store.load_stored(conn, name))
+                loaded = LoadedDoc(name, kind, doc_id)
+                if stored is not None:
+                    loaded.doc.apply_update(stored.state)
+                    loaded.writers = dict(stored.writers)
+                    loaded.exists = True
+                self._loaded[name] = loaded
+                return loaded
+            finally:
+                del self._loading[name]
+                future.set_result(None)
+
+    def forget(self, name: str) -> None:
+        """Drop a document from memory at once (its next use reloads it from the store)."""
+        loaded = self._loaded.pop(name, None)
+        if loaded is not None:
+            loaded.room.close_all(1011, "the server reloads this document")
+
+    def unload_idle(self, max_idle_s: float | None = None) -> int:
+        """Forget documents idle for `max_idle_s` (default `idle_unload_s`); returns how many."""
+        limit = self.idle_unload_s if max_idle_s is None else max_idle_s
+        now = time.monotonic()
+        idle = [n for n, d in self._loaded.items() if d.idle and now - d.last_used >= limit]
+        for name in idle:
+            del self._loaded[name]
+            if self.on_unload is not None:
+                self.on_unload(name)
+        return len(idle)
+
+    async def start(self) -> None:
+        if self._reaper is None:
+            self._reaper = asyncio.create_task(self._reap(), name="sync-unload-idle")
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._reaper
+            self._reaper = None
+        for loaded in self._loaded.values():
+            loaded.room.close_all()
+
+    async def _reap(self) -> None:
+        while True:
+            # A periodic sweep, not a wait for an event: unloading is housekeeping.
+            await asyncio.sleep(max(self.idle_unload_s / 2, 0.05))
+            self.unload_idle()

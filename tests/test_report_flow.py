@@ -1,0 +1,167 @@
+"""The domain over real HTTP sync: a report arrives, is routed, triaged, dispatched, acknowledged;
+rows, inboxes and the citizen's reply follow; writer rules hold."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.settings import Settings
+
+from .conftest import PASSWORD, LiveServer
+from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
+
+TAN_PHU = 27031
+PHU_MY = 26704
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll a cheap check until it holds; the server's outbox runs in the background."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
+    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
+
+
+def doc_json(server: LiveServer, name: str, root: str) -> dict[str, Any]:
+    from pycrdt import Map
+
+    future = asyncio.run_coroutine_threadsafe(server.svc.sync.read_doc(name), server.loop)
+    doc = future.result(10)
+    return {} if doc is None else (doc.get(root, type=Map).to_py() or {})
+
+
+def device(server: LiveServer) -> SyncClient:
+    import httpx
+
+    token = httpx.post(f"{server.url}/api/citizen/devices").json()["token"]
+    return SyncClient(server.url, token)
+
+
+def police(server: LiveServer, username: str, role: str, unit: str | None = None) -> SyncClient:
+    import httpx
+
+    server.svc.accounts.create_sync(username, PASSWORD, role, unit)
+    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    client = SyncClient(server.url, r.json()["token"])
+    client.user = r.json()["user"]  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600)
+
+
+def test_a_report_is_routed_listed_and_answered(live_server: LiveServer) -> None:
+    citizen = device(live_server)
+    report_id = citizen.new_report("crime", where=point_in_ward(TAN_PHU))
+    r = citizen.sync(f"report/{report_id}")
+    assert r.status_code == 200, r.text
+
+    # Durable before the answer: the rows are there the moment the POST returned.
+    report = rows(live_server, "SELECT * FROM reports WHERE id = ?", report_id)[0]
+    assert report["ward_code"] == TAN_PHU and report["outside"] == 0
+    units = {r["unit"] for r in rows(live_server, "SELECT unit FROM incident_units WHERE incident_id = ?", report_id)}
+    assert {"center", f"ward-{TAN_PHU}", "dept-crime"} <= units
+
+    # The outbox then writes the inboxes, the incident and the reply.
+    center = wait_for(lambda: doc_json(live_server, "inbox/center", "incidents").get(report_id), what="inbox/center")
+    assert center["ward_code"] == TAN_PHU and center["status"] == "new" and center["category"] == "crime"
+    assert wait_for(lambda: doc_json(live_server, f"inbox/ward-{TAN_PHU}", "incidents").get(report_id))
+    assert report_id not in doc_json(live_server, f"inbox/ward-{PHU_MY}", "incidents")
+    info = wait_for(lambda: doc_json(live_server, f"incident/{report_id}", "incident").get("info"))
+    assert info["ward_unit"] == f"ward-{TAN_PHU}"
+    wait_for(lambda: citizen.pull(f"reply/{report_id}") and citizen.json(f"reply/{report_id}", "reply").get("status") == "received")
+
+
+def test_triage_dispatch_acknowledge_and_the_citizen_sees_progress(live_server: LiveServer) -> None:
+    citizen = device(live_server)
+    report_id = citizen.new_report("traffic", where=point_in_ward(PHU_MY))
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    name = f"incident/{report_id}"
+    dispatcher = police(live_server, "dp", "dispatcher")
+    officer = police(live_server, "pm1", "officer", f"ward-{PHU_MY}")
+    wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"), what="incident doc")
+
+    dp_id = str(dispatcher.user["id"])  # type: ignore[attr-defined]
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "verify", "category": "traffic", "priority": 1, "by": dp_id, "at": now_ms()})
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "dispatch", "unit": f"ward-{PHU_MY}", "by": dp_id, "at": now_ms()})
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "message", "text": "Công an đang đến", "by": dp_id, "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    incident = rows(live_server, "SELECT * FROM incidents WHERE id = ?", report_id)[0]
+    assert (incident["status"], incident["priority"]) == ("dispatched", 1)
+    assert incident["triaged_at"] and incident["dispatched_at"]
+
+    assert officer.pull(name).status_code == 200
+    of_id = str(officer.user["id"])  # type: ignore[attr-defined]
+    officer.append(name, "timeline", {"id": entry_id(), "type": "acknowledged", "unit": f"ward-{PHU_MY}", "by": of_id, "at": now_ms()})
+    assert officer.sync(name).status_code == 200
+    assignment = rows(live_server, "SELECT * FROM assignments WHERE incident_id = ?", report_id)[0]
+    assert assignment["dispatched_at"] and assignment["acknowledged_at"] >= assignment["dispatched_at"]
+
+    def citizen_sees() -> bool:
+        citizen.pull(f"reply/{report_id}")
+        reply = citizen.json(f"reply/{report_id}", "reply")
+        return reply.get("status") == "in_progress" and any(m["text"] == "Công an đang đến" for m in reply.get("messages", []))
+
+    wait_for(citizen_sees, what="reply in progress with the police message")
+    summary = wait_for(lambda: doc_json(live_server, f"inbox/ward-{PHU_MY}", "incidents").get(report_id, {}).get("status") == "acknowledged" and doc_json(live_server, f"inbox/ward-{PHU_MY}", "incidents")[report_id])
+    assert summary["assigned"] is True
+
+
+def test_writer_rules_are_enforced_by_the_server(live_server: LiveServer) -> None:
+    citizen = device(live_server)
+    report_id = citizen.new_report("fire", where=point_in_ward(TAN_PHU))
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    name = f"incident/{report_id}"
+    officer = police(live_server, "tp1", "officer", f"ward-{TAN_PHU}")
+    other_ward = police(live_server, "pm2", "officer", f"ward-{PHU_MY}")
+    wait_for(lambda: officer.pull(name).status_code == 200 and officer.json(name, "incident").get("info"), what="incident doc")
+
+    # An officer may not triage.
+    of_id = str(officer.user["id"])  # type: ignore[attr-defined]
+    officer.append(name, "dispatch", {"id": entry_id(), "action": "verify", "category": "fire", "priority": 1, "by": of_id, "at": now_ms()})
+    r = officer.sync(name)
+    assert r.status_code in (403, 422) and "dispatcher" in r.json()["message"]
+    # An officer of another ward cannot even read it.
+    assert other_ward.pull(name).status_code == 403
+    assert other_ward.pull(f"report/{report_id}").status_code == 403
+    # A second device cannot read the first device's report nor its reply.
+    stranger = device(live_server)
+    assert stranger.pull(f"report/{report_id}").status_code == 403
+    assert stranger.pull(f"reply/{report_id}").status_code == 403
+    # A citizen cannot write into an incident or a reply.
+    assert citizen.pull(name).status_code == 403
+    citizen.doc(f"reply/{report_id}").get("reply", type=__import__("pycrdt").Map)["status"] = "done"
+    assert citizen.sync(f"reply/{report_id}").status_code == 403
+    # Nothing refused was applied.
+    events = rows(live_server, "SELECT * FROM timeline_events WHERE incident_id = ?", report_id)
+    assert events == []
+
+
+def test_an_untriaged_report_is_escalated(settings: Settings) -> None:
+    server = LiveServer(settings.with_(triage_timeout_s=1)).start()
+    try:
+        citizen = device(server)
+        report_id = citizen.new_report("other")
+        assert citizen.sync(f"report/{report_id}").status_code == 200
+        row = wait_for(lambda: rows(server, "SELECT * FROM incidents WHERE id = ? AND escalated_at IS NOT NULL", report_id), timeout=15, what="escalation")
+        assert row[0]["escalation"] == "not_triaged"
+        assert rows(server, "SELECT * FROM outbox WHERE topic = 'escalation' AND key LIKE ?", f"%{report_id}%")
+        wait_for(lambda: doc_json(server, "inbox/center", "incidents").get(report_id, {}).get("escalation") == "not_triaged", what="escalated in the queue")
+        assert rows(server, "SELECT * FROM reports WHERE id = ?", report_id)[0]["no_location"] == 1
+    finally:
+        server.stop()
