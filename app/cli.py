@@ -55,6 +55,9 @@ def serve(host: str, port: int) -> None:
         port=port,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
+        # The sync engine refuses updates far smaller than this; a lower frame cap stops a
+        # client from making the server buffer 16 MiB (uvicorn's default) before refusing it.
+        ws_max_size=2 * 1024 * 1024,
         log_level="info",
     )
 

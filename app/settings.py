@@ -44,7 +44,9 @@ class Settings:
     pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
     # Durability: NORMAL in WAL survives a killed process; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
-    # Run the background worker inside the web process (one process deploys); `sos worker` otherwise.
+    # Jobs that touch no document (push, media) run inside the web process too, so that one
+    # process is a whole deployment; set 0 when `sos worker` runs them (see the Procfile).
+    # Jobs that write documents always run in the web process, which owns the documents' rooms.
     inprocess_worker: bool = True
     # Addresses whose X-Forwarded-For/-Proto are believed (the TLS proxy); uvicorn's format.
     trusted_proxies: str = "127.0.0.1"

@@ -1,0 +1,61 @@
+"""The `sos` command: seed-demo makes a usable demo, user add reads the password from stdin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from app.cli import DEMO_USERS, main
+from app.settings import Settings
+
+from .conftest import LiveServer
+
+
+def run(args: list[str], data_dir: Path, stdin: str | None = None):
+    env = {"SOS_DATA_DIR": str(data_dir), "SOS_SECRET_KEY": "cli-test"}
+    return CliRunner().invoke(main, args, input=stdin, env=env, catch_exceptions=False)
+
+
+def test_seed_demo_then_serve_then_the_demo_dispatcher_signs_in(tmp_path: Path) -> None:
+    result = run(["seed-demo"], tmp_path)
+    assert result.exit_code == 0, result.output
+    for username, *_ in DEMO_USERS:
+        assert username in result.output
+    assert "sos-demo-2026" in result.output
+    # Running it again is harmless (accounts are reset, nothing duplicated).
+    assert run(["seed-demo"], tmp_path).exit_code == 0
+
+    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test")).start()
+    try:
+        assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+        assert "SOS ANTT" in httpx.get(f"{server.url}/").text
+        assert "/center/manifest.webmanifest" in httpx.get(f"{server.url}/center/").text
+        r = httpx.post(f"{server.url}/api/auth/login", json={"username": "dispatcher", "password": "sos-demo-2026"})
+        assert r.status_code == 200
+        assert r.json()["user"]["role"] == "dispatcher"
+        r = httpx.post(f"{server.url}/api/auth/login", json={"username": "phumy1", "password": "sos-demo-2026"})
+        assert r.json()["user"]["unit"] == "ward-26704"
+    finally:
+        server.stop()
+
+
+def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    result = run(["user", "add", "lan", "--role", "officer", "--unit", "ward-27031", "--password-stdin"], tmp_path, "a long secret\n")
+    assert result.exit_code == 0, result.output
+    assert "lan" in result.output
+    # Refusals are clear and change nothing.
+    again = run(["user", "add", "lan", "--role", "officer", "--unit", "ward-27031", "--password-stdin"], tmp_path, "another secret\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+    no_unit = run(["user", "add", "minh", "--role", "officer", "--password-stdin"], tmp_path, "a long secret\n")
+    assert no_unit.exit_code != 0 and "unit" in no_unit.output
+    short = run(["user", "add", "minh", "--role", "dispatcher", "--password-stdin"], tmp_path, "short\n")
+    assert short.exit_code != 0 and "at least" in short.output
+
+    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test")).start()
+    try:
+        r = httpx.post(f"{server.url}/api/auth/login", json={"username": "lan", "password": "a long secret"})
+        assert r.status_code == 200 and r.json()["user"]["unit"] == "ward-27031"
+    finally:
+        server.stop()
