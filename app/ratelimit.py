@@ -35,7 +35,8 @@ class RateLimiter:
             self._sweep(now, period_s)
             tat = max(self._tat.get(key, now), now)
             allowed_at = tat + interval - period_s
-            if allowed_at > now:
+            # A tolerance: with limit=1, `now + period - period` may round to just above `now`.
+            if allowed_at - now > 1e-9:
                 return allowed_at - now
             self._tat[key] = tat + interval
             return 0.0

@@ -161,4 +161,5 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _refusal(refused: Refused) -> JSONResponse:
-    return JSONResponse(refused.as_json(), status_code=refused.status)
+    headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after is not None else None
+    return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)

@@ -26,14 +26,20 @@ class Refused(Exception):
         raise Refused(422, "invalid", "The description is longer than 4,000 characters.")
     """
 
-    def __init__(self, status: int, code: str, reason: str) -> None:
+    def __init__(
+        self, status: int, code: str, reason: str, retry_after: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.code = code
         self.reason = reason
+        self.retry_after = retry_after  # seconds, for 429 and 503: sent as Retry-After
 
-    def as_json(self) -> dict[str, str]:
-        return {"error": self.code, "message": self.reason}
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.reason}
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        return body
 
     def __repr__(self) -> str:
         return f"Refused({self.status}, {self.code!r}, {self.reason!r})"

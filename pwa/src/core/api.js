@@ -1,20 +1,9 @@
 // The one way the apps talk JSON to the server. Failures become an ApiError carrying the server's
-// own `error` code and `message`, so screens can show exactly what the server said.
+// own `error` code and `message` (and Retry-After), so screens can say exactly what happened.
 import { getLang } from './i18n.js';
+import { HttpError, httpError } from './http-error.js';
 
-export class ApiError extends Error {
-  /** `status` 0 means the request never got an answer (offline, DNS, server down). */
-  constructor(status, code, message) {
-    super(message ?? code);
-    this.status = status;
-    this.code = code;
-    this.serverMessage = message;
-  }
-
-  get isNetwork() {
-    return this.status === 0;
-  }
-}
+export { HttpError as ApiError };
 
 export async function request(path, { method = 'GET', body, token } = {}) {
   const headers = { Accept: 'application/json', 'Accept-Language': getLang() };
@@ -29,18 +18,13 @@ export async function request(path, { method = 'GET', body, token } = {}) {
       credentials: 'same-origin',
     });
   } catch {
-    throw new ApiError(0, 'network', null);
+    throw new HttpError(0, 'network', null);
   }
-  const data = await readJson(response);
-  if (!response.ok) throw new ApiError(response.status, data?.error ?? 'http', data?.message ?? null);
-  return data;
-}
-
-async function readJson(response) {
+  if (!response.ok) throw await httpError(response);
   if (response.status === 204) return null;
   try {
     return await response.json();
   } catch {
-    return null; // a proxy's HTML error page, an empty body: the status still tells what happened
+    return null;
   }
 }

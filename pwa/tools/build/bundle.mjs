@@ -9,8 +9,10 @@ export const TARGET = ['es2020', 'chrome87', 'firefox78', 'safari15'];
 const OFFLINE_CSS = 'src/offline/offline.css';
 
 /**
- * Returns, per app key, `{js, css, preload}` as URLs, plus `offlineCss`. `preload` lists the
- * shared chunks an entry imports, for <link rel="modulepreload"> (no request waterfall on 3G).
+ * Returns, per app key, `{js, css, preload}` as URLs, plus `offlineCss` and `lazy`. `preload`
+ * lists the shared chunks an entry imports, for <link rel="modulepreload"> (no request waterfall
+ * on 3G). `lazy`: chunks only reached by a dynamic `import()` (the map), which the service worker
+ * does not precache: they are fetched, and then cached, the first time they are used.
  */
 export async function bundleApps(root, outdir) {
   const entryPoints = [
@@ -52,15 +54,23 @@ export async function bundleApps(root, outdir) {
   };
 
   const apps = {};
+  const eager = new Set();
   for (const app of APPS) {
     const js = outputFor(app.entry, '.js');
+    const imports = staticImports(js);
+    eager.add(js);
+    for (const path of imports) eager.add(path);
     apps[app.key] = {
       js: urlOf(js),
       css: urlOf(outputFor(app.css, '.css')),
-      preload: [...staticImports(js)].sort().map(urlOf),
+      preload: [...imports].sort().map(urlOf),
     };
   }
-  return { apps, offlineCss: urlOf(outputFor(OFFLINE_CSS, '.css')) };
+  const lazy = Object.keys(outputs)
+    .filter((p) => p.endsWith('.js') && !eager.has(p))
+    .sort()
+    .map(urlOf);
+  return { apps, offlineCss: urlOf(outputFor(OFFLINE_CSS, '.css')), lazy };
 }
 
 /** The service worker: one classic script (module workers are not supported everywhere yet). */

@@ -28,6 +28,9 @@ export function report(outdir, bundles, manifest) {
   ]) {
     console.log(`${label}: ${kb(total(urls, 'gz'))} gzip, ${kb(total(urls, 'br'))} brotli`);
   }
+  if (bundles.lazy.length) {
+    console.log(`loaded on demand (not precached): ${kb(total(bundles.lazy, 'gz'))} gzip in ${bundles.lazy.length} file(s)`);
+  }
   const worst = total(firstVisit, 'gz');
   if (worst > BUDGET_BYTES) {
     throw new Error(`citizen first visit is ${kb(worst)} gzip, over the ${kb(BUDGET_BYTES)} budget`);

@@ -1,0 +1,113 @@
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { t } from '../../core/i18n.js';
+import { CategoryPicker } from '../category-picker.js';
+import { loadContact, reportContact } from '../contact/contact.js';
+import { EmergencyNumbers } from '../emergency-numbers.js';
+import { DRAFT, listMedia } from '../media.js';
+import { reports } from '../reports/model.js';
+import { go } from '../router.js';
+import { clearDraft, loadDraft, saveDraft } from './draft.js';
+import { useLocation } from './location.js';
+import { LocationCard } from './location-card.js';
+import { MediaPicker } from './media-picker.js';
+
+const MAX_DESCRIPTION = 4000;
+
+/**
+ * Make a report. The category is the only thing asked for; everything else helps but is
+ * optional, and the one big button saves the report on the phone and sends it.
+ */
+export function ReportScreen() {
+  const draft = useRef(loadDraft()).current;
+  const [category, setCategory] = useState(draft.category ?? null);
+  const [description, setDescription] = useState(draft.description ?? '');
+  const [media, setMedia] = useState([]);
+  const [contact, setContact] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const location = useLocation();
+  const categoryRef = useRef(null);
+
+  useEffect(() => {
+    listMedia(DRAFT).then(setMedia);
+    loadContact().then(setContact);
+  }, []);
+
+  useEffect(() => saveDraft({ category, description }), [category, description]);
+
+  function choose(code) {
+    setCategory(code);
+    setError(null);
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    if (!category) {
+      setError(t('citizen.form.need_category'));
+      categoryRef.current?.querySelector('input')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const { position } = location;
+      const id = await reports.create({
+        category,
+        description: description.trim(),
+        location: position && ['found', 'placed'].includes(location.state) ? position : null,
+        contact: reportContact(contact),
+        mediaIds: media.map((m) => m.localId),
+      });
+      clearDraft();
+      go(`/reports/${id}`);
+    } catch (failure) {
+      console.error(failure);
+      setError(t('citizen.form.failed', { error: String(failure?.message ?? failure) }));
+      setBusy(false);
+    }
+  }
+
+  const left = MAX_DESCRIPTION - description.length;
+  return html`
+    <form class="report-form" onSubmit=${send} noValidate>
+      <div ref=${categoryRef}>
+        <${CategoryPicker} value=${category} onChange=${choose} />
+      </div>
+      <${LocationCard} location=${location} />
+      <section class="card" aria-labelledby="details-heading">
+        <h2 class="card__heading" id="details-heading">${t('citizen.form.details_heading')}</h2>
+        <div class="field">
+          <label for="report-description">${t('citizen.form.description_label')}</label>
+          <textarea
+            id="report-description"
+            name="description"
+            rows="4"
+            maxlength=${MAX_DESCRIPTION}
+            aria-describedby="report-description-hint"
+            value=${description}
+            onInput=${(e) => setDescription(e.currentTarget.value)}
+          ></textarea>
+          <p class="field__hint" id="report-description-hint">
+            ${t('citizen.form.description_hint')}
+            ${left < 500 && html` ${t('citizen.form.chars_left', { n: left })}`}
+          </p>
+        </div>
+      </section>
+      <${MediaPicker} items=${media} onChange=${setMedia} />
+      <div class="send-bar">
+        ${error && html`<p class="form-error" role="alert">${error}</p>`}
+        <button class="button button--send" type="submit" disabled=${busy}>
+          ${busy ? t('citizen.form.sending') : t('citizen.form.send')}
+        </button>
+      </div>
+      <p class="send-note">${t('citizen.form.no_call')}</p>
+      <p class="send-note">
+          ${reportContact(contact)
+            ? html`${t('citizen.form.contact_line', { contact: [contact.name, contact.phone].filter(Boolean).join(' · ') })}
+                <a href="#/contact">${t('citizen.form.contact_edit')}</a>`
+            : html`<a href="#/contact">${t('citizen.form.contact_add')}</a>`}
+      </p>
+      <${EmergencyNumbers} />
+    </form>
+  `;
+}

@@ -1,0 +1,352 @@
+// My reports: the one source the screens read. Each report joins four things kept on the phone:
+// its record (store.js), its `report/<id>` Yjs document, its `reply/<id>` document from the
+// police (both in y-indexeddb), and its place in the offline queue (outbox: saved, sent, or
+// refused and why). Reply documents are followed live over WebSocket while the app is open.
+import * as Y from 'yjs';
+import { storedDevice } from '../../core/device.js';
+import { acks, enqueue, pending, release } from '../../core/outbox.js';
+import { kick, onOutboxChange } from '../../core/outbox-runner.js';
+import { LiveDoc } from '../../core/sync/live.js';
+import { syncRequest } from '../../core/sync/messages.js';
+import { openDoc, persistNew } from '../../core/sync/persisted-doc.js';
+import { adopt, listMedia, setUploaded, upload, UploadUnavailable } from '../media.js';
+import { onStatusChange } from '../status-hook.js';
+import { allReports, putReport, updateReport } from '../store.js';
+
+// Statuses after which little more is expected: such reports are not followed live (unless open).
+const FINAL = new Set(['done', 'not_handled']);
+const LIVE_MAX = 8; // WebSockets held open at most: the newest reports, plus the one on screen
+const LIVE_RECENT_MS = 7 * 86_400_000;
+
+export const reportName = (id) => `report/${id}`;
+export const replyName = (id) => `reply/${id}`;
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** An id for a log entry (`[A-Za-z0-9_-]{6,64}`). */
+export function entryId() {
+  const b = crypto.getRandomValues(new Uint8Array(12));
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** What has to be queued for a report document: its bytes and what they cover. */
+function queueReport(id, doc) {
+  const report = doc.getMap('report');
+  const messages = report.get('messages')?.toArray().map((m) => m.id) ?? [];
+  const media = report.get('media')?.toArray() ?? [];
+  const meta = { messages, media, contact: report.has('contact') };
+  return enqueue(reportName(id), syncRequest(doc), meta);
+}
+
+class ReportsModel {
+  constructor() {
+    this.records = new Map(); // id -> record
+    this.docs = new Map(); // id -> {report: Y.Doc, reply: Y.Doc}
+    this.queue = new Map(); // doc name -> outbox entry
+    this.acked = new Map(); // doc name -> ack
+    this.media = new Map(); // id -> media views
+    this.live = new Map(); // id -> LiveDoc
+    this.liveState = new Map(); // id -> 'connecting' | 'synced' | 'offline' | 'denied'
+    this.progress = new Map(); // media localId -> fraction uploaded, while uploading
+    this.uploading = false;
+    this.focus = null; // the report on screen, followed live whatever its age
+    this.listeners = new Set();
+    this.version = 0;
+    this.ready = null;
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  changed() {
+    this.version += 1;
+    for (const fn of this.listeners) fn(this.version);
+  }
+
+  start() {
+    if (this.ready) return this.ready;
+    onOutboxChange((message) => {
+      this.refreshQueue();
+      if (message?.type === 'sent') this.uploadWaiting();
+    });
+    addEventListener('online', () => {
+      this.follow();
+      this.uploadWaiting();
+    });
+    this.ready = (async () => {
+      for (const record of await allReports()) await this.track(record);
+      await this.refreshQueue();
+      await this.repair();
+      this.follow();
+      this.uploadWaiting();
+    })();
+    return this.ready;
+  }
+
+  async track(record) {
+    this.records.set(record.id, record);
+    if (!this.docs.has(record.id)) {
+      const [report, reply] = await Promise.all([
+        openDoc(reportName(record.id)),
+        openDoc(replyName(record.id)),
+      ]);
+      this.docs.set(record.id, { report, reply });
+      report.on('update', () => this.changed());
+      reply.on('update', () => {
+        this.checkStatus(record.id);
+        this.changed();
+      });
+    }
+    this.media.set(record.id, await listMedia(record.id));
+    this.checkStatus(record.id);
+  }
+
+  async refreshQueue() {
+    const [entries, done] = await Promise.all([pending(), acks()]);
+    this.queue = new Map(entries.map((e) => [e.name, e]));
+    this.acked = new Map(done.map((a) => [a.name, a]));
+    this.follow();
+    this.changed();
+  }
+
+  /**
+   * On every start: a report whose current state is neither acknowledged nor queued (the tab
+   * was closed between saving the document and queueing it) is queued again.
+   */
+  async repair() {
+    let queued = false;
+    for (const id of this.records.keys()) {
+      const name = reportName(id);
+      if (this.queue.has(name)) continue;
+      const { report: doc } = this.docs.get(id);
+      const report = doc.getMap('report');
+      if (!report.has('category')) continue; // nothing kept to send
+      const ack = this.acked.get(name);
+      const ids = report.get('messages')?.toArray().map((m) => m.id) ?? [];
+      const covered = new Set(ack?.meta?.messages ?? []);
+      const media = report.get('media')?.toArray() ?? [];
+      const mediaCovered = new Set(ack?.meta?.media ?? []);
+      const contactCovered = !report.has('contact') || ack?.meta?.contact;
+      const all = ids.every((m) => covered.has(m)) && media.every((m) => mediaCovered.has(m));
+      if (ack && contactCovered && all) continue;
+      await queueReport(id, doc);
+      queued = true;
+    }
+    if (queued) await this.refreshQueue();
+  }
+
+  // -- the screens' view of one report -----------------------------------------------------------
+  view(id) {
+    const record = this.records.get(id);
+    const docs = this.docs.get(id);
+    if (!record || !docs) return null;
+    const report = docs.report.getMap('report').toJSON();
+    const reply = docs.reply.getMap('reply').toJSON();
+    const name = reportName(id);
+    const entry = this.queue.get(name) ?? null;
+    const ack = this.acked.get(name) ?? null;
+    const ackedMessages = new Set(ack?.meta?.messages ?? []);
+    const status = reply.status ?? (ack ? 'sent' : 'saved');
+    const thread = [
+      ...(report.messages ?? []).map((m) => ({ ...m, from: 'me', pending: !ackedMessages.has(m.id) })),
+      ...(reply.messages ?? []).map((m) => ({ ...m, from: 'police' })),
+    ].sort((a, b) => a.at - b.at);
+    return {
+      id,
+      category: report.category ?? record.category,
+      created_at: report.created_at ?? record.created_at,
+      description: report.description ?? '',
+      location: typeof report.lat === 'number' ? { lat: report.lat, lon: report.lon, accuracy: report.accuracy } : null,
+      contact: report.contact ?? null,
+      media: this.media.get(id) ?? [],
+      progress: Object.fromEntries([...this.progress].filter(([localId]) => (this.media.get(id) ?? []).some((m) => m.localId === localId))),
+      status,
+      reason: reply.reason ?? null,
+      merged: Boolean(reply.merged_into),
+      updated_at: reply.updated_at ?? null,
+      sent_at: ack?.first_at ?? null,
+      queued: entry,
+      failure: entry?.error ?? null,
+      held: Boolean(entry?.held),
+      thread,
+      live: this.liveState.get(id) ?? null,
+    };
+  }
+
+  list() {
+    return [...this.records.keys()]
+      .map((id) => this.view(id))
+      .filter(Boolean)
+      .sort((a, b) => b.created_at - a.created_at);
+  }
+
+  checkStatus(id) {
+    const status = this.docs.get(id)?.reply.getMap('reply').get('status');
+    const record = this.records.get(id);
+    if (!status || !record || record.seen_status === status) return;
+    const previous = record.seen_status ?? null;
+    const next = { ...record, seen_status: status };
+    this.records.set(id, next);
+    updateReport(id, { seen_status: status });
+    onStatusChange(this.view(id), status, previous);
+  }
+
+  // -- photos and videos -------------------------------------------------------------------------
+  /**
+   * Upload the waiting files of reports the server has (a media id must name a report it
+   * knows), and add each finished upload's id to `report.media`, sent like any change. Stops at
+   * the first "uploads are not available" or network failure; the next start or `online` retries.
+   */
+  async uploadWaiting() {
+    if (this.uploading) return;
+    this.uploading = true;
+    try {
+      for (const [id, items] of this.media) {
+        if (!this.acked.has(reportName(id))) continue;
+        for (const item of items) {
+          if (item.state !== 'waiting') continue;
+          let mediaId;
+          try {
+            mediaId = await upload(id, item, (fraction) => {
+              this.progress.set(item.localId, fraction);
+              this.changed();
+            });
+          } catch (error) {
+            if (!(error instanceof UploadUnavailable)) console.warn('upload failed', error);
+            return;
+          } finally {
+            this.progress.delete(item.localId);
+            this.changed();
+          }
+          await setUploaded(item.localId, mediaId);
+          const { report: doc } = this.docs.get(id);
+          const media = doc.getMap('report').get('media');
+          if (!media.toArray().includes(mediaId)) media.push([mediaId]);
+          await queueReport(id, doc);
+          this.media.set(id, await listMedia(id));
+          kick();
+        }
+      }
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  // -- live replies ------------------------------------------------------------------------------
+  /** Follow the replies that can still change, newest first, plus the report on screen. */
+  follow() {
+    const now = Date.now();
+    const wanted = new Set(
+      [...this.records.values()]
+        .filter((r) => this.acked.has(reportName(r.id)) || this.docs.get(r.id)?.reply.getMap('reply').has('status'))
+        .filter((r) => r.id === this.focus || (now - r.created_at < LIVE_RECENT_MS && !FINAL.has(r.seen_status)))
+        .sort((a, b) => (a.id === this.focus ? -1 : b.id === this.focus ? 1 : b.created_at - a.created_at))
+        .slice(0, LIVE_MAX)
+        .map((r) => r.id),
+    );
+    for (const [id, live] of this.live) {
+      if (!wanted.has(id)) {
+        live.close();
+        this.live.delete(id);
+        this.liveState.delete(id);
+      }
+    }
+    for (const id of wanted) {
+      const live = this.live.get(id);
+      if (live) {
+        if (live.denied) live.resume();
+        continue;
+      }
+      this.live.set(
+        id,
+        new LiveDoc(replyName(id), this.docs.get(id).reply, {
+          getToken: () => storedDevice().then((d) => d?.token ?? null),
+          onState: (state) => {
+            this.liveState.set(id, state);
+            this.changed();
+          },
+        }),
+      );
+    }
+  }
+
+  setFocus(id) {
+    this.focus = id;
+    this.follow();
+  }
+
+  // -- changes the citizen makes -----------------------------------------------------------------
+  /**
+   * Make a report: the document is saved on the phone and queued before this resolves, so
+   * nothing typed is lost whatever happens next; sending starts at once if there is a network.
+   */
+  async create({ category, description, location, contact, mediaIds = [] }) {
+    const id = newId();
+    const created_at = Date.now();
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      const report = doc.getMap('report');
+      report.set('category', category);
+      report.set('description', description);
+      if (location) {
+        report.set('lat', location.lat);
+        report.set('lon', location.lon);
+        if (typeof location.accuracy === 'number') report.set('accuracy', Math.round(location.accuracy));
+      }
+      report.set('created_at', created_at);
+      report.set('media', new Y.Array());
+      report.set('messages', new Y.Array());
+      if (contact) report.set('contact', contact);
+    });
+    await persistNew(reportName(id), doc);
+    // Ask the browser not to evict this origin's storage under pressure: a report waiting for a
+    // network lives only here. Granted silently to installed apps; a refusal changes nothing.
+    navigator.storage?.persist?.().catch(() => {});
+    const record = { id, category, created_at, seen_status: null };
+    await putReport(record);
+    await adopt(id, mediaIds);
+    await queueReport(id, doc);
+    await this.track(record);
+    await this.refreshQueue();
+    kick();
+    return id;
+  }
+
+  /** Add a detail to a report (`report.messages`): sent like the report, queued if offline. */
+  async addMessage(id, text) {
+    const { report: doc } = this.docs.get(id);
+    const messages = doc.getMap('report').get('messages');
+    if (!(messages instanceof Y.Array)) throw new Error(`report ${id} is not on this phone`);
+    messages.push([{ id: entryId(), text, at: Date.now() }]);
+    await queueReport(id, doc);
+    await this.refreshQueue();
+    kick();
+  }
+
+  /** Give a report the contact for call-backs (allowed after sending: it is not frozen). */
+  async setContact(id, contact) {
+    const { report: doc } = this.docs.get(id);
+    doc.getMap('report').set('contact', contact);
+    await queueReport(id, doc);
+    await this.refreshQueue();
+    kick();
+  }
+
+  /** Try a refused report again (the user asked to). */
+  async retry(id) {
+    await release([reportName(id)]);
+    await this.refreshQueue();
+    kick();
+  }
+}
+
+export const reports = new ReportsModel();

@@ -1,0 +1,73 @@
+import { html } from 'htm/preact';
+import { t } from '../../core/i18n.js';
+import { describeError, describeWait } from '../../core/ui/errors.js';
+
+// Tones of the badge: never told by colour alone, every badge has its word and a shape.
+const TONES = {
+  saved: 'pending',
+  sent: 'sent',
+  received: 'sent',
+  in_progress: 'progress',
+  done: 'done',
+  not_handled: 'closed',
+};
+const SHAPES = { pending: '◷', sent: '✓', progress: '➜', done: '✓✓', closed: '✕' };
+
+export function statusLabel(report) {
+  const label = t(`citizen.status.${report.status}`);
+  if (report.status === 'not_handled' && report.reason) {
+    return `${label}: ${t(`citizen.status.reasons.${report.reason}`)}`;
+  }
+  return label;
+}
+
+export function StatusBadge({ report }) {
+  const tone = TONES[report.status] ?? 'sent';
+  return html`
+    <span class=${`badge badge--${tone}`} data-status=${report.status}>
+      <span aria-hidden="true">${SHAPES[tone]}</span> ${statusLabel(report)}
+    </span>
+  `;
+}
+
+/**
+ * What the status means, in a sentence; and for a report still on the phone, why it has not
+ * gone yet (no network, a refusal with the server's reason, a rate limit and when it retries).
+ */
+export function statusExplanation(report, online) {
+  const lines = [];
+  if (report.status === 'saved') {
+    lines.push(...failureLines(report));
+    if (!lines.length) {
+      lines.push({ tone: 'info', text: online ? t('citizen.status.explain.saved_sending') : t('citizen.status.explain.saved_offline') });
+    }
+    return lines;
+  }
+  lines.push({ tone: 'info', text: t(`citizen.status.explain.${report.status}`) });
+  if (report.status === 'not_handled' && report.reason) {
+    lines.push({ tone: 'info', text: t('citizen.status.reason', { reason: t(`citizen.status.reasons.${report.reason}`) }) });
+  }
+  if (report.merged) lines.push({ tone: 'info', text: t('citizen.status.merged') });
+  // A later addition (details, contact) that has not gone yet, and why.
+  lines.push(...failureLines(report));
+  return lines;
+}
+
+function failureLines(report) {
+  const failure = report.failure;
+  if (!failure) return [];
+  if (failure.status === 429) {
+    const wait = Math.max(0, ((failure.at ?? Date.now()) + 1000 * (failure.retry_after ?? 60) - Date.now()) / 1000);
+    return [{ tone: 'warn', text: t('citizen.status.rate_limited', { wait: describeWait(wait) }) }];
+  }
+  if (report.held) {
+    return [
+      { tone: 'error', text: t('citizen.status.refused', { error: describeError(failure) }) },
+      { tone: 'info', text: t('citizen.status.kept') },
+    ];
+  }
+  if (failure.status >= 500) {
+    return [{ tone: 'warn', text: t('citizen.status.retrying', { error: describeError(failure) }) }];
+  }
+  return [];
+}

@@ -1,0 +1,28 @@
+// Screens of the citizen app as hash routes: the app lives at "/" alone (the service worker
+// serves that one shell offline), so every screen is "/#/…" and needs no server route.
+//   #/                 make a report        #/reports/<id>   one report
+//   #/reports          my reports           #/contact        contact for call-backs
+import { useEffect, useState } from 'preact/hooks';
+
+export function parseRoute(hash) {
+  const path = hash.replace(/^#/, '') || '/';
+  const report = path.match(/^\/reports\/([A-Za-z0-9_-]{1,64})$/);
+  if (report) return { screen: 'report', id: report[1] };
+  if (path === '/reports') return { screen: 'reports' };
+  if (path === '/contact') return { screen: 'contact' };
+  return { screen: 'new' };
+}
+
+export function useRoute() {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}
+
+export const go = (path) => {
+  location.hash = path;
+};

@@ -1,0 +1,30 @@
+// A failed HTTP call, as the server said it: every refusal is JSON `{error, message}` (and
+// `retry_after` with a Retry-After header on 429). Safe in the service worker.
+
+export class HttpError extends Error {
+  /** `status` 0 means the request never got an answer (offline, DNS, server down). */
+  constructor(status, code, message, retryAfter = null) {
+    super(message ?? code);
+    this.status = status;
+    this.code = code;
+    this.serverMessage = message ?? null;
+    this.retryAfter = retryAfter; // seconds
+  }
+
+  get isNetwork() {
+    return this.status === 0;
+  }
+}
+
+/** The HttpError of a non-2xx response. */
+export async function httpError(response) {
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    // a proxy's HTML error page, an empty body: the status still tells what happened
+  }
+  const header = Number(response.headers.get('Retry-After'));
+  const retryAfter = Number.isFinite(header) && header > 0 ? header : (data?.retry_after ?? null);
+  return new HttpError(response.status, data?.error ?? 'http', data?.message ?? null, retryAfter);
+}

@@ -1,0 +1,104 @@
+"""Helpers for the citizen app's browser tests: the server's view of a report, a second device,
+police that change a report's incident, and the phone sizes the screenshots are taken at."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page
+from pycrdt import Map
+
+from .conftest import PASSWORD, LiveServer
+from .sync_client import SyncClient, point_in_ward
+
+TAN_PHU = 27031
+PHONE = {"width": 390, "height": 844}
+# 200 % zoom on that phone: half the CSS pixels, each drawn twice as large.
+PHONE_200 = {"viewport": {"width": 195, "height": 422}, "device_scale_factor": 4}
+SCREENSHOTS = Path("/tmp/sos-citizen")
+
+
+def tan_phu() -> dict[str, float]:
+    """A geolocation inside Phường Tân Phú (sample boundaries), as Playwright takes it."""
+    lat, lon = point_in_ward(TAN_PHU)
+    return {"latitude": lat, "longitude": lon, "accuracy": 12}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Check a cheap server-side condition until it holds (the outbox worker runs after COMMIT);
+    the page side always waits on its own events through Playwright's `expect`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
+    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
+
+
+def doc_json(server: LiveServer, name: str, root: str) -> dict[str, Any]:
+    future = asyncio.run_coroutine_threadsafe(server.svc.sync.read_doc(name), server.loop)
+    doc = future.result(10)
+    return {} if doc is None else (doc.get(root, type=Map).to_py() or {})
+
+
+def stored_updates(server: LiveServer, name: str) -> int:
+    """How many updates the sync store has taken for a document (a resend must not add one):
+    its last sequence number, which squashing into a snapshot does not reset."""
+    found = server.svc.db.read_sync(
+        lambda c: c.execute(
+            "SELECT last_seq FROM sync_documents WHERE name = ?", (name,)
+        ).fetchone()
+    )
+    return 0 if found is None else int(found[0])
+
+
+def police(server: LiveServer, username: str, role: str, unit: str | None = None) -> SyncClient:
+    server.svc.accounts.create_sync(username, PASSWORD, role, unit)
+    r = httpx.post(
+        f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    client = SyncClient(server.url, r.json()["token"])
+    client.user = r.json()["user"]  # type: ignore[attr-defined]
+    return client
+
+
+def report_id_of(page: Page) -> str:
+    """The id of the report on screen (the app is at /#/reports/<id> after Send)."""
+    page.wait_for_url("**/#/reports/*")
+    return page.url.rsplit("/", 1)[1]
+
+
+def device_token(page: Page) -> str | None:
+    """This browser profile's device token, read from IndexedDB as the service worker reads it."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('sos-sync');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const db = open.result;
+              if (!db.objectStoreNames.contains('credentials')) return resolve(null);
+              const get = db.transaction('credentials').objectStore('credentials').get('device');
+              get.onsuccess = () => { resolve(get.result ? get.result.token : null); db.close(); };
+              get.onerror = () => reject(get.error);
+            };
+        })"""
+    )
+
+
+def shoot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
