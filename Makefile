@@ -12,7 +12,7 @@ PORT ?= 8000
 CHROMIUM := /usr/lib/chromium/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install pwa interop chromium clean
+.PHONY: run test lint bench install pwa interop push-testing chromium clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,13 @@ tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/
 
 interop: tests/interop/node_modules/.installed
 
+# The mock push service (npm web-push-testing) the push tests and bench start.
+tests/push/node_modules/.installed: tests/push/package.json tests/push/package-lock.json
+	cd tests/push && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+push-testing: tests/push/node_modules/.installed
+
 # Browser tests drive Debian's chromium through playwright; `playwright install` cannot download here.
 chromium:
 	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && \
@@ -45,14 +52,14 @@ run: install pwa
 	@echo "Serving on http://localhost:$(PORT)  (citizen /, officer /officer/, command center /center/)"
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
-test: install pwa interop chromium
+test: install pwa interop push-testing chromium
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 
-bench: install pwa interop
+bench: install pwa interop push-testing
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist tests/interop/node_modules
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/interop/node_modules tests/push/node_modules

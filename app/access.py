@@ -1,8 +1,9 @@
 """Who may see what: the one place that answers access questions about reports and incidents.
 
 Police see an incident (and its report, reply and media) when their role covers the whole city
-(dispatcher, supervisor, admin) or their unit was routed to it or dispatched to it. A citizen
-device sees only the reports it made. Every other file asks here rather than writing its own SQL.
+(dispatcher, supervisor, admin) or their unit was routed to it or is dispatched to it (a
+withdrawn unit loses it). A citizen device sees only the reports it made. Every other file asks
+here rather than writing its own SQL.
 """
 
 from __future__ import annotations
@@ -45,6 +46,33 @@ def may_read_report(conn: Any, principal: Principal | None, report_id: str) -> b
         owner = report_owner(conn, report_id)
         return owner is None or owner == principal.id  # nothing to read before it exists
     return police_may_see(conn, principal, report_id)
+
+
+def may_read_media(
+    conn: Any, principal: Principal | None, report_id: str, uploader: str | None = None
+) -> bool:
+    """A report's photos and videos (`uploader`: who sent the one asked for, if one is): police
+    with access see them all; the citizen device sees those it sent to its own report, not the
+    officers' photos for the incident's timeline, which are police records."""
+    if principal is None:
+        return False
+    if principal.is_citizen:
+        own = uploader is None or uploader == f"device:{principal.id}"
+        return own and report_owner(conn, report_id) == principal.id
+    return police_may_see(conn, principal, report_id)
+
+
+def media_upload_refusal(conn: Any, principal: Principal | None, report_id: str) -> str | None:
+    """Why `principal` may not upload to this report, or None if it may: the device that made
+    the report, or police with access to its incident (officer photos for the timeline)."""
+    if principal is None:
+        return "unauthenticated"
+    owner = report_owner(conn, report_id)
+    if owner is None:
+        return "no_report"  # an offline-made report uploads its media once the report is sent
+    if principal.is_citizen:
+        return None if owner == principal.id else "forbidden"
+    return None if police_may_see(conn, principal, report_id) else "forbidden"
 
 
 def inbox_readers(principal: Principal | None, unit: str) -> bool:

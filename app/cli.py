@@ -58,6 +58,9 @@ def serve(host: str, port: int) -> None:
         # The sync engine refuses updates far smaller than this; a lower frame cap stops a
         # client from making the server buffer 16 MiB (uvicorn's default) before refusing it.
         ws_max_size=2 * 1024 * 1024,
+        # Yjs updates are small binary messages: deflate halves neither their size nor the wait,
+        # but doubles fan-out CPU and the memory of every idle connection (bench/RESULTS.md).
+        ws_per_message_deflate=False,
         log_level="info",
     )
 
@@ -69,12 +72,15 @@ def worker() -> None:
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(svc.worker.stop()))
-        click.echo("worker running; Ctrl-C to stop")
+            loop.add_signal_handler(sig, stopping.set)
+        await svc.start_async()  # starts the media and push workers of this role
         await svc.worker.start()
-        assert svc.worker._task is not None
-        await svc.worker._task
+        click.echo("worker running; Ctrl-C to stop")
+        await stopping.wait()
+        await svc.worker.stop()
+        await svc.stop_async()
 
     try:
         asyncio.run(run())

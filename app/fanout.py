@@ -10,13 +10,16 @@ docs/architecture.md, "Which process runs what").
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from pycrdt import Array, Doc, Map
 
-from . import outbox
+from . import alerts, outbox
 from .incident_state import CITIZEN_STATUS, OPEN_STATUSES
 from .outbox import Item, Worker
 
@@ -29,11 +32,27 @@ SUMMARY_CHARS = 140
 class Fanout:
     def __init__(self, svc: Services) -> None:
         self.svc = svc
+        # One run at a time per job and incident: each run reads the rows and then writes, so two
+        # runs interleaved could write an older reading after a newer one (a status going back).
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     def register(self, worker: Worker) -> None:
         worker.register("incident.init", self.incident_init)
-        worker.register("reply.sync", self.reply_sync)
-        worker.register("inbox.sync", self.inbox_sync)
+        worker.register("reply.sync", self._one_at_a_time(self.reply_sync))
+        worker.register("inbox.sync", self._one_at_a_time(self.inbox_sync))
+
+    def _one_at_a_time(self, handler: Callable[[Item], Awaitable[None]]) -> Callable[[Item], Awaitable[None]]:
+        async def run(item: Item) -> None:
+            key = (handler.__name__, str(item.payload["incident"]))
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = asyncio.Lock()
+            async with lock:
+                await handler(item)
+
+        return run
 
     # -- incident/<id>: the server's info, and the logs police append to -------------------------
     async def incident_init(self, item: Item) -> None:
@@ -79,10 +98,13 @@ class Fanout:
             return
         desired, messages, children = data
         now_ms = time.time() * 1000
+        told: list[tuple[str, str]] = []  # what changed for the citizen: web push tells them
+        wrote: list[bool] = []  # whether this reply changed at all
 
         def mutate(doc: Doc) -> None:
             reply = doc.get("reply", type=Map)
             changed = False
+            previous = reply.get("status")
             for key, value in desired.items():
                 if reply.get(key) != value:
                     if value is None:
@@ -92,6 +114,8 @@ class Fanout:
                     else:
                         reply[key] = value
                         changed = True
+            if previous is not None and reply.get("status") != previous:
+                told.append(("status", str(reply.get("status"))))
             if "messages" not in reply:
                 reply["messages"] = Array()
             log = reply["messages"]
@@ -99,13 +123,18 @@ class Fanout:
             for message in messages:
                 if message["id"] not in known:
                     log.append(message)
+                    told.append(("message", str(message["id"])))
                     changed = True
             if changed:
                 reply["updated_at"] = now_ms
+                wrote.append(True)
 
         def in_tx(tx: Any) -> None:
             Worker.complete_in(tx, item)
-            for child in children:  # reports merged into this one follow its progress
+            alerts.tell_citizen(tx, incident_id, told)
+            # Reports merged into this one follow its progress; only when it changed, so that
+            # merges in a cycle (A into B, B into A) settle instead of re-queueing each other.
+            for child in children if wrote else ():
                 outbox.enqueue(tx, "reply.sync", f"reply.sync:{child}:{time.time_ns()}", {"incident": child})
 
         await self.svc.sync.server_write(f"reply/{incident_id}", mutate, in_tx=in_tx)
@@ -199,7 +228,10 @@ def _reply_data(conn: Any, incident_id: str) -> tuple[dict[str, Any], list[dict[
         "merged_into": merged_into if row["status"] == "merged" else None,
     }
     children = [
-        r[0] for r in conn.execute("SELECT id FROM incidents WHERE merged_into = ? AND status = 'merged'", (incident_id,))
+        r[0] for r in conn.execute(
+            "SELECT id FROM incidents WHERE merged_into = ? AND status = 'merged' AND id != ?",
+            (incident_id, incident_id),
+        )
     ]
     return desired, messages, children
 

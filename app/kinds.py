@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map
 
+from media.records import foreign_ids
 from sync import DocKind, Refused
 
 from . import access, audit, outbox, projection
 from .auth import Principal
 from .documents import DEFAULT_PRIORITY, Invalid, log_entries, validate_incident, validate_report
+from .errors import ApiError
 from .incident_state import fold
 
 if TYPE_CHECKING:
@@ -60,7 +62,8 @@ class AppKind(DocKind):
 class ReportKind(AppKind):
     name = "report"
     max_update_bytes = 64 * 1024
-    max_doc_bytes = 256 * 1024
+    # 200 messages of 1,000 Vietnamese characters (3 bytes each in UTF-8) must fit.
+    max_doc_bytes = 1024 * 1024
     relay_awareness = False
 
     async def can_read(self, principal: Principal | None, doc_id: str) -> bool:
@@ -74,13 +77,6 @@ class ReportKind(AppKind):
             return False
         if exists:
             return await self._read(access.report_owner, doc_id) == principal.id
-        settings, limiter = self.svc.settings, self.svc.limiter
-        try:
-            limiter.check(("reports", principal.id), settings.reports_per_device_per_hour, 3600, "new reports")
-            if principal.ip:
-                limiter.check(("reports-ip", principal.ip), settings.reports_per_ip_per_hour, 3600, "new reports")
-        except Exception as exc:  # ApiError(429): said the same way as every other refusal
-            raise Refused(429, "rate_limited", str(getattr(exc, "detail", exc))) from exc
         return True
 
     def validate(self, principal: Any, doc_id: str, before: Doc, after: Doc, exists: bool) -> None:
@@ -88,11 +84,28 @@ class ReportKind(AppKind):
             validate_report(before if exists else None, after)
         except Invalid as exc:
             raise _invalid(exc) from exc
+        if not exists:
+            # Counted only once the report is valid: a refused report costs the device nothing.
+            self._count_new_report(principal)
+
+    def _count_new_report(self, principal: Principal) -> None:
+        settings, limiter = self.svc.settings, self.svc.limiter
+        try:
+            limiter.check(("reports", principal.id), settings.reports_per_device_per_hour, 3600, "new reports")
+            if principal.ip:
+                limiter.check(("reports-ip", principal.ip), settings.reports_per_ip_per_hour, 3600, "new reports")
+        except ApiError as exc:  # said the same way as every other sync refusal
+            retry_after = exc.extra.get("retry_after")
+            raise Refused(429, exc.code, exc.detail, retry_after=retry_after) from exc
 
     def prepare_commit(self, principal: Principal, doc_id: str, after: Doc, created: bool):
         data = after.get("report", type=Map).to_py() or {}
         if not created:
             def changed(tx: Any) -> None:
+                # Only media uploaded to this very report may be named in it.
+                unknown = foreign_ids(tx.conn, doc_id, list(data.get("media") or []))
+                if unknown:
+                    raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this report")
                 projection.report_changed(tx, doc_id, data)
                 projection.enqueue_fanout(tx, doc_id, reply=False)
                 audit.append(tx, principal, "report.update", f"report/{doc_id}")
@@ -104,10 +117,14 @@ class ReportKind(AppKind):
         triage_due = arrived_at + self.svc.settings.triage_timeout_s
 
         def created_fn(tx: Any) -> None:
+            if data.get("media"):
+                # Uploads need the report to exist first, so a new report names no media yet.
+                raise Refused(422, "invalid", "media can be added once the report has been sent")
             projection.new_report(tx, doc_id, principal.id, data, route, priority, arrived_at)
             outbox.enqueue(tx, "incident.init", f"incident.init:{doc_id}", {"incident": doc_id})
             projection.enqueue_fanout(tx, doc_id)
             outbox.enqueue(tx, "timer.triage", f"timer.triage:{doc_id}", {"incident": doc_id}, run_at=triage_due)
+            outbox.enqueue(tx, "push.new_report", f"push.new_report:{doc_id}", {"incident": doc_id})
             audit.append(tx, principal, "report.create", f"report/{doc_id}", ward=route.ward_code,
                          outside=route.outside, no_location=route.no_location)
 
@@ -137,11 +154,13 @@ class IncidentKind(AppKind):
             return  # the server writes `info` once, when the report arrives
         active = fold(*incident_logs(before)).active_units if exists else set()
         try:
-            validate_incident(
+            added = validate_incident(
                 before if exists else None, after, principal.id, principal.role, principal.unit, active
             )
         except Invalid as exc:
             raise _invalid(exc) from exc
+        if any(e.get("action") == "merge" and e.get("into") == doc_id for e in added["dispatch"]):
+            raise Refused(422, "invalid", "an incident cannot be merged into itself")
 
     def prepare_commit(self, principal: Principal, doc_id: str, after: Doc, created: bool):
         if principal.kind == "server":
@@ -153,20 +172,31 @@ class IncidentKind(AppKind):
         entries = {"dispatch": dispatch, "timeline": timeline}
         ack_due = time.time() + self.svc.settings.ack_timeout_s
 
-        def commit(tx: Any) -> None:
-            projection.incident_changed(tx, doc_id, state, entries, time.time())
+        def commit(tx: Any) -> list[str]:
+            lost = projection.incident_changed(tx, doc_id, state, entries, time.time())
             projection.enqueue_fanout(tx, doc_id)
             for entry in dispatch:
                 if entry.get("action") == "dispatch":
                     key = f"timer.ack:{doc_id}:{entry['unit']}:{entry['id']}"
                     payload = {"incident": doc_id, "unit": entry["unit"], "entry": entry["id"]}
                     outbox.enqueue(tx, "timer.ack", key, payload, run_at=ack_due)
+                    # Keyed by the dispatch entry: the officers are told once per dispatch.
+                    outbox.enqueue(tx, "push.dispatch", f"push.dispatch:{doc_id}:{entry['unit']}:{entry['id']}", payload)
             if state.merged_into:
                 # The citizen of a merged report follows the main incident.
                 projection.enqueue_fanout(tx, state.merged_into)
             audit.append(tx, principal, "incident.update", f"incident/{doc_id}", status=state.status)
+            return lost
 
         return commit
+
+    async def after_commit(self, principal: Any, doc_id: str, doc: Doc, created: bool, value: Any) -> None:
+        super().after_commit(principal, doc_id, doc, created, value)
+        if value:
+            # Units were withdrawn: their officers' open connections lose what they may no longer
+            # read (runs under this document's lock; reauthorize takes none).
+            for kind in ("incident", "report", "reply"):
+                await self.svc.sync.reauthorize(f"{kind}/{doc_id}")
 
 
 class ReplyKind(AppKind):

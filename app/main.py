@@ -16,7 +16,10 @@ from sync.asgi import routes as sync_routes
 
 from . import pwa
 from .auth import AuthMiddleware, principal_of
-from .endpoints import admin, citizen, directory, session
+from .endpoints import admin, citizen, directory, incidents, officers, session
+from .endpoints import media as media_api
+from .endpoints import push as push_api
+from .endpoints import stats as stats_api
 from .errors import EXCEPTION_HANDLERS
 from .services import Services
 from .settings import Settings
@@ -51,9 +54,29 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/units", directory.units),
         Route("/api/wards/boundaries", directory.ward_boundaries),
         Route("/api/route", directory.route_preview),
+        Route("/api/incidents/timers", incidents.timers),
+        Route("/api/incidents/{incident_id}/candidates", incidents.candidates),
+        Route("/api/officers", officers.list_officers),
+        Route("/api/officers/me/availability", officers.set_my_availability, methods=["PUT"]),
         Route("/api/admin/users", admin.list_users),
         Route("/api/admin/users", admin.create_user, methods=["POST"]),
         Route("/api/audit", admin.audit_log),
+        Route("/api/audit.csv", admin.audit_log),
+        Route("/api/stats/charts/{chart}.svg", stats_api.chart),
+        Route("/api/stats/{figure}.csv", stats_api.figure_csv),
+        Route("/api/stats/{figure}", stats_api.figure),
+        Route("/api/push/key", push_api.public_key),
+        Route("/api/push/subscriptions", push_api.my_subscriptions),
+        Route("/api/push/subscriptions", push_api.subscribe, methods=["POST"]),
+        Route("/api/push/subscriptions", push_api.unsubscribe, methods=["DELETE"]),
+        Route("/media/uploads/", media_api.tus_options, methods=["OPTIONS"]),
+        Route("/media/uploads/", media_api.create_upload, methods=["POST"]),
+        Route("/media/uploads", media_api.create_upload, methods=["POST"]),
+        Route("/media/uploads/{media_id}", media_api.upload_resource,
+              methods=["HEAD", "PATCH", "DELETE", "POST", "OPTIONS"]),
+        Route("/media/{media_id}", media_api.metadata),
+        Route("/media/{media_id}/{variant}", media_api.media_file),
+        Route("/api/reports/{report_id}/media", media_api.report_media),
         *sync_routes(svc.sync, principal_of),
         *pwa.routes(settings),
     ]

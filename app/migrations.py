@@ -145,4 +145,40 @@ def m004_documents(db: sqlite_utils.Database) -> None:
     projection.create_tables(db)
 
 
-MIGRATIONS = [m001_foundation, m002_outbox, m003_directory_version, m004_documents]
+def m005_media(db: sqlite_utils.Database) -> None:
+    import media
+
+    media.create_tables(db)
+
+
+def m006_push(db: sqlite_utils.Database) -> None:
+    import push
+
+    push.create_tables(db)
+
+
+def m007_stats(db: sqlite_utils.Database) -> None:
+    from . import stats_facts
+
+    stats_facts.create_tables(db)
+
+
+def m008_availability(db: sqlite_utils.Database) -> None:
+    # A table of its own rather than columns on `users`: it changes many times a shift, and each
+    # change is audited; accounts change rarely (app/endpoints/officers.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE officer_availability (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            status TEXT NOT NULL CHECK (status IN ('available', 'busy', 'off_duty')),
+            at REAL NOT NULL                   -- s since epoch: when the officer chose it
+        );
+        """,
+    )
+
+
+MIGRATIONS = [
+    m001_foundation, m002_outbox, m003_directory_version, m004_documents, m005_media, m006_push,
+    m007_stats, m008_availability,
+]

@@ -104,40 +104,28 @@ def new_report(
     arrived_at: float,
 ) -> None:
     contact = data.get("contact") or {}
-    tx["reports"].insert(
-        {
-            "id": report_id,
-            "device_id": device_id,
-            "category": data["category"],
-            "description": data.get("description") or "",
-            "lat": data.get("lat"),
-            "lon": data.get("lon"),
-            "accuracy": data.get("accuracy"),
-            "created_at_phone": data.get("created_at"),
-            "arrived_at": arrived_at,
-            "ward_code": route.ward_code,
-            "outside": int(route.outside and not route.no_location),
-            "no_location": int(route.no_location),
-            "media_count": len(data.get("media") or []),
-            "message_count": len(data.get("messages") or []),
-            "contact_name": contact.get("name"),
-            "contact_phone": contact.get("phone"),
-            "updated_at": arrived_at,
-        }
+    # Plain SQL: sqlite-utils' insert() introspects the table (sqlite_master, PRAGMA) on every
+    # call, which cost ~10x the inserts themselves on this hot path.
+    tx.conn.execute(
+        """INSERT INTO reports (id, device_id, category, description, lat, lon, accuracy,
+               created_at_phone, arrived_at, ward_code, outside, no_location, media_count,
+               message_count, contact_name, contact_phone, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            report_id, device_id, data["category"], data.get("description") or "",
+            data.get("lat"), data.get("lon"), data.get("accuracy"), data.get("created_at"),
+            arrived_at, route.ward_code, int(route.outside and not route.no_location),
+            int(route.no_location), len(data.get("media") or []), len(data.get("messages") or []),
+            contact.get("name"), contact.get("phone"), arrived_at,
+        ),
     )
-    tx["incidents"].insert(
-        {
-            "id": report_id,
-            "status": "new",
-            "category": data["category"],
-            "priority": priority,
-            "ward_code": route.ward_code,
-            "ward_unit": route.ward_unit,
-            "lat": data.get("lat"),
-            "lon": data.get("lon"),
-            "arrived_at": arrived_at,
-            "updated_at": arrived_at,
-        }
+    tx.conn.execute(
+        """INSERT INTO incidents (id, status, category, priority, ward_code, ward_unit, lat, lon,
+               arrived_at, updated_at) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            report_id, data["category"], priority, route.ward_code, route.ward_unit,
+            data.get("lat"), data.get("lon"), arrived_at, arrived_at,
+        ),
     )
     for unit in route.units():
         tx.conn.execute(
@@ -168,7 +156,9 @@ def incident_changed(
     state: IncidentState,
     added: dict[str, list[dict[str, Any]]],
     received_at: float,
-) -> None:
+) -> list[str]:
+    """Project the folded state; returns the units that lost access (withdrawn, not routed)."""
+    lost: list[str] = []
     tx.conn.execute(
         """UPDATE incidents SET status = ?, category = COALESCE(?, category),
            priority = COALESCE(?, priority), triaged_at = ?, dispatched_at = ?, resolved_at = ?,
@@ -197,10 +187,18 @@ def incident_changed(
                 _s(a.withdrawn_at),
             ),
         )
-        tx.conn.execute(
-            "INSERT OR IGNORE INTO incident_units (incident_id, unit, why) VALUES (?, ?, 'dispatched')",
-            (incident_id, unit),
-        )
+        if a.active:
+            tx.conn.execute(
+                "INSERT OR IGNORE INTO incident_units (incident_id, unit, why) VALUES (?, ?, 'dispatched')",
+                (incident_id, unit),
+            )
+        else:  # a withdrawn unit sees the incident no more, unless it was routed to it
+            gone = tx.conn.execute(
+                "DELETE FROM incident_units WHERE incident_id = ? AND unit = ? AND why = 'dispatched'",
+                (incident_id, unit),
+            )
+            if gone.rowcount:
+                lost.append(unit)
     for log, entries in added.items():
         for entry in entries:
             kind = entry.get("action") if log == "dispatch" else entry.get("type")
@@ -215,6 +213,7 @@ def incident_changed(
                     entry.get("at"), received_at, json.dumps(entry, ensure_ascii=False),
                 ),
             )
+    return lost
 
 
 def _s(ms: float | None) -> float | None:

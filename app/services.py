@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
+from media import MediaConfig, MediaService
+from push import PushService
 from sync import SyncEngine
 
 from .accounts import Accounts
@@ -41,6 +43,10 @@ class Services:
     limiter: RateLimiter
     worker: Worker
     sync: SyncEngine = field(init=False)
+    media: MediaService = field(init=False)
+    media_workers: list[Worker] = field(init=False, default_factory=list)
+    push: PushService = field(init=False)
+    push_worker: Worker | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -75,24 +81,49 @@ class Services:
         from .kinds import kinds
 
         self.sync = SyncEngine(self.db, kinds(self), server_principal=SERVER)
+        from .alerts import build_push
+
+        self.push = build_push(self.settings, self.db)
         if self.role == "web":
             # Jobs that write documents run in the process that owns the documents' rooms, so
             # that live readers see the write (see docs/architecture.md).
             Fanout(self).register(self.worker)
             Timers(self).register(self.worker)
+        self.media = _media_service(self.settings, self.db, self.clock)
         if self.role == "worker" or self.settings.inprocess_worker:
             self.register_background_jobs()
 
     def register_background_jobs(self) -> None:
         """Jobs that touch no document: web push and media processing (later issues)."""
+        # Media jobs get two workers of their own on the same outbox: a one-minute transcode in
+        # a shared batch would hold up inbox writes, timers and pushes, and a preview must not
+        # wait behind a transcode either (photos and previews: fast; videos: slow).
+        fast, slow = Worker(self.db, lease_s=600, batch=4), Worker(self.db, lease_s=7200, batch=1)
+        self.media.attach(fast, slow)
+        self.media_workers = [fast, slow]
+        from .alerts import Alerts
+
+        if self.role == "web":
+            # Sending waits on push services: in the web process it gets a worker of its own, so
+            # a slow push service never holds up inbox writes and timers (`sos worker` runs
+            # nothing that such a wait could hold up).
+            self.push_worker = Worker(self.db, batch=64)
+        Alerts(self).register(self.worker, self.push_worker)
 
     async def start_async(self) -> None:
         """The parts that need the event loop: the sync engine (idle unloading)."""
         self.loop = asyncio.get_running_loop()  # for threads that must hand work to the loop
         await self.sync.start()
+        await self.media.start()  # its workers, when this process runs the media jobs
+        if self.push_worker is not None:
+            await self.push_worker.start()
 
     async def stop_async(self) -> None:
+        await self.media.stop()
         await self.sync.stop()
+        if self.push_worker is not None:
+            await self.push_worker.stop()
+        await self.push.aclose()
 
     def start(self) -> Services:
         self.db.open()
@@ -102,6 +133,22 @@ class Services:
 
     def stop(self) -> None:
         self.db.close()
+
+
+def _media_service(settings: Settings, db: Database, clock: Callable[[], float]) -> MediaService:
+    from .outbox import enqueue
+
+    config = MediaConfig(
+        root=settings.data_dir / "media",
+        photo_max_bytes=settings.media_photo_max_bytes,
+        video_max_bytes=settings.media_video_max_bytes,
+        preview_max_bytes=settings.media_preview_max_bytes,
+        report_max_bytes=settings.media_report_max_bytes,
+        report_max_items=settings.media_report_max_items,
+        upload_expiry_s=settings.media_upload_expiry_s,
+        x264_preset=settings.media_x264_preset,
+    )
+    return MediaService(db, config, enqueue, clock)
 
 
 def services(conn: HTTPConnection) -> Services:

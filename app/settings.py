@@ -32,10 +32,11 @@ class Settings:
     login_window_s: int = 900
     login_lockout_s: int = 900
     login_per_ip_per_hour: int = 100
-    # Citizen abuse limits.
-    devices_per_ip_per_hour: int = 20
+    # Citizen abuse limits. Per device is the real limit; per address is only a backstop, set high
+    # because mobile carriers put many phones behind one address (carrier-grade NAT).
+    devices_per_ip_per_hour: int = 300
     reports_per_device_per_hour: int = 10
-    reports_per_ip_per_hour: int = 60
+    reports_per_ip_per_hour: int = 600
     # Dispatch timers (DESIGN §2).
     triage_timeout_s: int = 60
     ack_timeout_s: int = 120
@@ -48,9 +49,28 @@ class Settings:
     # process is a whole deployment; set 0 when `sos worker` runs them (see the Procfile).
     # Jobs that write documents always run in the web process, which owns the documents' rooms.
     inprocess_worker: bool = True
+    # Media (media/): limits per file and per report, refused up front (413) and enforced again on
+    # the decoded kind; an unfinished upload is discarded after `media_upload_expiry_s`.
+    media_photo_max_bytes: int = 20 * 1024 * 1024
+    media_video_max_bytes: int = 200 * 1024 * 1024
+    media_preview_max_bytes: int = 2 * 1024 * 1024
+    media_report_max_bytes: int = 500 * 1024 * 1024
+    media_report_max_items: int = 40
+    media_upload_expiry_s: int = 7 * 86400
+    media_x264_preset: str = "veryfast"
     # Addresses whose X-Forwarded-For/-Proto are believed (the TLS proxy); uvicorn's format.
     trusted_proxies: str = "127.0.0.1"
     vapid_subject: str = "mailto:ops@sos-antt.example"
+    # Web push (push/, app/alerts.py). The VAPID key: PEM or raw base64url; when unset it is made
+    # on first start and kept in the data directory as vapid_private_key.pem.
+    vapid_private_key: str | None = None
+    # Push service hosts the server will POST to (comma-separated, a host covers its subdomains;
+    # empty: the browsers' services; "*": any https host). Loopback http only when allowed (tests).
+    push_hosts: str = ""
+    push_allow_loopback: bool = False
+    push_timeout_s: int = 5
+    push_ttl_police_s: int = 3600
+    push_ttl_citizen_s: int = 86400
 
     @classmethod
     def from_env(

@@ -45,15 +45,23 @@ class Timers:
 
     async def ack_due(self, item: Item) -> None:
         incident_id, unit = item.payload["incident"], item.payload["unit"]
+        entry = item.payload.get("entry")
 
         def check(tx: Any) -> None:
             row = tx.conn.execute(
-                """SELECT i.status, a.acknowledged_at, a.withdrawn_at FROM incidents i
-                   JOIN assignments a ON a.incident_id = i.id AND a.unit = ? WHERE i.id = ?""",
-                (unit, incident_id),
+                """SELECT i.status, a.acknowledged_at, a.withdrawn_at, a.dispatched_at, e.at AS entry_at
+                   FROM incidents i JOIN assignments a ON a.incident_id = i.id AND a.unit = ?
+                   LEFT JOIN timeline_events e ON e.incident_id = i.id AND e.entry_id = ?
+                   WHERE i.id = ?""",
+                (unit, entry, incident_id),
             ).fetchone()
+            # This timer's dispatch started the current assignment; else the unit was withdrawn
+            # and sent again since, and the newer dispatch's own timer is the one that counts.
+            current = row is not None and (
+                row["entry_at"] is None or abs((row["dispatched_at"] or 0) * 1000 - row["entry_at"]) < 1
+            )
             if (
-                row is not None
+                current
                 and row["status"] in OPEN_STATUSES
                 and row["acknowledged_at"] is None
                 and row["withdrawn_at"] is None

@@ -54,6 +54,8 @@ class LoadedDoc:
         "users",
         "room",
         "last_used",
+        "shadow",
+        "size",
     )
 
     def __init__(self, name: str, kind: DocKind, doc_id: str) -> None:
@@ -70,6 +72,11 @@ class LoadedDoc:
         self.users = 0
         self.room = Room(name, relay_awareness=kind.relay_awareness)
         self.last_used = time.monotonic()
+        # A copy equal to `doc`, kept between changes so that judging a change costs
+        # O(change), not O(document); taken by a change and put back only once that change is
+        # live, so a refused change (which leaves its copy dirty) simply drops it.
+        self.shadow: Any = None
+        self.size = 0  # encoded size when last measured, plus every update stored since
 
     def born_since(self, moment: float) -> bool:
         return self.born is not None and self.born >= moment
@@ -138,6 +145,7 @@ class Documents:
                 loaded = LoadedDoc(name, kind, doc_id)
                 if stored is not None:
                     loaded.doc.apply_update(stored.state)
+                    loaded.size = len(stored.state)
                     loaded.writers = dict(stored.writers)
                     loaded.exists = True
                 self._loaded[name] = loaded

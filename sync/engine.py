@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Below this, rebuilding a shadow costs less than the memory a cached one would take.
+CACHE_SHADOW_BYTES = 16 * 1024
+
 
 @dataclass(frozen=True)
 class Applied:
@@ -251,10 +254,11 @@ class SyncEngine:
         if update == protocol.EMPTY_UPDATE:  # what every reader sends as its step 2
             return Applied(name, None, protocol.EMPTY_UPDATE)
         async with self.documents.using(name) as loaded, loaded.lock:
-            shadow = Shadow.of(loaded.doc if loaded.exists else None)
+            shadow = self._take_shadow(loaded, self.client_id)
             shadow.apply(update)
             effective = shadow.effective
             if effective is None:  # nothing new: a retry, or a reader's step 2
+                loaded.shadow = shadow  # unchanged: still equal to the live document
                 return Applied(name, None, protocol.EMPTY_UPDATE)
             if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
                 raise denied(principal, f"You may not change {name}.")
@@ -274,10 +278,11 @@ class SyncEngine:
             owner = loaded.writers.get(client_id)
             if owner is not None and owner != loaded.kind.writer_key(principal):
                 client_id = random.getrandbits(32)  # someone took our id in this document
-            shadow = Shadow.of(loaded.doc if loaded.exists else None, client_id)
+            shadow = self._take_shadow(loaded, client_id)
             shadow.mutate(mutate)
             effective = shadow.effective
             if effective is None:
+                loaded.shadow = shadow
                 result = await self.db.write(in_tx) if in_tx is not None else None
                 return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
             writers = self._new_writers(loaded, shadow, principal)
@@ -320,8 +325,10 @@ class SyncEngine:
         validate: bool = True,
     ) -> Applied:
         kind, name = loaded.kind, loaded.name
+        size = loaded.size + len(effective)
         if validate:
-            size = shadow.size()
+            if size > kind.max_doc_bytes:
+                size = shadow.size()  # the running sum only bounds it: measure when it matters
             if size > kind.max_doc_bytes:
                 raise Refused(
                     413,
@@ -346,6 +353,9 @@ class SyncEngine:
         seq, value, result = await self.db.write(run)
         # Committed: from here on the live document must follow, whatever else happens.
         self._apply_live(loaded, effective, writers)
+        loaded.size = size
+        if size >= CACHE_SHADOW_BYTES:
+            loaded.shadow = shadow  # equal to the live document again: keep it for the next change
         if created:
             # Readers that subscribed while nobody owned the document got in on the kind's word
             # for an ownerless document; ask again now that it has an owner.
@@ -353,6 +363,17 @@ class SyncEngine:
         loaded.room.broadcast(protocol.sync_update(effective), exclude=origin)
         await _after_commit(kind, principal, loaded, created, value)
         return Applied(name, seq, effective, created, value, result)
+
+    @staticmethod
+    def _take_shadow(loaded: LoadedDoc, client_id: int) -> Shadow:
+        """The cached copy of the live document, or a fresh one (O(document)) if there is none."""
+        shadow, loaded.shadow = loaded.shadow, None
+        if shadow is not None and shadow.doc.client_id == client_id:
+            return shadow.reset()
+        shadow = Shadow.of(loaded.doc if loaded.exists else None, client_id)
+        if loaded.exists:
+            loaded.size = len(loaded.doc.get_update())  # measured while we pay O(document) anyway
+        return shadow
 
     @staticmethod
     def _validate(loaded: LoadedDoc, principal: Any, after: Doc) -> None:

@@ -57,7 +57,12 @@ class Shadow:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self._captured: list[bytes] = []
-        doc.observe(lambda event: self._captured.append(event.update))
+        self._subscription = doc.observe(lambda event: self._captured.append(event.update))
+
+    def reset(self) -> Shadow:
+        """Forget what earlier changes added (a cached shadow, reused for the next change)."""
+        self._captured.clear()
+        return self
 
     @classmethod
     def of(cls, live: Doc | None, client_id: int | None = None) -> Shadow:

@@ -41,6 +41,13 @@ CREATE TABLE sync_updates (
     at REAL NOT NULL,
     PRIMARY KEY (name, seq)
 ) WITHOUT ROWID;
+-- The snapshot apart from the counters that every append updates: SQLite rewrites a whole row
+-- (BLOB included) on UPDATE, so a snapshot in sync_documents made each append O(document).
+CREATE TABLE sync_snapshots (
+    name TEXT PRIMARY KEY REFERENCES sync_documents(name),
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 -- Which principal first wrote with a Yjs client id in a document: nobody else may use that id
 -- (reusing another writer's id and clocks would make the real writer's changes silently ignored).
 CREATE TABLE sync_writers (
@@ -122,9 +129,13 @@ def squash_log(tx: Any, name: str) -> None:
     last_seq = parts[-1][0]
     merged = parts[0][1] if len(parts) == 1 else merge_updates(*(data for _, data in parts))
     conn.execute(
-        """UPDATE sync_documents SET snapshot = ?, snapshot_seq = ?, log_count = 0, log_bytes = 0,
+        "INSERT OR REPLACE INTO sync_snapshots (name, seq, data) VALUES (?, ?, ?)",
+        (name, last_seq, merged),
+    )
+    conn.execute(
+        """UPDATE sync_documents SET snapshot_seq = ?, log_count = 0, log_bytes = 0,
                size_bytes = ? WHERE name = ?""",
-        (merged, last_seq, len(merged), name),
+        (last_seq, len(merged), name),
     )
     conn.execute("DELETE FROM sync_updates WHERE name = ? AND seq <= ?", (name, last_seq))
 
@@ -140,7 +151,7 @@ def bind_writers(tx: Any, name: str, writers: dict[int, str]) -> None:
 def _parts(conn: sqlite3.Connection, name: str) -> list[tuple[int, bytes]]:
     # One statement, so one consistent read even while the writer squashes this document.
     rows = conn.execute(
-        """SELECT snapshot_seq, snapshot FROM sync_documents WHERE name = ? AND snapshot IS NOT NULL
+        """SELECT seq, data FROM sync_snapshots WHERE name = ?
            UNION ALL
            SELECT seq, data FROM sync_updates WHERE name = ?
            ORDER BY 1""",

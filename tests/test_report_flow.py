@@ -165,3 +165,43 @@ def test_an_untriaged_report_is_escalated(settings: Settings) -> None:
         assert rows(server, "SELECT * FROM reports WHERE id = ?", report_id)[0]["no_location"] == 1
     finally:
         server.stop()
+
+
+def test_new_reports_per_device_are_limited_with_retry_after(settings: Settings) -> None:
+    server = LiveServer(settings.with_(reports_per_device_per_hour=2)).start()
+    try:
+        citizen = device(server)
+        for _ in range(2):
+            assert citizen.sync(f"report/{citizen.new_report()}").status_code == 200
+        report_id = citizen.new_report()
+        r = citizen.sync(f"report/{report_id}")
+        assert r.status_code == 429
+        assert r.json()["error"] == "rate_limited" and "try again" in r.json()["message"]
+        assert 0 < int(r.headers["Retry-After"]) <= 3600
+        assert rows(server, "SELECT * FROM reports WHERE id = ?", report_id) == []
+        # Adding to a report already sent is not a new report: still allowed.
+        first = next(iter(citizen.docs))
+        citizen.doc(first).get("report", type=__import__("pycrdt").Map)["messages"].append(
+            {"id": entry_id(), "text": "Thêm chi tiết", "at": now_ms()}
+        )
+        assert citizen.sync(first).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_report_may_name_only_media_uploaded_to_it(live_server: LiveServer) -> None:
+    from pycrdt import Map
+
+    citizen = device(live_server)
+    report_id = citizen.new_report("fire", where=point_in_ward(TAN_PHU))
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["media"].append("notuploaded01")
+    r = citizen.sync(f"report/{report_id}")
+    assert r.status_code == 422 and "media" in r.json()["message"]
+    assert rows(live_server, "SELECT * FROM reports WHERE id = ?", report_id) == []
+
+    sent = citizen.new_report("fire", where=point_in_ward(TAN_PHU))
+    assert citizen.sync(f"report/{sent}").status_code == 200
+    citizen.doc(f"report/{sent}").get("report", type=Map)["media"].append("notuploaded02")
+    r = citizen.sync(f"report/{sent}")
+    assert r.status_code == 422 and "not uploaded to this report" in r.json()["message"]
+    assert rows(live_server, "SELECT media_count FROM reports WHERE id = ?", sent)[0]["media_count"] == 0

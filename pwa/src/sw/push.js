@@ -1,38 +1,138 @@
-// Web push hook. Payloads carry ids and a short title, never a citizen's personal data (DESIGN §6):
-// `{title, body?, url?, tag?}`. A click focuses an open window of the app, or opens the URL.
+// Web push: show what the server sent, and open the right screen when the notification is clicked.
+//
+// Payloads (app/alerts.py) carry ids and a short title, never a citizen's personal data:
+//   {kind, app: 'center'|'officer'|'citizen', incident, category, priority, ward_code, ward,
+//    status?, title, body, url, tag, renotify, require_interaction, at}
+// `tag` is the same value as the push's Topic: a newer notice about the same incident replaces
+// the older one, on the phone as at the push service.
 import { NOTIFICATION_ICON } from 'sw-manifest';
 
+// The three apps share this worker (one origin, scope "/"): a click belongs to the app of its URL.
+const APP_BASES = ['/center/', '/officer/'];
+
 export function onPush(event) {
-  const payload = readPayload(event);
-  const title = payload.title || 'SOS ANTT';
-  event.waitUntil(
-    self.registration.showNotification(title, {
-      body: payload.body || '',
-      tag: payload.tag, // same tag replaces the earlier notice instead of stacking up
-      icon: NOTIFICATION_ICON,
-      data: { url: payload.url || '/' },
-    }),
-  );
+  event.waitUntil(showNotice(readPayload(event)));
 }
 
 export function onNotificationClick(event) {
   event.notification.close();
-  const target = new URL(event.notification.data?.url || '/', self.location.origin);
-  event.waitUntil(focusOrOpen(target.href));
+  event.waitUntil(openNotice(event.notification));
+}
+
+// Wired here rather than in index.js (owned elsewhere); index.js wires push and notificationclick.
+self.addEventListener('message', onPushMessage);
+self.addEventListener('pushsubscriptionchange', (event) => event.waitUntil(resubscribe(event)));
+
+/**
+ * The browser rotated (or expired) the subscription while no page may be open: subscribe again
+ * and tell the server. The worker has no credential; the old subscription's auth secret, which
+ * only this browser and the server know, proves the new one is its successor. Without the old one
+ * (some browsers give none) the page re-registers at its next start (core/push-subscribe.js).
+ */
+async function resubscribe(event) {
+  const old = event.oldSubscription;
+  if (!old) return;
+  const fresh = event.newSubscription ?? (await self.registration.pushManager.subscribe(old.options));
+  const body = { ...fresh.toJSON(), replaces: { endpoint: old.endpoint, auth: base64url(old.getKey('auth')) } };
+  await fetch('/api/push/subscriptions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'omit',
+  });
+}
+
+function base64url(buffer) {
+  return btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/**
+ * Messages from the apps' pages. `open-notification` runs the click path for the notification
+ * with that tag: headless browsers cannot click a system notification, so the browser tests use
+ * it (from a real click in the page, which gives the worker the same right to focus and open
+ * windows). It opens nothing a page could not open itself.
+ */
+export function onPushMessage(event) {
+  if (event.data?.type !== 'open-notification' || typeof event.data.tag !== 'string') return;
+  event.waitUntil(
+    self.registration.getNotifications({ tag: event.data.tag }).then(async (notices) => {
+      for (const notice of notices) {
+        notice.close();
+        await openNotice(notice);
+      }
+    }),
+  );
+}
+
+export function showNotice(payload) {
+  const tag = typeof payload.tag === 'string' && payload.tag ? payload.tag : undefined;
+  const options = {
+    body: payload.body || '',
+    icon: NOTIFICATION_ICON,
+    tag,
+    // A P1 alert that replaces an earlier one about the same incident must still ring.
+    renotify: Boolean(tag && payload.renotify),
+    // A dispatcher's new report and an officer's dispatch stay on screen until acted upon.
+    requireInteraction: Boolean(payload.require_interaction),
+    data: { url: sameOrigin(payload.url), app: payload.app, incident: payload.incident },
+  };
+  if (Number.isFinite(payload.at)) options.timestamp = payload.at;
+  return self.registration.showNotification(payload.title || 'SOS ANTT', options);
+}
+
+/**
+ * Focus a window of the notification's app and show the incident in it, or open a new window.
+ * A window of another app (the citizen page, the officer app) is left alone.
+ */
+export async function openNotice(notification) {
+  const url = sameOrigin(notification.data?.url);
+  const app = appBase(new URL(url).pathname);
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const ours = windows.filter((client) => appBase(new URL(client.url).pathname) === app);
+  const best = ours.find((c) => c.focused) ?? ours.find((c) => c.visibilityState === 'visible') ?? ours[0];
+  if (!best) return self.clients.openWindow(url);
+  // Focus first: the right to do it comes with the click and does not last.
+  const focused = (await best.focus().catch(() => null)) ?? best;
+  if (focused.url === url) return focused;
+  // Only a window this worker controls may be navigated from here; a hash change does not
+  // reload the app. Others are asked to go there themselves (core/push-subscribe.js listens).
+  if (self.registration.active && focused.navigate) {
+    const controlled = await self.clients.get(focused.id);
+    if (controlled) {
+      try {
+        return (await focused.navigate(url)) ?? focused;
+      } catch {
+        // not controlled after all: fall through to the message
+      }
+    }
+  }
+  focused.postMessage({ type: 'open-url', url });
+  return focused;
 }
 
 function readPayload(event) {
   if (!event.data) return {};
   try {
-    return event.data.json();
+    const payload = event.data.json();
+    return payload && typeof payload === 'object' ? payload : {};
   } catch {
     return { body: event.data.text() };
   }
 }
 
-async function focusOrOpen(url) {
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const exact = windows.find((client) => client.url === url);
-  if (exact) return exact.focus();
-  return self.clients.openWindow(url);
+/** Only our own pages: a URL from a payload never sends anyone to another site. */
+function sameOrigin(url) {
+  try {
+    const target = new URL(url || '/', self.location.origin);
+    return target.origin === self.location.origin ? target.href : `${self.location.origin}/`;
+  } catch {
+    return `${self.location.origin}/`;
+  }
+}
+
+function appBase(pathname) {
+  return APP_BASES.find((base) => pathname === base.slice(0, -1) || pathname.startsWith(base)) ?? '/';
 }

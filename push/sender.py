@@ -1,0 +1,130 @@
+"""One HTTP request to a push service: encrypt (aes128gcm, RFC 8291), sign (VAPID), POST, classify.
+
+    sender = Sender(keys, subject="mailto:ops@police.gov.vn", timeout_s=10)
+    result = await sender.send(subscription, b'{"title": "..."}', ttl_s=3600, urgency="high", topic="abc")
+    result.outcome   # delivered, retry, gone, failed
+    await sender.aclose()
+
+Requests run on the event loop through one pooled aiohttp session, so any number of them are in
+flight at once and a slow push service holds up nobody but its own subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+import aiohttp
+from pywebpush import WebPusher
+
+from .subscriptions import Subscription
+from .vapid import VapidKeys
+
+# The longest wait a push service may ask for before we try again (Retry-After); past that the
+# message is usually stale anyway, and its TTL decides.
+MAX_RETRY_AFTER_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str  # delivered, retry, gone, failed
+    status: int | None  # the HTTP status; None when no answer came
+    retry_after_s: float | None
+    duration_ms: float
+    detail: str
+
+
+class Sender:
+    def __init__(self, keys: VapidKeys, subject: str, timeout_s: float = 10.0) -> None:
+        self.keys = keys
+        self.subject = subject
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(5.0, timeout_s))
+        self._session: aiohttp.ClientSession | None = None
+        self._owner: AsyncGenerator[aiohttp.ClientSession, None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _session_for_loop(self) -> aiohttp.ClientSession:
+        # A session belongs to the loop it was made on; the sender may outlive a loop (tests,
+        # the CLI), so it is made on first use and remade if that loop is gone.
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._owner = _own_session()
+            self._session = await anext(self._owner)
+            self._loop = loop
+        return self._session
+
+    async def aclose(self) -> None:
+        owner, self._owner, self._session = self._owner, None, None
+        if owner is not None:
+            await owner.aclose()
+
+    async def send(
+        self, sub: Subscription, payload: bytes, ttl_s: int, urgency: str, topic: str | None
+    ) -> Result:
+        info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+        headers = {
+            "Authorization": self.keys.authorization(sub.endpoint, self.subject),
+            "Urgency": urgency,
+        }
+        if topic:
+            headers["Topic"] = topic
+        started = time.perf_counter()
+        try:
+            pusher = WebPusher(info, aiohttp_session=await self._session_for_loop())
+            response = await pusher.send_async(
+                payload, headers, ttl=max(1, int(ttl_s)), content_encoding="aes128gcm",
+                timeout=self.timeout,
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return Result("retry", None, None, _ms(started), f"no answer: {exc!r}"[:300])
+        assert not isinstance(response, str)  # only with curl=True
+        status = response.status
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        body = (await response.text())[:300]
+        return Result(classify(status), status, retry_after, _ms(started), body)
+
+
+async def _own_session() -> AsyncGenerator[aiohttp.ClientSession, None]:
+    """The pooled session, owned by an async generator: the event loop finalizes live async
+    generators when it shuts down (`asyncio.run` calls `shutdown_asyncgens`), so the session is
+    closed even in a process that never calls `aclose()` (the `sos worker` command)."""
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, limit_per_host=64),
+        headers={"User-Agent": "sos-antt-push"},
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+def classify(status: int) -> str:
+    if 200 <= status < 300:
+        return "delivered"
+    if status in (404, 410):  # the browser unsubscribed or the subscription expired
+        return "gone"
+    if status == 429 or status >= 500:
+        return "retry"
+    # 400 (malformed), 401/403 (VAPID refused), 413 (too large): sending again will not help.
+    return "failed"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(0.0, when.timestamp() - time.time()), MAX_RETRY_AFTER_S)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,304 @@
+"""The push library's one entry point: subscriptions, planning a notification, delivering it.
+
+    push = PushService(db, VapidKeys.load_or_create(path), subject="mailto:ops@police.gov.vn")
+    await push.subscribe(Owner("user", "12", role="dispatcher"), subscription_json)
+    # in the caller's transaction, once per notification (its key is unique):
+    ids = push.plan(tx, Notification(key="new_report:42:center", payload={...}, ttl_s=3600),
+                    owners=[("user", "12")])
+    # later, one background job per delivery id:
+    outcome = await push.deliver(ids[0], in_tx=lambda tx: mark_job_done(tx))
+
+`deliver` is safe to run again for the same id: a delivery that reached a final state is not sent
+twice, and its final state is written in the same transaction as `in_tx`, so a job system that
+marks the job done in `in_tx` delivers each notification exactly once per subscription unless the
+process dies between the push service's answer and that commit (then once more: at least once).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from .sender import Result, Sender
+from .store import FINAL_STATES
+from .subscriptions import EndpointPolicy, InvalidSubscription, Subscription, parse_subscription
+from .vapid import VapidKeys
+
+T = TypeVar("T")
+URGENCIES = ("very-low", "low", "normal", "high")
+TOPIC_MAX = 32
+
+
+class Database(Protocol):
+    """What push needs from the app's database (`app.db.Database` fits)."""
+
+    async def write(self, fn: Callable[[Any], T]) -> T: ...
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+
+class NotAllowed(Exception):
+    """The caller may not change this subscription."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a subscription notifies: a user (with role and unit at the time) or a device."""
+
+    kind: str  # user, device
+    id: str
+    role: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    key: str  # unique: planning the same key twice plans nothing the second time
+    payload: dict[str, Any]
+    ttl_s: int
+    urgency: str = "normal"
+    topic: str | None = None  # ≤ 32 URL-safe base64 characters
+
+    def __post_init__(self) -> None:
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"urgency must be one of {URGENCIES}")
+        if self.topic is not None and (
+            len(self.topic) > TOPIC_MAX
+            or not all(c.isascii() and (c.isalnum() or c in "-_") for c in self.topic)
+        ):
+            raise ValueError("a Topic is at most 32 characters of the URL-safe base64 alphabet")
+        if self.ttl_s <= 0:
+            raise ValueError("a push without a TTL is dropped by the push service when the device is offline")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # pending (try again later), delivered, gone, failed, expired
+    retry_after_s: float | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class PushService:
+    def __init__(
+        self,
+        db: Database,
+        keys: VapidKeys,
+        subject: str,
+        policy: EndpointPolicy | None = None,
+        timeout_s: float = 10.0,
+        max_per_owner: int = 10,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.keys = keys
+        self.policy = policy or EndpointPolicy()
+        self.max_per_owner = max_per_owner
+        self.clock = clock
+        self.sender = Sender(keys, subject, timeout_s)
+
+    @property
+    def public_key(self) -> str:
+        return self.keys.public_key
+
+    async def aclose(self) -> None:
+        await self.sender.aclose()
+
+    # -- subscriptions -----------------------------------------------------------------------------
+    async def subscribe(
+        self,
+        owner: Owner | None,
+        data: Any,
+        lang: str | None = None,
+        replaces: Any = None,
+    ) -> tuple[int, bool]:
+        """Store a browser's subscription for `owner`; returns (id, created). Idempotent per
+        endpoint: the same endpoint again updates it (and moves it to `owner`: one browser, whoever
+        signed in last). `replaces` `{endpoint, auth}` names the subscription the browser rotated
+        away from; its auth secret proves the caller held it, so a service worker with no
+        credential (`owner` None) may carry the old owner over to the new endpoint."""
+        sub = parse_subscription(data, self.policy)
+        old = _old(replaces)
+        now = self.clock()
+
+        def save(tx: Any) -> tuple[int, bool]:
+            conn = tx.conn
+            heir, language = owner, lang
+            if old is not None:
+                row = conn.execute(
+                    "SELECT * FROM push_subscriptions WHERE endpoint = ?", (old[0],)
+                ).fetchone()
+                if row is not None and row["endpoint"] != sub.endpoint and _same_secret(row["auth"], old[1]):
+                    if heir is None:
+                        heir = Owner(row["owner_kind"], row["owner_id"], row["role"], row["unit"])
+                    language = language or row["lang"]
+                    conn.execute("DELETE FROM push_subscriptions WHERE id = ?", (row["id"],))
+            if heir is None:
+                raise NotAllowed("Sign in, or name the subscription this one replaces.")
+            existing = conn.execute(
+                "SELECT id FROM push_subscriptions WHERE endpoint = ?", (sub.endpoint,)
+            ).fetchone()
+            row = conn.execute(
+                """INSERT INTO push_subscriptions
+                   (endpoint, p256dh, auth, owner_kind, owner_id, role, unit, lang, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
+                       owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
+                       role = excluded.role, unit = excluded.unit, lang = excluded.lang,
+                       updated_at = excluded.updated_at
+                   RETURNING id""",
+                (sub.endpoint, sub.p256dh, sub.auth, heir.kind, heir.id, heir.role, heir.unit,
+                 language or "vi", now, now),
+            ).fetchone()
+            # A person has a few devices; a browser that rotated its subscription many times
+            # leaves dead ones behind. Keep the most recent few.
+            conn.execute(
+                """DELETE FROM push_subscriptions WHERE owner_kind = ? AND owner_id = ? AND id NOT IN
+                   (SELECT id FROM push_subscriptions WHERE owner_kind = ? AND owner_id = ?
+                    ORDER BY updated_at DESC, id DESC LIMIT ?)""",
+                (heir.kind, heir.id, heir.kind, heir.id, self.max_per_owner),
+            )
+            return int(row[0]), existing is None
+
+        return await self.db.write(save)
+
+    async def unsubscribe(self, owner: Owner, endpoint: str) -> bool:
+        def delete(tx: Any) -> bool:
+            cursor = tx.conn.execute(
+                "DELETE FROM push_subscriptions WHERE endpoint = ? AND owner_kind = ? AND owner_id = ?",
+                (endpoint, owner.kind, owner.id),
+            )
+            return cursor.rowcount > 0
+
+        return await self.db.write(delete)
+
+    async def subscriptions_of(self, owner: Owner) -> list[dict[str, Any]]:
+        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                """SELECT id, endpoint, lang, created_at, updated_at, last_delivered_at
+                   FROM push_subscriptions WHERE owner_kind = ? AND owner_id = ? ORDER BY id""",
+                (owner.kind, owner.id),
+            )
+            return [dict(r) for r in rows]
+
+        return await self.db.read(read)
+
+    # -- planning (in the caller's transaction) ----------------------------------------------------
+    def plan(
+        self, tx: Any, notification: Notification, owners: Sequence[tuple[str, str]], lang: str | None = None
+    ) -> list[int]:
+        """Record `notification` and one pending delivery per subscription of `owners` (those in
+        `lang` only, when given). Returns the new delivery ids; [] if this key was planned before."""
+        conn = tx.conn
+        now = self.clock()
+        row = conn.execute(
+            """INSERT INTO push_notifications (key, payload, ttl_s, urgency, topic, created_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING id""",
+            (notification.key, json.dumps(notification.payload, ensure_ascii=False),
+             notification.ttl_s, notification.urgency, notification.topic, now),
+        ).fetchone()
+        if row is None or not owners:
+            return []
+        rows = conn.execute(
+            """INSERT INTO push_deliveries (notification_id, subscription_id, endpoint, updated_at)
+               SELECT ?, s.id, s.endpoint, ? FROM push_subscriptions s
+               JOIN json_each(?) o ON s.owner_kind = o.value ->> 0 AND s.owner_id = o.value ->> 1
+               WHERE ? IS NULL OR s.lang = ?
+               ORDER BY s.id
+               ON CONFLICT (notification_id, subscription_id) DO NOTHING
+               RETURNING id""",
+            (int(row[0]), now, json.dumps([[k, str(i)] for k, i in owners]), lang, lang),
+        ).fetchall()
+        return sorted(int(r[0]) for r in rows)
+
+    # -- delivery ----------------------------------------------------------------------------------
+    async def deliver(
+        self,
+        delivery_id: int,
+        in_tx: Callable[[Any], Any] | None = None,
+        give_up: bool = False,
+    ) -> Outcome:
+        """Send one delivery unless it is already final. `in_tx` runs in the transaction that
+        records a final state; `give_up` (the last allowed attempt) turns a retry into `failed`."""
+        job = await self.db.read(lambda c: _delivery(c, delivery_id))
+        if job is None or job["state"] in FINAL_STATES:
+            if in_tx is not None:
+                await self.db.write(in_tx)
+            return Outcome(job["state"] if job else "gone")
+        now = self.clock()
+        remaining = job["ttl_s"] - (now - job["created_at"])
+        if job["p256dh"] is None:  # the subscription was removed since (unsubscribed, 410)
+            result = Result("gone", None, None, 0.0, "subscription removed before delivery")
+        elif remaining < 1:
+            result = Result("expired", None, None, 0.0, "the TTL ran out before delivery")
+        else:
+            sub = Subscription(job["endpoint"], job["p256dh"], job["auth"])
+            payload = job["payload"].encode()
+            result = await self.sender.send(sub, payload, int(remaining), job["urgency"], job["topic"])
+        state = {"delivered": "delivered", "gone": "gone", "failed": "failed", "expired": "expired"}.get(
+            result.outcome, "pending"
+        )
+        if state == "pending" and (give_up or (result.retry_after_s or 0) >= remaining):
+            state = "expired" if (result.retry_after_s or 0) >= remaining else "failed"
+        await self.db.write(lambda tx: self._record(tx, job, result, state, in_tx))
+        return Outcome(state, result.retry_after_s)
+
+    def _record(
+        self, tx: Any, job: dict[str, Any], result: Result, state: str, in_tx: Callable[[Any], Any] | None
+    ) -> None:
+        conn, now = tx.conn, self.clock()
+        conn.execute(
+            """INSERT INTO push_attempts (delivery_id, at, duration_ms, status, outcome, retry_after_s, detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (job["id"], now, round(result.duration_ms, 2), result.status, result.outcome,
+             result.retry_after_s, result.detail or None),
+        )
+        conn.execute(
+            "UPDATE push_deliveries SET state = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
+            (state, now, job["id"]),
+        )
+        if state == "delivered":
+            conn.execute(
+                "UPDATE push_subscriptions SET last_delivered_at = ? WHERE id = ?",
+                (now, job["subscription_id"]),
+            )
+        elif state == "gone" and result.status is not None:
+            conn.execute(
+                "DELETE FROM push_subscriptions WHERE id = ? AND endpoint = ?",
+                (job["subscription_id"], job["endpoint"]),
+            )
+        if state in FINAL_STATES and in_tx is not None:
+            in_tx(tx)
+
+
+def _delivery(conn: sqlite3.Connection, delivery_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        """SELECT d.id, d.state, d.subscription_id, d.endpoint, n.payload, n.ttl_s, n.urgency, n.topic,
+                  n.created_at, s.p256dh, s.auth
+           FROM push_deliveries d JOIN push_notifications n ON n.id = d.notification_id
+           LEFT JOIN push_subscriptions s ON s.id = d.subscription_id AND s.endpoint = d.endpoint
+           WHERE d.id = ?""",
+        (delivery_id,),
+    ).fetchone()
+    return None if row is None else dict(row)
+
+
+def _old(replaces: Any) -> tuple[str, str] | None:
+    if replaces is None:
+        return None
+    if not isinstance(replaces, dict) or not isinstance(replaces.get("endpoint"), str) or not isinstance(
+        replaces.get("auth"), str
+    ):
+        raise InvalidSubscription("`replaces` is {endpoint, auth} of the previous subscription.")
+    return replaces["endpoint"], replaces["auth"]
+
+
+def _same_secret(stored: str, given: str) -> bool:
+    return hmac.compare_digest(stored.rstrip("="), given.rstrip("="))

@@ -1,0 +1,102 @@
+"""Who may see media, the audit of evidence downloads, and Range requests for playback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.settings import Settings
+
+from .conftest import LiveServer
+from .media import files
+from .media.helpers import citizen, citizen_with_report, police, upload, wait_media
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(triage_timeout_s=3600)
+
+
+def audit_rows(server: LiveServer, action: str) -> list[dict]:
+    import json
+
+    rows = server.svc.db.read_sync(
+        lambda c: [dict(r) for r in c.execute("SELECT * FROM audit_log WHERE action = ? ORDER BY id", (action,))]
+    )
+    for row in rows:
+        row["detail"] = json.loads(row["detail"] or "{}")
+    return rows
+
+
+@pytest.fixture
+def photo(live_server: LiveServer, tmp_path: Path):
+    device, report_id = citizen_with_report(live_server)
+    media_id, r = upload(device, report_id, files.jpeg(tmp_path / "a.jpg"))
+    assert r.status_code == 204, r.text
+    body = wait_media(device, media_id)
+    assert body["state"] == "ready"
+    return device, report_id, media_id, body
+
+
+def test_media_is_served_only_to_those_who_may_read_the_report(live_server: LiveServer, photo) -> None:
+    device, report_id, media_id, body = photo
+    stranger = citizen(live_server)
+    other_ward = police(live_server, "pm", "officer", "ward-26704")
+    own_ward = police(live_server, "tp", "officer", "ward-27031")
+    dispatcher = police(live_server, "dp", "dispatcher")
+    paths = [f"/media/{media_id}", *(url.split("?")[0] for url in body["urls"].values()), f"/api/reports/{report_id}/media"]
+    for path in paths:
+        for outsider in (stranger, other_ward):
+            r = outsider.http.get(path)
+            assert r.status_code == 403, (path, r.status_code)
+            assert r.json()["error"] == "forbidden" and r.json()["message"]
+        assert httpx.get(f"{live_server.url}{path}").status_code == 401
+        for reader in (device, own_ward, dispatcher):
+            assert reader.http.get(path).status_code == 200, path
+    assert device.http.get("/media/NoSuchMediaId123").status_code == 404
+    assert device.http.get(f"/media/{media_id}/everything").status_code == 404
+
+
+def test_officer_photos_are_police_records(live_server: LiveServer, tmp_path: Path) -> None:
+    device, report_id = citizen_with_report(live_server)
+    officer = police(live_server, "tp", "officer", "ward-27031")
+    media_id, r = upload(officer, report_id, files.jpeg(tmp_path / "scene.jpg"))
+    assert r.status_code == 204, r.text
+    assert wait_media(officer, media_id)["uploaded_by"]["kind"] == "user"
+    # The citizen made the report but does not see the police's own photos of the incident.
+    assert device.http.get(f"/media/{media_id}").status_code == 403
+    assert device.http.get(f"/api/reports/{report_id}/media").json()["media"] == []
+    listing = police(live_server, "dp", "dispatcher").http.get(f"/api/reports/{report_id}/media").json()
+    assert [m["id"] for m in listing["media"]] == [media_id]
+
+
+def test_a_police_download_of_an_original_is_audited(live_server: LiveServer, photo) -> None:
+    device, report_id, media_id, body = photo
+    dispatcher = police(live_server, "dp", "dispatcher")
+    before = len(audit_rows(live_server, "media.original.download"))
+    dispatcher.http.get(body["urls"]["thumb"])  # derivatives are not evidence downloads
+    r = dispatcher.http.get(body["urls"]["original"])
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store"
+    assert r.headers["content-disposition"].startswith("attachment;") and "a.jpg" in r.headers["content-disposition"]
+    rows = audit_rows(live_server, "media.original.download")
+    assert len(rows) == before + 1
+    entry = rows[-1]
+    assert (entry["actor_kind"], entry["actor_role"], entry["target"]) == ("user", "dispatcher", f"report/{report_id}")
+    assert entry["detail"]["media"] == media_id and entry["detail"]["sha256"] == body["sha256"]
+    # Who sent it and when is on record too.
+    received = [row for row in audit_rows(live_server, "media.received") if row["detail"]["media"] == media_id]
+    assert received and received[0]["actor_kind"] == "device" and received[0]["detail"]["sha256"] == body["sha256"]
+
+
+def test_range_requests_work(live_server: LiveServer, photo) -> None:
+    device, report_id, media_id, body = photo
+    full = device.http.get(body["urls"]["original"]).content
+    r = device.http.get(body["urls"]["original"], headers={"Range": "bytes=100-199"})
+    assert r.status_code == 206 and r.content == full[100:200]
+    assert r.headers["content-range"] == f"bytes 100-199/{len(full)}"
+    r = device.http.get(body["urls"]["display"], headers={"Range": "bytes=-50"})
+    assert r.status_code == 206 and len(r.content) == 50
+    r = device.http.get(body["urls"]["display"], headers={"Range": "bytes=999999999-"})
+    assert r.status_code == 416
