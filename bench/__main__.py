@@ -1,6 +1,6 @@
 """`python -m bench [NAME ...] [--quick] [--only PART,...] [--json FILE]`
 
-Runs every benchmark, or the named ones (`sync`, `media`, `stats`). `--quick` runs each at a small
+Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`). `--quick` runs each at a small
 scale (a smoke test, no targets judged; `sync --quick` takes under a minute). Figures go to
 stdout as Markdown tables; copy them into bench/RESULTS.md. Exits 0 whether or not targets are
 met: these are measurements, not tests.
@@ -19,7 +19,12 @@ from pathlib import Path
 
 # A benchmark is a module with `run(quick: bool, only: list[str] | None) -> list[Section]` that
 # prints its sections as they finish. Imported only when run.
-BENCHMARKS = {"sync": "bench.sync", "media": "bench.media", "stats": "bench.stats"}
+BENCHMARKS = {
+    "sync": "bench.sync",
+    "media": "bench.media",
+    "stats": "bench.stats",
+    "push": "bench.push",
+}
 
 
 def machine() -> str:
