@@ -125,6 +125,25 @@ class SyncEngine:
         loaded = self.documents.get(name)
         return 0 if loaded is None else await self._evict_unreadable(loaded, exclude=None)
 
+    def disconnect(self, match: Callable[[Any], bool], reason: str, status: int = 401) -> int:
+        """Close every live reader whose principal `match`es, in every loaded document.
+
+        Call it when a credential stops being valid (logout, an account deactivated): the
+        connections opened with it would otherwise keep streaming until they reconnect.
+        """
+        code = "unauthenticated" if status == 401 else "forbidden"
+        closed = 0
+        for name in self.documents.names:
+            loaded = self.documents.get(name)
+            if loaded is None:
+                continue
+            for sub in list(loaded.room.subscribers):
+                if match(sub.principal):
+                    sub.refuse(reason, 4000 + status, code)
+                    loaded.room.leave(sub)
+                    closed += 1
+        return closed
+
     async def _evict_unreadable(self, loaded: LoadedDoc, exclude: Subscriber | None) -> int:
         evicted = 0
         for sub in list(loaded.room.subscribers):

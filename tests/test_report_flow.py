@@ -205,3 +205,23 @@ def test_a_report_may_name_only_media_uploaded_to_it(live_server: LiveServer) ->
     r = citizen.sync(f"report/{sent}")
     assert r.status_code == 422 and "not uploaded to this report" in r.json()["message"]
     assert rows(live_server, "SELECT media_count FROM reports WHERE id = ?", sent)[0]["media_count"] == 0
+
+
+def test_logout_closes_the_live_sync_connections_of_that_session(live_server: LiveServer) -> None:
+    import httpx
+    from websockets.sync.client import connect
+
+    live_server.svc.accounts.create_sync("dp-out", PASSWORD, "dispatcher")
+    token = httpx.post(f"{live_server.url}/api/auth/login", json={"username": "dp-out", "password": PASSWORD}).json()["token"]
+    with connect(f"{live_server.ws_url}/sync/inbox/center?token={token}") as ws:
+        ws.recv(timeout=10)  # the server's step 1: the subscription is live
+        r = httpx.post(f"{live_server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 204
+        # The next thing on the socket is the refusal and then the close, not more queue updates.
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                ws.recv(timeout=10)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 4401

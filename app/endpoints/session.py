@@ -35,7 +35,10 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     principal = require_principal(request)
-    await services(request).accounts.logout(principal)
+    svc = services(request)
+    await svc.accounts.logout(principal)
+    # Live sync connections opened with this session end now, not at their next reconnect.
+    svc.sync.disconnect(lambda p: getattr(p, "session_id", None) == principal.session_id, "Signed out.")
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response
