@@ -74,8 +74,15 @@ async def set_my_availability(request: Request) -> Response:
                 "INSERT OR REPLACE INTO officer_availability (user_id, status, at) VALUES (?, ?, ?)",
                 (user_id, status, at),
             )
-            audit.append(tx, principal, "officer.availability", f"user/{user_id}", at=now,
-                         status=status, chosen_at=at)
+            audit.append(
+                tx,
+                principal,
+                "officer.availability",
+                f"user/{user_id}",
+                at=now,
+                status=status,
+                chosen_at=at,
+            )
         row = tx.conn.execute(_SELECT + " AND u.id = ?", (user_id,)).fetchone()
         return _public(row)
 
@@ -96,7 +103,5 @@ async def list_officers(request: Request) -> Response:
         sql += " AND u.unit = ?"
         args.append(unit)
     sql += " ORDER BY u.unit, COALESCE(u.display_name, u.username)"
-    rows = await services(request).db.read(
-        lambda c: [_public(r) for r in c.execute(sql, args)]
-    )
+    rows = await services(request).db.read(lambda c: [_public(r) for r in c.execute(sql, args)])
     return JSONResponse(rows, headers={"Cache-Control": "no-store"})

@@ -12,10 +12,18 @@
 // Retry-After; 5xx and no answer retried later; any other 4xx is a refusal: the entry is kept and
 // `held` with the server's reason, shown to the user, and tried again only when asked to (or at
 // the next app start), never dropped.
+//
+// Police entries (`auth: 'user'`, an officer's progress) are sent together in ONE batch request,
+// `POST /sync` (sync/batch.js), with the signed-in user's token (police-credentials.js): an
+// officer coming back into coverage sends every incident in one round trip. Each document's
+// answer in the batch counts like the answer to its own POST. An entry whose `meta.user` is not
+// the signed-in user waits for that user (a shared phone), and is never sent under another name.
 import { done, transact } from './idb.js';
 import { ensureDevice, forgetDevice, syncDatabase } from './device.js';
 import { HttpError, httpError } from './http-error.js';
 import { withLock } from './locks.js';
+import { policeCredential } from './police-credentials.js';
+import { decodeBatch, encodeBatch, groups } from './sync/batch.js';
 import { timedFetch } from './timed-fetch.js';
 
 export const CHANNEL = 'sos-outbox';
@@ -59,6 +67,15 @@ export async function acks() {
   return transact(db(), ['acks'], 'readonly', ({ acks: store }) => done(store.getAll()));
 }
 
+/**
+ * Give up an entry the server refused for good (the user said so): the page then drops its local
+ * copy of the document too, or it would hold changes the server will never take.
+ */
+export async function discard(name) {
+  await transact(db(), ['outbox'], 'readwrite', ({ outbox }) => done(outbox.delete(name)));
+  announce({ type: 'discarded', name });
+}
+
 /** Release held entries (after the user asked to try again), so the next flush sends them. */
 export async function release(names = null) {
   await transact(db(), ['outbox'], 'readwrite', async ({ outbox }) => {
@@ -86,6 +103,7 @@ async function flushLocked(fetchImpl) {
     summary.next_at = summary.next_at ? Math.min(summary.next_at, at) : at;
   };
   let renewed = false;
+  const users = [];
   for (const entry of await pending()) {
     if (entry.held) {
       summary.held += 1;
@@ -97,6 +115,10 @@ async function flushLocked(fetchImpl) {
     }
     if (entry.retry_at > Date.now()) {
       later(entry.retry_at);
+      continue;
+    }
+    if (entry.auth === 'user') {
+      users.push(entry); // sent together after this loop
       continue;
     }
     let outcome;
@@ -128,6 +150,7 @@ async function flushLocked(fetchImpl) {
       else summary.held += 1;
     }
   }
+  if (users.length) await sendUserBatch(users, fetchImpl, summary, later);
   return summary;
 }
 
@@ -193,4 +216,62 @@ async function recordFailure(sent, error) {
   });
   announce({ type: 'failed', name: sent.name });
   return retryAt;
+}
+
+// -- police entries: one batch request ---------------------------------------------------------
+async function sendUserBatch(entries, fetchImpl, summary, later) {
+  if (summary.offline) {
+    summary.waiting += entries.length;
+    return;
+  }
+  const credential = await policeCredential();
+  // Not signed in, or another officer's changes: they wait for their author to sign in again.
+  const mine = entries.filter((e) => credential && String(e.meta?.user ?? credential.user_id) === credential.user_id);
+  summary.held += entries.length - mine.length;
+  for (const group of groups(mine, (e) => e.body.byteLength + e.name.length + 8)) {
+    if (summary.offline) {
+      summary.waiting += group.length;
+      continue;
+    }
+    let response;
+    try {
+      const init = {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${credential.token}` },
+        body: encodeBatch(group.map((e) => [e.name, e.body])),
+        credentials: 'omit',
+      };
+      response = await timedFetch(fetchImpl, '/sync', init, 60_000);
+    } catch {
+      summary.offline = true;
+      summary.waiting += group.length;
+      continue;
+    }
+    let results = null;
+    let failure = null;
+    if (response.status === 200) {
+      try {
+        results = decodeBatch(new Uint8Array(await response.arrayBuffer()));
+      } catch {
+        failure = new HttpError(502, 'malformed', 'unreadable batch answer'); // retried with backoff
+      }
+    } else {
+      failure = await httpError(response);
+    }
+    const byName = new Map((results ?? []).map((r) => [r.name, r]));
+    for (const entry of group) {
+      const result = byName.get(entry.name);
+      if (result?.status === 200) {
+        await acknowledge(entry);
+        summary.sent += 1;
+        continue;
+      }
+      const error = result
+        ? new HttpError(result.status, result.error?.error ?? 'http', result.error?.message ?? null)
+        : (failure ?? new HttpError(502, 'malformed', 'missing from the batch answer'));
+      const retryAt = await recordFailure(entry, error);
+      if (retryAt) later(retryAt);
+      else summary.held += 1;
+    }
+  }
 }

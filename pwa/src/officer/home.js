@@ -1,17 +1,68 @@
 import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../core/i18n.js';
-import { UserCard } from '../core/ui/user-card.js';
+import { useLang } from '../core/use-lang.js';
+import { useAlerts } from './alerts.js';
+import { availability } from './availability.js';
+import { IncidentScreen } from './incident-screen.js';
+import { ListScreen } from './list-screen.js';
+import { officer } from './model.js';
+import { dropPush } from './push.js';
+import { useRoute } from './router.js';
 
-/** Placeholder home until the unit's incident list lands (a later issue). */
+/** Re-render whenever anything about the unit's incidents changes; returns the model. */
+export function useOfficer() {
+  const [, setVersion] = useState(officer.version);
+  useEffect(() => officer.subscribe(setVersion), []);
+  return officer;
+}
+
+/** The signed-in officer app: the unit's list, one incident, and the work behind both. */
 export function OfficerHome({ session, unconfirmed, onSignOut }) {
+  useLang();
+  const model = useOfficer();
+  const route = useRoute();
+  const isOfficer = session.user.role === 'officer';
+
+  useEffect(() => {
+    // The server ended the session (expired after the shift, revoked): back to sign-in. What
+    // is queued stays on the phone and goes once the same officer signs in again.
+    const expired = () => {
+      officer.stop();
+      availability.stop();
+      onSignOut();
+    };
+    officer.start(session, expired);
+    if (isOfficer) {
+      availability.start(session, {
+        onExpired: expired,
+        onMe: (me) => officer.setDisplayName(me.display_name),
+      });
+    }
+  }, [session.token]);
+
+  useEffect(() => scrollTo(0, 0), [route.screen, route.id]);
+
+  const title = `${t('apps.officer.title')} – ${t('common.app_name')}`;
+  const alerts = useAlerts(model.list(), session.user.id, title);
+
+  async function signOut() {
+    availability.stop();
+    await dropPush(session);
+    await officer.signOut();
+    onSignOut();
+  }
+
+  if (route.screen === 'incident') {
+    return html`<${IncidentScreen} key=${route.id} id=${route.id} session=${session} alerts=${alerts} />`;
+  }
   return html`
-    <section class="card home">
-      <${UserCard} user=${session.user} />
-      ${unconfirmed && html`<p class="notice" role="status">${t('police.offline_session')}</p>`}
-      <p class="placeholder">${t('officer.home_placeholder')}</p>
-      <button type="button" class="button button--secondary" onClick=${onSignOut}>
-        ${t('police.sign_out')}
-      </button>
-    </section>
+    <${ListScreen}
+      session=${session}
+      unconfirmed=${unconfirmed}
+      alerts=${alerts}
+      isOfficer=${isOfficer}
+      onSignOut=${signOut}
+    />
   `;
 }

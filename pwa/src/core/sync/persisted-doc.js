@@ -1,7 +1,7 @@
 // A Yjs document kept in IndexedDB (y-indexeddb), one database per document name, so a report
 // and its reply survive a closed tab and a restarted browser and open with no network.
 import * as Y from 'yjs';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { clearDocument, IndexeddbPersistence } from 'y-indexeddb';
 
 const open = new Map(); // name -> Promise<{doc, persistence}>, shared by every screen of a page
 
@@ -27,4 +27,17 @@ export async function persistNew(name, doc) {
   open.set(name, loading);
   await loading;
   return doc;
+}
+
+/** Drop a document from this page and from IndexedDB (no longer needed on this phone). */
+export async function forgetDoc(name) {
+  const loading = open.get(name);
+  open.delete(name);
+  if (!loading) {
+    await clearDocument(name);
+    return;
+  }
+  const { doc, persistence } = await loading;
+  await persistence.clearData();
+  doc.destroy();
 }

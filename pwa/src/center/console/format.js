@@ -1,0 +1,49 @@
+// How times, durations, distances and units read on the console.
+import { getLang } from '../../core/i18n.js';
+import { t } from './i18n.js';
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** 14:05:09 today; 03/11 14:05 on another day (a dispatcher's shift crosses midnight). */
+export function clock(ms) {
+  if (!Number.isFinite(ms)) return '–';
+  const d = new Date(ms);
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const today = new Date();
+  if (d.toDateString() === today.toDateString()) return time;
+  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)} ${time.slice(0, 5)}`;
+}
+
+/** 0:07, 12:40, 1:02:13: how long since (or until) something, to the second. */
+export function duration(ms) {
+  const total = Math.max(0, Math.floor(Math.abs(ms) / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+export function metres(m) {
+  if (!Number.isFinite(m)) return '–';
+  if (m < 1000) return `${Math.round(m)} m`;
+  return `${(m / 1000).toLocaleString(getLang(), { maximumFractionDigits: 1 })} km`;
+}
+
+export const shortId = (id) => String(id ?? '').slice(0, 8).toUpperCase();
+
+export function coordinates(lat, lon) {
+  return `${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)}`;
+}
+
+/** The unit's name in the page's language, from GET /api/units; the code if unknown. */
+export function unitName(code, units) {
+  if (code === 'center') return t('center.units.center');
+  const unit = units?.get(code);
+  if (!unit) return code;
+  return (getLang() === 'en' && unit.name_en) || unit.name;
+}
+
+export const categoryLabel = (category) => t(`center.categories.${category}`);
+// One letter per category, drawn inside a shape that differs too: never colour alone.
+export const categoryLetter = (category) => t(`center.category_letters.${category}`);
+export const statusLabel = (status) => t(`center.statuses.${status}`);

@@ -1,0 +1,102 @@
+// Writing: a message to the citizen (shown in their reply document by the server), an internal
+// note, closing with an outcome, reopening.
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { t } from '../i18n.js';
+import { ActionForm, Choices, TextField } from './action-form.js';
+
+const OUTCOMES = ['handled', 'arrested', 'warned', 'transferred', 'false_alarm', 'no_action'];
+const TEMPLATES = ['received', 'on_the_way', 'thanks'];
+const MAX_MESSAGE = 1000;
+
+export function MessageForm({ act, entry, busy, error, onCancel }) {
+  const [text, setText] = useState('');
+  return html`
+    <${ActionForm}
+      id="message"
+      focus="textarea"
+      title=${t('center.message.title')}
+      submitLabel=${t('center.message.submit')}
+      busy=${busy}
+      error=${error}
+      onCancel=${onCancel}
+      onSubmit=${() => text.trim() && act([entry('message', { text: text.trim() })])}
+    >
+      <p class="action-form__hint">${t('center.message.hint')}</p>
+      <div class="templates" role="group" aria-label=${t('center.message.templates')}>
+        ${TEMPLATES.map(
+          (key) => html`
+            <button key=${key} type="button" class="chip" onClick=${() => setText(t(`center.message.template.${key}`))}>
+              ${t(`center.message.template_label.${key}`)}
+            </button>
+          `,
+        )}
+      </div>
+      <${TextField} name="text" label=${t('center.message.text')} value=${text} onInput=${setText} max=${MAX_MESSAGE} rows=${3} required />
+    <//>
+  `;
+}
+
+export function NoteForm({ act, entry, busy, error, onCancel }) {
+  const [text, setText] = useState('');
+  return html`
+    <${ActionForm}
+      id="note"
+      focus="textarea"
+      title=${t('center.note.title')}
+      submitLabel=${t('center.note.submit')}
+      busy=${busy}
+      error=${error}
+      onCancel=${onCancel}
+      onSubmit=${() => text.trim() && act([entry('note', { text: text.trim() })])}
+    >
+      <p class="action-form__hint">${t('center.note.hint')}</p>
+      <${TextField} name="text" label=${t('center.note.text')} value=${text} onInput=${setText} max=${2000} rows=${3} required />
+    <//>
+  `;
+}
+
+export function CloseForm({ state, act, entry, busy, error, onCancel }) {
+  const [outcome, setOutcome] = useState('');
+  const [note, setNote] = useState('');
+  const unresolved = state.status !== 'resolved';
+  return html`
+    <${ActionForm}
+      id="close"
+      focus="input[name=outcome]"
+      title=${t('center.close.title')}
+      submitLabel=${t('center.close.submit')}
+      busy=${busy}
+      error=${error}
+      onCancel=${onCancel}
+      onSubmit=${() => act([entry('close', { outcome, ...(note.trim() ? { note: note.trim() } : {}) })])}
+    >
+      ${unresolved && html`<p class="notice">${t('center.close.unresolved')}</p>`}
+      <${Choices}
+        name="outcome"
+        legend=${t('center.close.outcome')}
+        value=${outcome}
+        onChange=${setOutcome}
+        columns="2"
+        options=${OUTCOMES.map((o) => ({ value: o, label: t(`center.outcomes.${o}`) }))}
+      />
+      <${TextField} name="note" label=${t('center.close.note')} value=${note} onInput=${setNote} max=${2000} rows=${2} />
+    <//>
+  `;
+}
+
+export function ReopenForm({ act, entry, busy, error, onCancel }) {
+  return html`
+    <${ActionForm}
+      id="reopen"
+      title=${t('center.reopen.title')}
+      submitLabel=${t('center.reopen.submit')}
+      busy=${busy}
+      error=${error}
+      onCancel=${onCancel}
+      onSubmit=${() => act([entry('reopen', {})])}
+    >
+      <p class="action-form__hint">${t('center.reopen.hint')}</p>
+    <//>
+  `;
+}

@@ -1,0 +1,111 @@
+// The officer's availability (available / busy / off duty), which the command center reads with
+// GET /api/officers. A change made with no signal waits in a one-entry queue in localStorage
+// (the latest choice is all that matters) and goes with its own time when the network returns.
+import { useEffect, useState } from 'preact/hooks';
+import { request } from '../core/api.js';
+
+export const AVAILABILITY = ['available', 'busy', 'off_duty'];
+
+class Availability {
+  constructor() {
+    this.listeners = new Set();
+    this.session = null;
+    this.value = { status: null, at: null, pending: false, error: null };
+    this.sending = false;
+    this.onOnline = () => this.send();
+  }
+
+  key() {
+    return `sos.officer.availability.${this.session.user.id}`;
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  update(changes) {
+    this.value = { ...this.value, ...changes };
+    try {
+      localStorage.setItem(this.key(), JSON.stringify(this.value));
+    } catch {
+      // not kept across a restart; still sent from this page
+    }
+    for (const fn of this.listeners) fn(this.value);
+  }
+
+  /** For officers only (the server refuses other roles). `onMe(record)`: the server's record. */
+  start(session, { onExpired, onMe }) {
+    if (this.session?.token === session.token) return;
+    this.session = session;
+    this.onExpired = onExpired;
+    this.onMe = onMe;
+    let stored = null;
+    try {
+      stored = JSON.parse(localStorage.getItem(this.key()));
+    } catch {
+      // nothing usable stored
+    }
+    this.value = stored ?? { status: null, at: null, pending: false, error: null };
+    addEventListener('online', this.onOnline);
+    this.send().then(() => this.refresh());
+  }
+
+  stop() {
+    removeEventListener('online', this.onOnline);
+    this.session = null;
+  }
+
+  set(status) {
+    this.update({ status, at: Date.now(), pending: true, error: null });
+    return this.send();
+  }
+
+  async send() {
+    if (!this.session || !this.value.pending || this.sending) return;
+    const sent = this.value;
+    this.sending = true;
+    try {
+      const record = await request('/api/officers/me/availability', {
+        method: 'PUT',
+        body: { status: sent.status, at: sent.at },
+        token: this.session.token,
+      });
+      // Changed again while this one was on its way: the newer choice still has to go.
+      if (this.value.at === sent.at) {
+        this.update({ status: record.availability, at: record.availability_at, pending: false });
+      }
+      this.onMe?.(record);
+    } catch (error) {
+      if (error.status === 401) this.onExpired?.();
+      else if (error.status) this.update({ pending: false, error: error.code }); // refused: say so
+    } finally {
+      this.sending = false;
+    }
+    if (this.value.pending && this.value.at !== sent.at) this.send();
+  }
+
+  async refresh() {
+    if (!this.session) return;
+    try {
+      const officers = await request('/api/officers', { token: this.session.token });
+      const me = officers.find((o) => String(o.id) === String(this.session.user.id));
+      if (!me) return;
+      this.onMe?.(me);
+      if (!this.value.pending) this.update({ status: me.availability, at: me.availability_at });
+    } catch {
+      // offline: the stored value stands
+    }
+  }
+}
+
+export const availability = new Availability();
+
+export function useAvailability() {
+  const [value, setValue] = useState(availability.value);
+  useEffect(() => {
+    setValue(availability.value);
+    return availability.subscribe(setValue);
+  }, []);
+  return value;
+}

@@ -1,0 +1,130 @@
+import { html } from 'htm/preact';
+import { t } from '../core/i18n.js';
+import { UserCard } from '../core/ui/user-card.js';
+import { AVAILABILITY, availability, useAvailability } from './availability.js';
+import { age, metres, useNow } from './format.js';
+import { distance, usePosition, watchPosition } from './location.js';
+import { officer } from './model.js';
+import { PendingBar, Priority, StatusBadge } from './parts.js';
+import { PushOffer } from './push.js';
+
+export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut }) {
+  const list = officer.list();
+  const { position, state } = usePosition();
+  useNow(30_000); // the ages in the list
+  const assigned = list.filter((v) => v.assigned);
+  const area = list.filter((v) => !v.assigned);
+  const unit = session.user.unit;
+
+  return html`
+    ${unconfirmed && html`<p class="notice" role="status">${t('police.offline_session')}</p>`}
+    <${AlertBanner} alerts=${alerts} />
+    ${isOfficer && html`<${AvailabilityPicker} />`}
+    <${PendingBar} />
+    ${unit
+      ? html`
+          ${state === 'ask' &&
+          html`<button type="button" class="button button--secondary button--block" onClick=${watchPosition}>
+            ${t('officer.location_allow')}
+          </button>`}
+          ${state === 'denied' && html`<p class="o-muted">${t('officer.location_denied')}</p>`}
+          <${Section} id="assigned" title=${t('officer.assigned_heading')} items=${assigned} position=${position}
+            empty=${t('officer.assigned_empty')} />
+          <${Section} id="area" title=${t('officer.area_heading')} items=${area} position=${position}
+            empty=${t('officer.area_empty')} />
+        `
+      : html`<p class="notice">${t('officer.no_unit')}</p>`}
+    <section class="card o-account" aria-label=${t('officer.account')}>
+      <${UserCard} user=${session.user} />
+      <${PushOffer} session=${session} />
+      <label class="o-toggle">
+        <input type="checkbox" checked=${!alerts.muted} onChange=${(e) => alerts.setMuted(!e.currentTarget.checked)} />
+        ${t('officer.sound')}
+      </label>
+      ${officer.pendingTotal() > 0 && html`<p class="notice">${t('officer.sign_out_pending')}</p>`}
+      <button type="button" class="button button--secondary" onClick=${onSignOut}>${t('police.sign_out')}</button>
+    </section>
+  `;
+}
+
+function Section({ id, title, items, position, empty }) {
+  return html`
+    <section class="o-section" aria-labelledby=${`${id}-heading`}>
+      <h2 class="o-section__heading" id=${`${id}-heading`}>${title} <span class="o-count">${items.length}</span></h2>
+      ${items.length === 0
+        ? html`<p class="o-muted">${empty}</p>`
+        : html`<ul class="o-list">${items.map((v) => html`<${Item} key=${v.id} view=${v} position=${position} />`)}</ul>`}
+    </section>
+  `;
+}
+
+function Item({ view, position }) {
+  const far = position && view.lat != null ? metres(distance(position, view)) : null;
+  const meta = [view.ward_name, far && t('officer.away', { d: far }), age(Date.now() - view.arrived_at)];
+  return html`
+    <li>
+      <a class=${`o-item o-item--p${view.priority}`} href=${`#/incident/${view.id}`} data-incident=${view.id}>
+        <span class="o-item__top">
+          <${Priority} value=${view.priority} />
+          <span class="o-item__category">${t(`citizen.categories.${view.category}.label`)}</span>
+          <${StatusBadge} status=${view.status} />
+        </span>
+        <span class="o-item__meta">${meta.filter(Boolean).join(' · ')}</span>
+        ${view.summary && html`<span class="o-item__text">${view.summary}</span>`}
+        ${(view.pending > 0 || view.need_support) &&
+        html`<span class="o-item__flags">
+          ${view.pending > 0 && html`<span class="o-flag o-flag--pending">${t('officer.pending_n', { n: view.pending })}</span>`}
+          ${view.need_support && html`<span class="o-flag o-flag--support">${t('officer.step.need_support')}</span>`}
+        </span>`}
+      </a>
+    </li>
+  `;
+}
+
+function AlertBanner({ alerts }) {
+  if (!alerts.items.length) return null;
+  const assigned = alerts.items.some((v) => v.assigned);
+  return html`
+    <section class=${`o-alert${assigned ? ' o-alert--assigned' : ''}`} role="alert" aria-labelledby="alert-heading">
+      <h2 id="alert-heading" class="o-alert__heading">
+        ${assigned ? t('officer.alert_assigned') : t('officer.alert_new')}
+      </h2>
+      <ul class="o-alert__list">
+        ${alerts.items.slice(0, 3).map(
+          (v) => html`<li key=${v.id}>
+            <a class="button button--light button--block" href=${`#/incident/${v.id}`}>
+              P${v.priority} · ${t(`citizen.categories.${v.category}.label`)}${v.ward_name ? ` · ${v.ward_name}` : ''}
+              ${!v.assigned && assigned && ` (${t('officer.alert_area_tag')})`}
+            </a>
+          </li>`,
+        )}
+      </ul>
+      <button type="button" class="button o-alert__dismiss" onClick=${alerts.dismiss}>${t('officer.alert_dismiss')}</button>
+    </section>
+  `;
+}
+
+function AvailabilityPicker() {
+  const value = useAvailability();
+  return html`
+    <fieldset class="o-availability">
+      <legend class="o-availability__legend">
+        ${t('officer.availability.label')}
+        ${value.pending && html`<span class="o-flag o-flag--pending">${t('officer.not_sent')}</span>`}
+      </legend>
+      <div class="o-availability__options">
+        ${AVAILABILITY.map(
+          (status) => html`
+            <button
+              type="button"
+              class=${`o-availability__option o-availability__option--${status}`}
+              aria-pressed=${value.status === status ? 'true' : 'false'}
+              onClick=${() => availability.set(status)}
+            >${t(`officer.availability.${status}`)}</button>
+          `,
+        )}
+      </div>
+      ${value.error && html`<p class="form-error">${t('officer.availability.refused')}</p>`}
+    </fieldset>
+  `;
+}

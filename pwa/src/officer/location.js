@@ -1,0 +1,65 @@
+// Where the officer is, for the distance to each incident, only when the officer allows it. The
+// position stays on the phone, except the point an officer's progress entry is written at.
+import { useEffect, useState } from 'preact/hooks';
+
+let position = null; // {lat, lon, accuracy}
+let watching = false;
+let denied = false;
+const listeners = new Set();
+
+function tell() {
+  for (const fn of listeners) fn(position);
+}
+
+export function currentPosition() {
+  return position;
+}
+
+/** Start following the position (asks for permission the first time). */
+export function watchPosition() {
+  if (watching || !navigator.geolocation) return;
+  watching = true;
+  navigator.geolocation.watchPosition(
+    (fix) => {
+      position = { lat: fix.coords.latitude, lon: fix.coords.longitude, accuracy: fix.coords.accuracy };
+      tell();
+    },
+    (error) => {
+      if (error.code === error.PERMISSION_DENIED) {
+        denied = true;
+        watching = false;
+        tell();
+      }
+    },
+    { enableHighAccuracy: true, maximumAge: 30_000, timeout: 60_000 },
+  );
+}
+
+/** `{position, state}`: state 'on', 'ask' (a button may start it), 'denied' or 'unsupported'. */
+export function usePosition() {
+  const [, setVersion] = useState(0);
+  useEffect(() => {
+    const fn = () => setVersion((v) => v + 1);
+    listeners.add(fn);
+    // Already allowed (an earlier visit): follow without asking again.
+    navigator.permissions
+      ?.query({ name: 'geolocation' })
+      .then((status) => status.state === 'granted' && watchPosition())
+      .catch(() => {});
+    return () => listeners.delete(fn);
+  }, []);
+  let state = 'ask';
+  if (!navigator.geolocation) state = 'unsupported';
+  else if (denied) state = 'denied';
+  else if (watching) state = 'on';
+  return { position, state };
+}
+
+/** Metres between two WGS84 points (haversine; plenty for a city). */
+export function distance(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
+}
