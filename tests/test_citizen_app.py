@@ -208,7 +208,7 @@ def test_the_service_worker_sends_the_queue_with_no_page_open(
     assert stored_updates(live_server, f"report/{report_id}") == 1
 
 
-def test_photos_wait_on_the_phone_and_never_reach_the_report_before_an_upload(
+def test_photos_wait_on_the_phone_until_the_report_is_sent_then_upload(
     live_server, new_context: NewContext, watch_console: WatchConsole
 ) -> None:
     page = new_context(viewport=PHONE).new_page()
@@ -224,9 +224,9 @@ def test_photos_wait_on_the_phone_and_never_reach_the_report_before_an_upload(
     shoot(page, "9-photo-attached")
     report_id = send_report(page, "An ninh trật tự", "Ảnh chụp biển số xe.")
     expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
-    expect(page.locator(".media-item")).to_contain_text("Chờ tải lên")
-    # Until /media/uploads exists no id goes into report.media: the police see no dead link.
-    assert doc_json(live_server, f"report/{report_id}", "report")["media"] == []
+    # Uploads need the report on the server first; then the photo goes and its id joins `media`.
+    expect(page.locator(".media-item")).to_contain_text("Đã tải lên")
+    wait_for(lambda: doc_json(live_server, f"report/{report_id}", "report")["media"], what="report.media")
     # The draft is empty again, and the photo stays with its report after a reload.
     page.get_by_role("link", name="Báo tin", exact=True).click()
     expect(page.locator(".media-item")).to_have_count(0)

@@ -16,7 +16,9 @@ export function MediaList({ items, progress = {}, onRemove }) {
         const label =
           item.state === 'uploaded'
             ? t('citizen.media.uploaded')
-            : uploading
+            : item.state === 'refused'
+              ? t('citizen.media.refused')
+              : uploading
               ? t('citizen.media.uploading', { pct: Math.round(fraction * 100) })
               : t('citizen.media.waiting');
         const kind = isVideo(item) ? t('citizen.media.video') : t('citizen.media.photo');

@@ -92,7 +92,14 @@ export function ReportDetailScreen({ id }) {
         html`<h3 class="subheading">${t('citizen.detail.media')}</h3>
           <${MediaList} items=${report.media} progress=${report.progress} />
           ${report.media.some((m) => m.state === 'waiting') &&
-          html`<p class="muted">${t('citizen.media.waiting_note')}</p>`}`}
+          html`<p class="muted">${t('citizen.media.waiting_note')}</p>`}
+          ${report.media
+            .filter((m) => m.state === 'refused')
+            .map(
+              (m) => html`<p class="notice notice--error" role="alert" data-media-refused=${m.localId} key=${m.localId}>
+                <strong>${m.name}</strong>: ${m.refused?.message || m.refused?.code}
+              </p>`,
+            )}`}
       </section>
     </article>
   `;

@@ -9,7 +9,7 @@ import { kick, onOutboxChange } from '../../core/outbox-runner.js';
 import { LiveDoc } from '../../core/sync/live.js';
 import { syncRequest } from '../../core/sync/messages.js';
 import { openDoc, persistNew } from '../../core/sync/persisted-doc.js';
-import { adopt, listMedia, setUploaded, upload, UploadUnavailable } from '../media.js';
+import { adopt, listMedia, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
 import { onStatusChange } from '../status-hook.js';
 import { allReports, putReport, updateReport } from '../store.js';
 
@@ -56,6 +56,7 @@ class ReportsModel {
     this.liveState = new Map(); // id -> 'connecting' | 'synced' | 'offline' | 'denied'
     this.progress = new Map(); // media localId -> fraction uploaded, while uploading
     this.uploading = false;
+    this.again = false;
     this.focus = null; // the report on screen, followed live whatever its age
     this.listeners = new Set();
     this.version = 0;
@@ -74,8 +75,8 @@ class ReportsModel {
 
   start() {
     if (this.ready) return this.ready;
-    onOutboxChange((message) => {
-      this.refreshQueue();
+    onOutboxChange(async (message) => {
+      await this.refreshQueue(); // the acknowledgement first: uploads need the report on the server
       if (message?.type === 'sent') this.uploadWaiting();
     });
     addEventListener('online', () => {
@@ -203,12 +204,17 @@ class ReportsModel {
   // -- photos and videos -------------------------------------------------------------------------
   /**
    * Upload the waiting files of reports the server has (a media id must name a report it
-   * knows), and add each finished upload's id to `report.media`, sent like any change. Stops at
-   * the first "uploads are not available" or network failure; the next start or `online` retries.
+   * knows), and add each finished upload's id to `report.media`, sent like any change. A file
+   * the server refuses (too large, not a photo or video) is marked and skipped; the loop stops at
+   * the first "try later" (offline, busy); the next start, `online` or sent report retries.
    */
   async uploadWaiting() {
-    if (this.uploading) return;
+    if (this.uploading) {
+      this.again = true; // asked while busy (a report just sent): go round once more after
+      return;
+    }
     this.uploading = true;
+    this.again = false;
     try {
       for (const [id, items] of this.media) {
         if (!this.acked.has(reportName(id))) continue;
@@ -221,6 +227,11 @@ class ReportsModel {
               this.changed();
             });
           } catch (error) {
+            if (error instanceof UploadRefused) {
+              // Never sent: the file shows the server's reason; the other files go on.
+              this.media.set(id, await listMedia(id));
+              continue;
+            }
             if (!(error instanceof UploadUnavailable)) console.warn('upload failed', error);
             return;
           } finally {
@@ -238,6 +249,7 @@ class ReportsModel {
       }
     } finally {
       this.uploading = false;
+      if (this.again) queueMicrotask(() => this.uploadWaiting());
     }
   }
 
