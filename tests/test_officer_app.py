@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from app.settings import Settings
 
-from .citizen_helpers import PHONE_200, doc_json
+from .citizen_helpers import PHONE_200
 from .conftest import LiveServer
 from .officer_helpers import (
     PHONE,
@@ -31,12 +31,11 @@ from .officer_helpers import (
     incident_change,
     officer_account,
     police,
-    rows,
     session_token,
     shoot,
     sign_in,
-    wait_for,
 )
+from .server_checks import doc_json, rows, wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
 
 if TYPE_CHECKING:
@@ -344,10 +343,15 @@ def test_progress_on_a_long_incident_sends_only_the_officers_own_entries(
     item(page, report_id).click()
     expect(page.locator(".o-log__item--dispatch")).to_have_count(3 + 40)
     page.get_by_role("button", name="Nhận nhiệm vụ").click()
+    # "0 pending" is also what the page shows before the click's entry is queued: wait on the
+    # server's row, then check the queue is empty.
+    wait_for(
+        lambda: rows(
+            live_server, "SELECT acknowledged_at FROM assignments WHERE incident_id = ?", report_id
+        )[0]["acknowledged_at"],
+        what="the acknowledgement on the server",
+    )
     expect(page.locator(".o-sync")).to_have_attribute("data-pending", "0")
-    assert rows(
-        live_server, "SELECT acknowledged_at FROM assignments WHERE incident_id = ?", report_id
-    )[0]["acknowledged_at"]
 
 
 @pytest.mark.browser
@@ -364,6 +368,9 @@ def test_a_change_the_server_refuses_is_shown_with_the_reason_and_can_be_dropped
     sign_in(page, live_server, "pm.late")
     item(page, report_id).click()
     expect(page.locator(".o-head .o-status")).to_have_text("Đã điều động")
+    # The status can show from the unit's list before the incident itself has synced; the buttons
+    # follow the incident, so wait for them before the signal goes.
+    expect(page.get_by_role("button", name="Nhận nhiệm vụ")).to_be_enabled()
     context.set_offline(True)
     page.get_by_role("button", name="Nhận nhiệm vụ").click()
     # Meanwhile the command center withdraws the unit: the offline acknowledgement comes too late.
