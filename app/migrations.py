@@ -6,25 +6,10 @@ Append new migrations at the end; never edit one that has shipped. Libraries (`s
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlite_utils
 
-
-def run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run several statements inside the caller's transaction.
-
-    `executescript` would COMMIT first and break the migration's atomicity, so statements are split
-    with `sqlite3.complete_statement` (which understands trigger bodies) and run one by one.
-    """
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            db.conn.execute(buffer)
-            buffer = ""
-    if buffer.strip():
-        raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
+# One statement splitter for every schema: executescript would COMMIT mid-migration (see there).
+from sync.store import run_script
 
 
 def m001_foundation(db: sqlite_utils.Database) -> None:

@@ -37,7 +37,7 @@ BENCHMARKS = ("preview", "transcode")
 
 
 def _section(title: str, header: list[str]) -> Any:
-    from .sync import Section
+    from .report import Section
 
     return Section(title, header)
 

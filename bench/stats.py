@@ -19,9 +19,10 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .report import Section
 
 TARGET_MS = 200.0
 PASSWORD = "bench password 1"
@@ -43,32 +44,6 @@ FIGURES = [
     ("chart: wards, 90 days", "/api/stats/charts/wards.svg?from={start}"),
     ("chart: histogram, 90 days", "/api/stats/charts/histogram.svg?from={start}"),
 ]
-
-
-@dataclass
-class Section:
-    """Same shape as bench.sync.Section, so that `python -m bench` can print and save it."""
-
-    title: str
-    header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    targets: list[tuple[str, bool | None]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def render(self) -> str:
-        widths = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(self.header)]
-
-        def line(cells: list[str]) -> str:
-            return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-        out = [f"### {self.title}", "", line(self.header),
-               "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-        out += [line(r) for r in self.rows]
-        out += [""] + [f"- {'met' if ok else 'NOT MET' if ok is False else '—'}: {t}"
-                       for t, ok in self.targets]
-        out += [f"- {n}" for n in self.notes]
-        return "\n".join(out) + "\n"
 
 
 def _ms(values: list[float]) -> tuple[float, float]:

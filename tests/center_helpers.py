@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from .citizen_helpers import wait_for
 from .conftest import PASSWORD, LiveServer
+from .server_checks import wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
 
 if TYPE_CHECKING:

@@ -3,15 +3,10 @@ police that change a report's incident, and the phone sizes the screenshots are 
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from playwright.sync_api import Page
-from pycrdt import Map
 
 from .conftest import PASSWORD, LiveServer
 from .sync_client import SyncClient, point_in_ward
@@ -29,27 +24,7 @@ def tan_phu() -> dict[str, float]:
     return {"latitude": lat, "longitude": lon, "accuracy": 12}
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Check a cheap server-side condition until it holds (the outbox worker runs after COMMIT);
-    the page side always waits on its own events through Playwright's `expect`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
-
-
-def doc_json(server: LiveServer, name: str, root: str) -> dict[str, Any]:
-    future = asyncio.run_coroutine_threadsafe(server.svc.sync.read_doc(name), server.loop)
-    doc = future.result(10)
-    return {} if doc is None else (doc.get(root, type=Map).to_py() or {})
 
 
 def stored_updates(server: LiveServer, name: str) -> int:

@@ -15,8 +15,9 @@ from pycrdt import Doc, Map
 
 from sync import batch, protocol
 
-from .citizen_helpers import PHONE, police, wait_for
+from .citizen_helpers import PHONE, police
 from .conftest import PASSWORD, LiveServer
+from .server_checks import wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
 
 PHU_MY = 26704
@@ -103,9 +104,6 @@ def dispatch(
     r = dispatcher.sync(name)
     assert r.status_code == 200, r.text
 
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
 
 
 def session_token(page: Page) -> str:

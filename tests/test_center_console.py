@@ -42,9 +42,10 @@ from .center_helpers import (
     unlock_sound,
     write,
 )
-from .citizen_helpers import doc_json, police, rows, wait_for
+from .citizen_helpers import police
 from .media import files
 from .media.helpers import create, upload, wait_media
+from .server_checks import doc_json, rows, wait_for
 from .test_incident_state import INFO, d, t
 
 if TYPE_CHECKING:

@@ -19,15 +19,13 @@ from .citizen_helpers import (
     PHONE_200,
     TAN_PHU,
     device_token,
-    doc_json,
     police,
     report_id_of,
-    rows,
     shoot,
     stored_updates,
     tan_phu,
-    wait_for,
 )
+from .server_checks import doc_json, rows, wait_for
 from .sync_client import entry_id, now_ms
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from playwright.sync_api import Page, Request, expect
 from app.settings import Settings
 
 from .center_helpers import open_console, queue_item
-from .citizen_helpers import PHONE, doc_json, police, report_id_of, rows, shoot, tan_phu, wait_for
+from .citizen_helpers import PHONE, police, report_id_of, shoot, tan_phu
+from .server_checks import doc_json, rows, wait_for
 
 if TYPE_CHECKING:
     from tests.browser import NewContext

@@ -24,6 +24,7 @@ import pytest
 from app.settings import Settings
 
 from .conftest import PASSWORD, LiveServer
+from .server_checks import rows
 from .sync_client import entry_id, now_ms, point_in_ward
 
 pytestmark = pytest.mark.node
@@ -149,9 +150,6 @@ def watching(interop: Path, server: LiveServer, room: str, token: str, keys: lis
             proc.kill()
             proc.wait()
 
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
 
 
 def report_fields(description: str) -> dict[str, Any]:

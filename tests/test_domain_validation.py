@@ -36,6 +36,7 @@ from app.settings import Settings
 from sync import batch, protocol, store
 
 from .conftest import PASSWORD, LiveServer
+from .server_checks import rows, wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
 
 TAN_PHU = 27031
@@ -64,20 +65,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 # -- waiting and reading ---------------------------------------------------------------------------
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll a cheap check until it holds (the outbox runs in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
 
 
 def settle(server: LiveServer) -> None:

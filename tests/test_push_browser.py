@@ -24,7 +24,8 @@ from playwright.sync_api import BrowserContext, CDPSession, Page
 from app.settings import Settings
 
 from .conftest import PASSWORD, LiveServer
-from .push.flow import TAN_PHU, device, report_with_personal_data, wait_for
+from .push.flow import TAN_PHU, device, report_with_personal_data
+from .server_checks import wait_for
 from .sync_client import point_in_ward
 
 if TYPE_CHECKING:

@@ -16,17 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .push.flow import (
-    PASSWORD,
-    TAN_PHU,
-    device,
-    login,
-    report_with_personal_data,
-    subscribe,
-    wait_for,
-)
+from .push.flow import PASSWORD, TAN_PHU, device, login, report_with_personal_data, subscribe
 from .push.mock_service import MockPushService, free_port, subscription_json
 from .push.peer import HANG, RecordingPeer
+from .server_checks import wait_for
 from .sync_client import point_in_ward
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]

@@ -26,10 +26,10 @@ from .push.flow import (
     report_with_personal_data,
     subscribe,
     triage_and_dispatch,
-    wait_for,
 )
 from .push.mock_service import MockPushService, subscription_json
 from .push.peer import RecordingPeer
+from .server_checks import rows, wait_for
 from .sync_client import point_in_ward
 
 pytestmark = pytest.mark.node
@@ -51,9 +51,6 @@ def peer() -> Iterator[RecordingPeer]:
 def settings(settings: Settings) -> Settings:
     return settings.with_(push_allow_loopback=True, triage_timeout_s=3600, ack_timeout_s=3600)
 
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
 
 
 def deliveries(server: LiveServer, key_like: str) -> list[dict[str, Any]]:

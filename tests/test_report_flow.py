@@ -3,44 +3,19 @@ rows, inboxes and the citizen's reply follow; writer rules hold."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from app.settings import Settings
 
 from .conftest import PASSWORD, LiveServer
+from .server_checks import doc_json, rows, wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
 
 TAN_PHU = 27031
 PHU_MY = 26704
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll a cheap check until it holds; the server's outbox runs in the background."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
-
-def rows(server: LiveServer, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return server.svc.db.read_sync(lambda c: [dict(r) for r in c.execute(sql, args)])
-
-
-def doc_json(server: LiveServer, name: str, root: str) -> dict[str, Any]:
-    from pycrdt import Map
-
-    future = asyncio.run_coroutine_threadsafe(server.svc.sync.read_doc(name), server.loop)
-    doc = future.result(10)
-    return {} if doc is None else (doc.get(root, type=Map).to_py() or {})
 
 
 def device(server: LiveServer) -> SyncClient:

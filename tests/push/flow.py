@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from tests.sync_client import SyncClient, entry_id, now_ms
+
+from ..server_checks import wait_for
 
 PASSWORD = "correct horse battery"
 TAN_PHU = 27031
@@ -18,16 +18,6 @@ DESCRIPTION = "Khói đen bốc lên từ tầng hai nhà số 12, có người 
 NAME = "Nguyễn Thị Hoa"
 PHONE = "0903123456"
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def device(base_url: str) -> SyncClient:
