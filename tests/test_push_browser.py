@@ -35,10 +35,17 @@ pytestmark = pytest.mark.browser
 
 # Playwright's polled `wait_for_function` needs eval, which the app's CSP forbids: these are
 # evaluated once each (CDP evaluation is not subject to the page's CSP) and polled from Python.
-CONTROLLED = """new Promise((resolve, reject) => {
-  if (navigator.serviceWorker.controller) resolve(true);
-  navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});
-  setTimeout(() => reject(new Error('no service worker took control in 10 s')), 10000);
+# Controlled, and the worker past "activating": a push is only dispatched to an activated worker
+# (Chromium drops it otherwise), and `clients.claim()` hands over control while still activating.
+ACTIVATED = """new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error('no activated service worker in control after 10 s')), 10000);
+  const controlled = navigator.serviceWorker.controller ? Promise.resolve() : new Promise((r) =>
+    navigator.serviceWorker.addEventListener('controllerchange', r, {once: true}));
+  controlled.then(() => navigator.serviceWorker.ready).then((registration) => {
+    const worker = registration.active;
+    if (worker.state === 'activated') return resolve(true);
+    worker.addEventListener('statechange', () => worker.state === 'activated' && resolve(true));
+  });
 })"""
 SHOWN = "navigator.serviceWorker.ready.then((r) => r.getNotifications())"
 FIELDS = (
@@ -72,7 +79,7 @@ def planned_payload(server: LiveServer, key: str) -> dict[str, Any]:
 def open_app(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     page.goto(url)
-    page.evaluate(CONTROLLED)
+    page.evaluate(ACTIVATED)
     return page
 
 
