@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from typing import Any
 
 import click
 
@@ -40,6 +41,18 @@ def main(verbose: bool) -> None:
     )
 
 
+# uvicorn's WebSocket settings, also used by the benchmarks' servers (bench/servers.py); the
+# Procfile's command line says the same.
+WEBSOCKET_OPTIONS: dict[str, Any] = {
+    # The sync engine refuses updates far smaller than this; a lower frame cap stops a client
+    # from making the server buffer 16 MiB (uvicorn's default) before refusing it.
+    "ws_max_size": 2 * 1024 * 1024,
+    # Yjs updates are small binary messages: deflate halves neither their size nor the wait, but
+    # doubles fan-out CPU and the memory of every idle connection (bench/RESULTS.md).
+    "ws_per_message_deflate": False,
+}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -55,12 +68,7 @@ def serve(host: str, port: int) -> None:
         port=port,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
-        # The sync engine refuses updates far smaller than this; a lower frame cap stops a
-        # client from making the server buffer 16 MiB (uvicorn's default) before refusing it.
-        ws_max_size=2 * 1024 * 1024,
-        # Yjs updates are small binary messages: deflate halves neither their size nor the wait,
-        # but doubles fan-out CPU and the memory of every idle connection (bench/RESULTS.md).
-        ws_per_message_deflate=False,
+        **WEBSOCKET_OPTIONS,
         log_level="info",
     )
 

@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from app.cli import WEBSOCKET_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -34,7 +36,7 @@ def uvicorn_options(port: int) -> dict[str, Any]:
         "port": port,
         "proxy_headers": True,
         "forwarded_allow_ips": "127.0.0.1",
-        "ws_max_size": 2 * 1024 * 1024,
+        **WEBSOCKET_OPTIONS,
         "log_level": "info",
     }
 

@@ -54,7 +54,8 @@ class Scale:
     drain_timeout_s: float = 60.0
     paced_rate: float = 100.0  # new reports per second, open loop, one extra run
     paced_duration_s: float = 10.0
-    # (subscribers, offer permessage-deflate); browsers offer it, so that is the main figure
+    # (subscribers, the client offers permessage-deflate): browsers offer it, so that is the main
+    # figure; the server, configured as `sos serve` is (app.cli.WEBSOCKET_OPTIONS), declines it
     fanout_cases: tuple[tuple[int, bool], ...] = ((100, True), (1000, True), (1000, False))
     fanout_writes: int = 50
     fanout_warmup_writes: int = 5
@@ -62,7 +63,6 @@ class Scale:
     feed_entries: int = 200  # the inbox already lists this many incidents
     client_processes: int = 4
     idle_clients: tuple[int, ...] = (1000, 10_000)
-    idle_clients_plain: int = 1000  # without permessage-deflate, to see what it costs
     loaded_docs: tuple[int, ...] = (1000, 10_000)
 
 
@@ -71,7 +71,7 @@ QUICK = Scale(
     ingest_runs=1, ingest_warmup_s=0.5, ingest_duration_s=2.0, ingest_bodies=4000,
     paced_rate=50.0, paced_duration_s=2.0,
     drain_timeout_s=15.0, fanout_cases=((50, True),), fanout_writes=10, fanout_warmup_writes=2,
-    client_processes=2, idle_clients=(200,), idle_clients_plain=100, loaded_docs=(200,),
+    client_processes=2, idle_clients=(200,), loaded_docs=(200,),
 )
 
 
@@ -261,7 +261,7 @@ def fanout(scale: Scale, work: Path) -> Section:
 
     section = Section(
         "(b) fan-out: one writer, N WebSocket subscribers of one document",
-        ["subscribers", "deflate", "writes", "first p50 ms", "last p50 ms", "last p99 ms",
+        ["subscribers", "deflate offered", "writes", "first p50 ms", "last p50 ms", "last p99 ms",
          "last max ms", "server CPU ms/write", "client CPU ms/write", "machine busy cores",
          "missed"],
     )
@@ -326,6 +326,8 @@ def fanout(scale: Scale, work: Path) -> Section:
         f"entry (~450 bytes) over the writer's WebSocket, is judged, committed to SQLite, then "
         f"relayed; {scale.fanout_gap_s * 1000:.0f} ms between writes; first/last = when the "
         "first/last subscriber process read it from its socket",
+        "the server is configured as `sos serve` is (app.cli.WEBSOCKET_OPTIONS): it declines "
+        "permessage-deflate when a client offers it",
         f"subscribers: {scale.client_processes} processes of minimal y-websocket clients on "
         "`websockets`' sans-I/O protocol; they share the machine's 2 cores with the server, so "
         "client CPU per write competes with it (and so does anything else running)",
@@ -375,23 +377,6 @@ def memory(scale: Scale, work: Path) -> Section:
         finally:
             for group in groups:
                 group.stop()
-    if scale.idle_clients_plain:
-        with ServerProcess.toy(work / "memory-ws-plain") as server:
-            base = _settled_rss(server)
-            started = time.monotonic()
-            group = Subscribers.start(f"{server.ws_url}/sync/feed/center?token=reader",
-                                      scale.idle_clients_plain, scale.client_processes,
-                                      compression=False)
-            try:
-                took = time.monotonic() - started
-                rss = _settled_rss(server)
-                count = scale.idle_clients_plain
-                results[f"ws-plain-{count}"] = rss
-                section.rows.append(["idle WebSocket clients, no deflate", f"{count:,}",
-                                     f"{base / MiB:.0f}", f"{rss / MiB:.0f}",
-                                     f"{(rss - base) / count / 1024:.1f}", f"{took:.1f}"])
-            finally:
-                group.stop()
     # Loaded report documents: stored first, then loaded by batch sync (256 per request).
     biggest = max(scale.loaded_docs)
     names = [f"doc/{new_id()}" for _ in range(biggest)]
@@ -433,8 +418,8 @@ def memory(scale: Scale, work: Path) -> Section:
     section.notes += [
         "RSS (VmRSS) of the server process, the engine alone (`bench/toyapp.py`), "
         "1.5 s after the clients are synced / the documents loaded",
-        "clients offer permessage-deflate as browsers do (except the row that says otherwise); "
-        "each is synced (step 1 / step 2) and idle",
+        "clients offer permessage-deflate as browsers do, and the server declines it as "
+        "`sos serve` does; each is synced (step 1 / step 2) and idle",
     ]
     section.data = results
     return section

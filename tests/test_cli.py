@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from app.cli import DEMO_USERS, main
+from app.cli import DEMO_USERS, WEBSOCKET_OPTIONS, main
 from app.settings import Settings
 
 from .conftest import LiveServer
@@ -59,3 +59,13 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["user"]["unit"] == "ward-27031"
     finally:
         server.stop()
+
+
+def test_the_procfile_serves_websockets_as_sos_serve_does() -> None:
+    web = next(line for line in (Path(__file__).parent.parent / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    args = web.split()
+    value = {flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith("--ws-")}
+    assert value == {
+        "--ws-max-size": str(WEBSOCKET_OPTIONS["ws_max_size"]),
+        "--ws-per-message-deflate": str(WEBSOCKET_OPTIONS["ws_per_message_deflate"]).lower(),
+    }

@@ -54,6 +54,49 @@ async def test_a_slow_subscriber_blocks_nobody_and_is_dropped_when_too_far_behin
     assert len(slow.sent) <= 11  # what was in flight, never the whole backlog
 
 
+async def test_a_ready_channel_is_written_in_the_broadcast_itself_without_a_task() -> None:
+    room = Room("note/1")
+    channels = [FakeChannel() for _ in range(3)]
+    for ch in channels:
+        room.join(Subscriber(ch))
+    tasks = len(asyncio.all_tasks())
+    assert room.broadcast(b"\x00\x02\x01\x01") == 3
+    # Already written, before this coroutine yields once, and no task was made for it.
+    assert [ch.sent for ch in channels] == [[b"\x00\x02\x01\x01"]] * 3
+    assert len(asyncio.all_tasks()) == tasks
+
+
+async def test_a_send_that_has_to_wait_keeps_the_order_of_what_follows() -> None:
+    ch = FakeChannel()
+    ch.gate = asyncio.Event()  # the first send suspends: the socket's buffer is full
+    sub = Subscriber(ch)
+    for i in range(4):
+        assert sub.send(bytes([0, 2, 1, i]))
+    sub.close(1000, "done")
+    assert ch.sent == []
+    ch.gate.set()
+    await sub.wait_closed()
+    assert ch.sent == [bytes([0, 2, 1, i]) for i in range(4)] and ch.closed == (1000, "done")
+    assert not sub.send(b"\x00\x02\x01\x09")  # nothing after the close
+
+
+async def test_a_channel_that_fails_at_once_closes_its_subscriber_only() -> None:
+    room = Room("note/1")
+    broken, fine = FakeChannel(), FakeChannel()
+
+    async def fail(message: bytes) -> None:
+        raise ConnectionResetError("peer gone")
+
+    broken.send = fail  # type: ignore[method-assign]
+    broken_sub, fine_sub = Subscriber(broken), Subscriber(fine)
+    room.join(broken_sub)
+    room.join(fine_sub)
+    assert room.broadcast(b"\x00\x02\x01\x01") == 1
+    assert broken_sub not in room.subscribers and not broken_sub.open
+    await asyncio.wait_for(broken_sub.wait_closed(), 1)
+    assert fine.sent == [b"\x00\x02\x01\x01"] and fine_sub in room.subscribers
+
+
 async def test_awareness_is_relayed_kept_for_newcomers_and_cleared_on_leave() -> None:
     room = Room("note/1")
     a, b = FakeChannel(), FakeChannel()
