@@ -7,6 +7,11 @@ batch ends the whole transaction, `fn` runs again. The writer takes whatever wri
 SAVEPOINT inside one `BEGIN IMMEDIATE`, and commits them together (group commit): one fsync for many
 requests, while a failing write is rolled back alone and raises in its own caller only.
 
+Writes made in `background()` (the outbox worker's) are not waited for by anyone: a batch made of
+them only may wait up to `background_linger_s` for more writes, so that the follow-up writes of one
+report share a commit instead of paying one each (a commit writes every page it touched to the WAL).
+A write from a request closes the batch at once and never waits.
+
 Reads run on a small thread pool, each thread with its own connection; WAL lets them proceed while
 the writer works.
 
@@ -20,11 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import contextvars
 import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +48,21 @@ Migration = Callable[[sqlite_utils.Database], None]
 # Enough to amortise one commit over a burst of requests, small enough that a batch's latency stays low.
 MAX_BATCH = 256
 _STOP = object()
+_background: contextvars.ContextVar[bool] = contextvars.ContextVar("db_background", default=False)
+
+
+@contextlib.contextmanager
+def background() -> Iterator[None]:
+    """Writes made inside (in this task, and in tasks it starts) are background writes."""
+    token = _background.set(True)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
+def _urgent(item: Any) -> bool:
+    return item is _STOP or bool(item[2])
 
 
 def connect(path: Path | str, synchronous: str = "NORMAL") -> sqlite3.Connection:
@@ -62,12 +85,15 @@ class Database:
         migrations: Sequence[Migration] = (),
         synchronous: str = "NORMAL",
         readers: int = 4,
+        background_linger_s: float = 0.002,
     ) -> None:
         self.path = Path(path)
         self.migrations = list(migrations)
         self.synchronous = synchronous.upper()
         if self.synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
+        self.background_linger_s = background_linger_s
+        self.commits = 0  # transactions committed by the writer (for tests and monitoring)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="db-read")
@@ -129,7 +155,7 @@ class Database:
         if self._writer is None:
             raise RuntimeError("database is not open")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future))
+        self._queue.put((fn, future, not _background.get()))
         return future
 
     async def write(self, fn: WriteFn[T]) -> T:
@@ -149,15 +175,32 @@ class Database:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            if self.background_linger_s > 0 and not any(_urgent(item) for item in batch):
+                self._linger(batch)
             jobs = []
             for item in batch:
                 if item is _STOP:
                     stopping = True
                 else:
-                    jobs.append(item)
+                    jobs.append(item[:2])
             if jobs:
                 self._run_batch(db, jobs)
         conn.close()
+
+    def _linger(self, batch: list[Any]) -> None:
+        """Wait a little for more writes to share this batch's commit; stop at an urgent one."""
+        deadline = time.monotonic() + self.background_linger_s
+        while len(batch) < MAX_BATCH:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                return
+            batch.append(item)
+            if _urgent(item):
+                return
 
     def _run_batch(self, db: sqlite_utils.Database, jobs: list[Any]) -> None:
         pending = [(fn, fut) for fn, fut in jobs if fut.set_running_or_notify_cancel()]
@@ -187,6 +230,7 @@ class Database:
                     conn.execute("RELEASE SAVEPOINT job")
                     outcomes.append((future, result, None))
             conn.execute("COMMIT")
+            self.commits += 1
         except BaseException as exc:
             log.exception("write batch failed; rolling back %d jobs", len(jobs))
             if conn.in_transaction:

@@ -163,7 +163,14 @@ def m008_availability(db: sqlite_utils.Database) -> None:
     )
 
 
+def m009_inbox_entries_by_incident(db: sqlite_utils.Database) -> None:
+    # The inbox writer looks up an incident's entries in every unit's inbox (app/fanout.py); the
+    # primary key (unit, incident_id) cannot serve that, and a scan made each report's inbox
+    # work grow with the number of open incidents.
+    run_script(db, "CREATE INDEX inbox_entries_incident ON inbox_entries(incident_id);")
+
+
 MIGRATIONS = [
     m001_foundation, m002_outbox, m003_directory_version, m004_documents, m005_media, m006_push,
-    m007_stats, m008_availability,
+    m007_stats, m008_availability, m009_inbox_entries_by_incident,
 ]

@@ -19,12 +19,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-from .db import Database
+from .db import Database, background
 from .migrations import run_script
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,10 @@ class Item:
     key: str
     payload: dict[str, Any]
     attempts: int
+    # Appended to by `Worker.complete_in` when the handler's own write marks the item done: the
+    # worker then writes nothing more for it. (If that write fails, the handler raises, and the
+    # item is retried as any failure is.)
+    done_in_write: list[bool] = field(default_factory=list, compare=False, repr=False)
 
 
 def enqueue(
@@ -153,9 +157,11 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
 
     async def run_due(self) -> int:
-        items = await self.db.write(self._claim)
-        if items:
-            await asyncio.gather(*(self._run_one(item) for item in items))
+        # Background writes: the handlers' writes for one cause may share a commit (app/db.py).
+        with background():
+            items = await self.db.write(self._claim)
+            if items:
+                await asyncio.gather(*(self._run_one(item) for item in items))
         return len(items)
 
     def _claim(self, tx: sqlite_utils.Database) -> list[Item]:
@@ -182,7 +188,8 @@ class Worker:
             delay = exc.delay_s if isinstance(exc, Retry) and exc.delay_s is not None else None
             await self.db.write(lambda tx: self._fail(tx, item, error, delay))
         else:
-            await self.db.write(lambda tx: self.complete_in(tx, item))
+            if not item.done_in_write:
+                await self.db.write(lambda tx: self.complete_in(tx, item))
 
     @staticmethod
     def complete_in(tx: sqlite_utils.Database, item: Item) -> None:
@@ -191,6 +198,7 @@ class Worker:
             "UPDATE outbox SET state = 'done', done_at = ?, lease_until = NULL WHERE id = ?",
             (time.time(), item.id),
         )
+        item.done_in_write.append(True)
 
     def _fail(
         self, tx: sqlite_utils.Database, item: Item, exc: Exception, delay: float | None

@@ -3,6 +3,8 @@ rows, inboxes and the citizen's reply follow; writer rules hold."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from app.settings import Settings
@@ -60,6 +62,34 @@ def test_a_report_is_routed_listed_and_answered(live_server: LiveServer) -> None
     info = wait_for(lambda: doc_json(live_server, f"incident/{report_id}", "incident").get("info"))
     assert info["ward_unit"] == f"ward-{TAN_PHU}"
     wait_for(lambda: citizen.pull(f"reply/{report_id}") and citizen.json(f"reply/{report_id}", "reply").get("status") == "received")
+
+
+def test_the_outbox_reads_of_a_report_find_their_rows_by_index(live_server: LiveServer) -> None:
+    """Each report's follow-up work reads its own rows; a full scan of a table would make it
+    grow with every incident ever stored (the open-loop benchmark caught one)."""
+    from app import fanout
+
+    citizen = device(live_server)
+    report_id = citizen.new_report("fire", where=point_in_ward(TAN_PHU))
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    wait_for(lambda: doc_json(live_server, "inbox/center", "incidents").get(report_id), what="inbox/center")
+
+    def plans(conn: sqlite3.Connection) -> dict[str, list[str]]:
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        try:
+            assert fanout._incident_row(conn, report_id) is not None
+            assert fanout._reply_data(conn, report_id) is not None
+            assert fanout._inbox_data(conn, report_id) is not None
+        finally:
+            conn.set_trace_callback(None)
+        return {sql: [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)] for sql in statements}
+
+    found = live_server.svc.db.read_sync(plans)
+    assert len(found) >= 6
+    scans = {sql: steps for sql, steps in found.items() if any(
+        step.startswith("SCAN") and "USING" not in step for step in steps)}
+    assert scans == {}
 
 
 def test_triage_dispatch_acknowledge_and_the_citizen_sees_progress(live_server: LiveServer) -> None:

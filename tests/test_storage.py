@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from app import audit, outbox
 from app.auth import SERVER
-from app.db import Database
+from app.db import Database, background
 from app.migrations import MIGRATIONS
 from app.outbox import Retry, Worker
 from app.settings import Settings
@@ -87,6 +88,39 @@ def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: Data
     assert ids == {"a", "b"}
 
 
+def test_background_writes_wait_briefly_to_share_a_commit(tmp_path: Path) -> None:
+    async def run(db: Database) -> int:
+        before = db.commits
+        with background():
+            first = asyncio.ensure_future(db.write(lambda tx: tx.conn.execute("CREATE TABLE a (x)")))
+            await asyncio.sleep(0.05)  # well inside the linger
+            await db.write(lambda tx: tx.conn.execute("CREATE TABLE b (x)"))
+            await first
+        return db.commits - before
+
+    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=1.0) as db:
+        assert asyncio.run(run(db)) == 1
+    with Database(tmp_path / "u.db", MIGRATIONS, background_linger_s=0) as db:
+        assert asyncio.run(run(db)) == 2  # no linger: each write commits on its own
+
+
+def test_a_request_write_never_waits_for_the_background_linger(tmp_path: Path) -> None:
+    async def run(db: Database) -> tuple[float, int]:
+        before = db.commits
+        with background():
+            queued = asyncio.ensure_future(db.write(lambda tx: tx.conn.execute("CREATE TABLE a (x)")))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await db.write(lambda tx: tx.conn.execute("CREATE TABLE b (x)"))  # a request's write
+        took = time.monotonic() - started
+        await queued
+        return took, db.commits - before
+
+    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=30.0) as db:
+        took, commits = asyncio.run(asyncio.wait_for(run(db), 10))
+    assert took < 5 and commits == 1  # it ended the linger and took the waiting write along
+
+
 def test_audit_log_is_append_only(db: Database) -> None:
     db.write_sync(lambda tx: audit.append(tx, SERVER, "report.read", "report/1", reason="test"))
     rows = db.read_sync(lambda c: audit.entries(c, "report/1"))
@@ -147,6 +181,32 @@ def test_outbox_runs_each_item_once_and_retries_failures(db: Database) -> None:
     assert attempts == {"a": 1, "b": 2}
     states = db.read_sync(lambda c: {r[0]: r[1] for r in c.execute("SELECT key, state FROM outbox")})
     assert states == {"a": "done", "b": "done"}
+
+
+def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_write(tmp_path: Path) -> None:
+    async def run(db: Database, completes: bool) -> int:
+        await db.write(lambda tx: outbox.enqueue(tx, "t", f"k{completes}", {}))
+
+        async def handler(item: outbox.Item) -> None:
+            def change(tx) -> None:
+                tx.conn.execute("CREATE TABLE IF NOT EXISTS effects (key)")
+                tx.conn.execute("INSERT INTO effects VALUES (?)", (item.key,))
+                if completes:
+                    Worker.complete_in(tx, item)
+
+            await db.write(change)
+
+        worker = Worker(db)
+        worker.register("t", handler)
+        before = db.commits
+        assert await worker.run_due() == 1
+        return db.commits - before
+
+    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=0) as db:
+        assert asyncio.run(run(db, completes=True)) == 2  # the claim, the handler's write
+        assert asyncio.run(run(db, completes=False)) == 3  # and the worker's own "done"
+        states = db.read_sync(lambda c: [r[0] for r in c.execute("SELECT state FROM outbox")])
+    assert states == ["done", "done"]
 
 
 def test_outbox_gives_up_into_dead_letter(db: Database) -> None:
