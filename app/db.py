@@ -8,9 +8,9 @@ SAVEPOINT inside one `BEGIN IMMEDIATE`, and commits them together (group commit)
 requests, while a failing write is rolled back alone and raises in its own caller only.
 
 Writes made in `background()` (the outbox worker's) are not waited for by anyone: a batch made of
-them only may wait up to `background_linger_s` for more writes, so that the follow-up writes of one
-report share a commit instead of paying one each (a commit writes every page it touched to the WAL).
-A write from a request closes the batch at once and never waits.
+them only may wait a little (`background_linger_s`, 2 ms) for more writes, so that the follow-up
+writes of one report share a commit instead of paying one each (a commit writes every page it
+touched to the WAL). A write from a request closes the batch at once and never waits.
 
 Reads run on a small thread pool, each thread with its own connection; WAL lets them proceed while
 the writer works.

@@ -146,12 +146,18 @@ class Fanout:
         if data is None:
             return
         wanted, listed = data
+        writes = []
         for unit in sorted(set(wanted) | set(listed)):
             summary = wanted.get(unit)
             if summary is None:
-                await self._unlist(unit, incident_id)
+                writes.append(self._unlist(unit, incident_id))
             elif listed.get(unit) != summary:
-                await self._list(unit, incident_id, summary)
+                writes.append(self._list(unit, incident_id, summary))
+        # Different documents: written side by side, so that they can share a commit. If one
+        # fails the item runs again, and what the others wrote is then already as wanted.
+        for failed in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(failed, BaseException):
+                raise failed
 
     async def _list(self, unit: str, incident_id: str, summary: dict[str, Any]) -> None:
         def mutate(doc: Doc) -> None:

@@ -157,11 +157,16 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
 
     async def run_due(self) -> int:
-        # Background writes: the handlers' writes for one cause may share a commit (app/db.py).
         with background():
             items = await self.db.write(self._claim)
-            if items:
+        if len(items) < self.batch:
+            # Background writes: the handlers' writes for one cause may wait a moment to share a
+            # commit (app/db.py). Not when draining a backlog: a full batch of handlers makes
+            # company enough, and waiting would slow the chains of writes to one busy inbox.
+            with background():
                 await asyncio.gather(*(self._run_one(item) for item in items))
+        else:
+            await asyncio.gather(*(self._run_one(item) for item in items))
         return len(items)
 
     def _claim(self, tx: sqlite_utils.Database) -> list[Item]:

@@ -209,6 +209,26 @@ def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_writ
     assert states == ["done", "done"]
 
 
+def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(db: Database) -> None:
+    from app.db import _background
+
+    seen: list[bool] = []
+
+    async def handler(item: outbox.Item) -> None:
+        seen.append(_background.get())
+
+    db.write_sync(lambda tx: [outbox.enqueue(tx, "t", f"k{i}", {}) for i in range(3)])
+
+    async def run() -> None:
+        worker = Worker(db, batch=2)
+        worker.register("t", handler)
+        assert await worker.run_due() == 2  # a full batch: a backlog, no waiting for company
+        assert await worker.run_due() == 1
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert seen == [False, False, True]
+
+
 def test_outbox_gives_up_into_dead_letter(db: Database) -> None:
     db.write_sync(lambda tx: outbox.enqueue(tx, "t", "x", {}))
 
