@@ -172,7 +172,14 @@ class IncidentKind(AppKind):
         entries = {"dispatch": dispatch, "timeline": timeline}
         ack_due = time.time() + self.svc.settings.ack_timeout_s
 
+        photos = [m for entry in timeline for m in entry.get("media") or []]
+
         def commit(tx: Any) -> list[str]:
+            # An officer's photos are uploaded to the incident's report first (app/endpoints/media.py);
+            # the timeline may name only those.
+            unknown = foreign_ids(tx.conn, doc_id, photos) if photos else []
+            if unknown:
+                raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this incident")
             lost = projection.incident_changed(tx, doc_id, state, entries, time.time())
             projection.enqueue_fanout(tx, doc_id)
             for entry in dispatch:

@@ -100,3 +100,38 @@ def test_range_requests_work(live_server: LiveServer, photo) -> None:
     assert r.status_code == 206 and len(r.content) == 50
     r = device.http.get(body["urls"]["display"], headers={"Range": "bytes=999999999-"})
     assert r.status_code == 416
+
+
+def test_an_officers_timeline_may_name_only_photos_uploaded_to_that_incident(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from .officer_helpers import TAN_PHU_UNIT, dispatch
+    from .officer_helpers import police as police_user
+    from .server_checks import rows
+    from .sync_client import entry_id, now_ms
+
+    _, report_id = citizen_with_report(live_server)
+    _, other_report = citizen_with_report(live_server)
+    dispatch(live_server, police_user(live_server, "dp", "dispatcher"), report_id, unit=TAN_PHU_UNIT)
+    officer = police_user(live_server, "tp", "officer", TAN_PHU_UNIT)
+    mine, r = upload(officer, report_id, files.jpeg(tmp_path / "scene.jpg"))
+    assert r.status_code == 204, r.text
+    elsewhere, r = upload(officer, other_report, files.jpeg(tmp_path / "other.jpg"))
+    assert r.status_code == 204, r.text
+    name = f"incident/{report_id}"
+    me = str(officer.user["id"])  # type: ignore[attr-defined]
+
+    def note(media: list[str]) -> httpx.Response:
+        assert officer.pull(name).status_code == 200
+        entry = {"id": entry_id(), "type": "note", "unit": TAN_PHU_UNIT, "by": me, "at": now_ms(),
+                 "note": "Ảnh hiện trường", "media": media}
+        officer.append(name, "timeline", entry)
+        return officer.sync(name)
+
+    r = note([elsewhere])
+    assert r.status_code == 422 and f"media {elsewhere} was not uploaded to this incident" in r.json()["message"]
+    officer.docs.pop(name, None)  # its copy still holds the refused change
+    assert rows(live_server, "SELECT * FROM timeline_events WHERE incident_id = ? AND kind = 'note'", report_id) == []
+    assert note([mine]).status_code == 200
+    (event,) = rows(live_server, "SELECT detail FROM timeline_events WHERE incident_id = ? AND kind = 'note'", report_id)
+    assert mine in event["detail"]

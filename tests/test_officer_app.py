@@ -6,6 +6,7 @@ Needs a build: `make pwa`. Screenshots go to /tmp/sos-officer/ (phone size and 2
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -256,6 +257,9 @@ def test_the_service_worker_sends_an_officers_progress_with_no_page_open(
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     item(page, report_id).click()
     expect(page.locator(".o-head .o-status")).to_have_text("Đã điều động")
+    # The list may show the incident before its own document has loaded; until then the steps
+    # are disabled (and would stay so offline).
+    expect(page.get_by_role("button", name="Nhận nhiệm vụ")).to_be_enabled()
     context.set_offline(True)
     page.get_by_role("button", name="Nhận nhiệm vụ").click()
     expect(page.locator(".o-sync")).to_contain_text("1 cập nhật đang chờ gửi")
@@ -291,6 +295,55 @@ def test_the_service_worker_sends_an_officers_progress_with_no_page_open(
     page.goto(f"{live_server.url}/officer/#/incident/{report_id}")
     expect(page.locator('[data-step="acknowledged"]')).to_contain_text("Đã nhận nhiệm vụ")
     expect(page.locator(".o-sync")).to_have_attribute("data-pending", "0")
+
+
+@pytest.mark.browser
+def test_outcome_photos_taken_with_no_signal_upload_when_coverage_returns(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    from .media import files
+
+    user_id = officer_account(live_server, "pm1", PHU_MY_UNIT, "Nguyễn Văn An")
+    context = new_context(viewport=PHONE)
+    page = context.new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm1")
+    report_id = citizen_report(live_server)
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id)
+    item(page, report_id).click()
+    page.get_by_role("button", name="Nhận nhiệm vụ").click()
+    expect(page.locator('[data-step="acknowledged"]')).to_contain_text("Đã nhận nhiệm vụ")
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Đã đến hiện trường").click()
+    page.get_by_role("button", name="Đã xử lý xong").click()
+    page.get_by_label("Kết quả xử lý").fill("Đã lập biên bản, trả lại tài sản cho người dân.")
+    page.get_by_label("Ảnh hiện trường (không bắt buộc)").set_input_files(
+        str(files.jpeg(tmp_path / "hien-truong.jpg", size=(2400, 1800)))
+    )
+    page.get_by_role("button", name="Xác nhận đã xử lý xong").click()
+    expect(page.locator(".o-progress")).to_contain_text("1 ảnh đang chờ tải lên")
+    media_rows = "SELECT id, uploader, role FROM media WHERE report_id = ?"
+    assert rows(live_server, media_rows, report_id) == []
+
+    context.set_offline(False)  # coverage returns: the resolution and then its photo go
+    note = wait_for(
+        lambda: rows(
+            live_server,
+            "SELECT user_id, detail FROM timeline_events WHERE incident_id = ? AND kind = 'note'",
+            report_id,
+        ),
+        timeout=30,
+        what="the note carrying the photo",
+    )[0]
+    uploaded = [r for r in rows(live_server, media_rows, report_id) if r["role"] == "original"]
+    assert len(uploaded) == 1 and uploaded[0]["uploader"] == f"user:{user_id}"
+    assert note["user_id"] == user_id and json.loads(note["detail"])["media"] == [uploaded[0]["id"]]
+    assert rows(live_server, "SELECT status FROM incidents WHERE id = ?", report_id)[0]["status"] == "resolved"
+    # Off the phone once sent; the timeline shows it from the server.
+    expect(page.locator(".o-progress")).not_to_contain_text("đang chờ tải lên")
+    expect(page.locator(f'.o-thumb[href="/media/{uploaded[0]["id"]}/display"]')).to_be_visible()
+    assert errors == []
 
 
 @pytest.mark.browser

@@ -1,16 +1,17 @@
-// The officer's photos of an outcome, behind one small interface so the upload pipeline (tus,
-// the media issue) plugs in here and nowhere else:
+// The officer's photos of an outcome:
 //
-//   await attach(incidentId, files)         kept on the phone at once, "waiting to upload"
-//   await listPhotos(incidentId)            [{localId, preview, state, mediaId}]
-//   await upload(incidentId, item, onProgress)   → the media id (UploadUnavailable until wired)
+//   await attach(incidentId, files, entryId)    kept on the phone at once, "waiting to upload"
+//   await listPhotos(incidentId)                [{localId, preview, state, mediaId}]
+//   await upload(incidentId, item, onProgress)  → the media id
 //
-// A progress entry never waits for its photos: "resolved" is written and sent at once. When all
-// photos picked with it are uploaded, the model appends a `note` entry carrying their media ids,
-// so the timeline never names a file the server does not have.
+// Uploads are the same resumable tus uploads as the citizen's (core/media-upload.js), to the
+// incident's report, with the officer's own token. A progress entry never waits for its photos:
+// "resolved" is written and sent at once. When all photos picked with it are uploaded, the model
+// appends a `note` entry carrying their media ids, so the timeline never names a file the server
+// does not have. Photos wait on the phone with no signal and go when coverage returns.
 import { done, openDatabase, transact } from '../core/idb.js';
-
-export class UploadUnavailable extends Error {}
+import { UploadLater, UploadRefused, uploadKept } from '../core/media-upload.js';
+import { policeCredential } from '../core/police-credentials.js';
 
 const db = () => openDatabase('sos-officer', 1, { photos: { keyPath: 'localId', indexes: { byIncident: 'incident' } } });
 const run = (mode, fn) => transact(db(), ['photos'], mode, ({ photos }) => fn(photos));
@@ -27,6 +28,7 @@ export async function attach(incident, files, group) {
           blob: file,
           name: file.name || 'photo.jpg',
           type: file.type || 'image/jpeg',
+          size: file.size,
           added_at: Date.now(),
           mediaId: null,
         }),
@@ -43,15 +45,13 @@ export async function listPhotos(incident) {
     .sort((a, b) => a.added_at - b.added_at)
     .map((r) => {
       if (!previews.has(r.localId)) previews.set(r.localId, URL.createObjectURL(r.blob));
-      return { ...r, blob: undefined, preview: previews.get(r.localId), state: r.mediaId ? 'uploaded' : 'waiting' };
+      const state = r.mediaId ? 'uploaded' : r.refused ? 'refused' : 'waiting';
+      return { ...r, blob: undefined, preview: previews.get(r.localId), state };
     });
 }
 
 export async function setUploaded(id, mediaId) {
-  await run('readwrite', async (photos) => {
-    const record = await done(photos.get(id));
-    if (record) await done(photos.put({ ...record, mediaId }));
-  });
+  await patchPhoto(id, { mediaId });
 }
 
 export async function forgetPhotos(ids) {
@@ -60,17 +60,30 @@ export async function forgetPhotos(ids) {
   });
 }
 
-/** Upload one photo of an incident; resolves with the server's media id. Not wired yet. */
+async function patchPhoto(id, changes) {
+  await run('readwrite', async (photos) => {
+    const record = await done(photos.get(id));
+    if (record) await done(photos.put({ ...record, ...changes }));
+  });
+}
+
+const store = {
+  get: (id) => run('readonly', (photos) => done(photos.get(id))),
+  patch: patchPhoto,
+};
+
+/** Upload one photo of an incident; resolves with the server's media id. */
 export async function upload(incident, item, onProgress) {
-  onProgress?.(0);
-  throw new UploadUnavailable('photo uploads are not available on this server yet');
+  const token = (await policeCredential())?.token;
+  return uploadKept({ reportId: incident, localId: item.localId, token, store, onProgress });
 }
 
 let sending = false;
 
 /**
- * Upload what waits for `incident`; each group whose photos are all uploaded becomes one note
- * entry with their ids (`addNote(mediaIds)`), and leaves the phone. Stops at the first failure.
+ * Upload what waits for `incident`; each group whose photos are all uploaded (or refused by the
+ * server for good) becomes one note entry with the ids of those uploaded (`addNote(mediaIds)`),
+ * and leaves the phone. Stops at the first photo that has to wait (offline, server busy).
  */
 export async function sendWaiting(incident, addNote) {
   if (sending) return;
@@ -82,7 +95,12 @@ export async function sendWaiting(incident, addNote) {
       try {
         item.mediaId = await upload(incident, item);
       } catch (error) {
-        if (!(error instanceof UploadUnavailable)) console.warn('photo upload failed', error);
+        if (error instanceof UploadRefused) {
+          console.warn('photo refused by the server', error.code, error.message);
+          item.state = 'refused';
+          continue;
+        }
+        if (!(error instanceof UploadLater)) console.warn('photo upload failed', error);
         return;
       }
       await setUploaded(item.localId, item.mediaId);
@@ -91,7 +109,8 @@ export async function sendWaiting(incident, addNote) {
     const groups = new Map();
     for (const item of items) groups.set(item.group, [...(groups.get(item.group) ?? []), item]);
     for (const group of groups.values()) {
-      await addNote(group.map((i) => i.mediaId));
+      const ids = group.filter((i) => i.state === 'uploaded').map((i) => i.mediaId);
+      if (ids.length) await addNote(ids);
       await forgetPhotos(group.map((i) => i.localId));
     }
   } finally {

@@ -19,7 +19,11 @@ export function Progress({ view, position }) {
 
   useEffect(() => {
     refreshPhotos();
-    if (view.loaded) sendWaiting(view.id, addPhotoNote).then(refreshPhotos);
+    if (!view.loaded) return undefined;
+    const send = () => sendWaiting(view.id, addPhotoNote).then(refreshPhotos);
+    send();
+    addEventListener('online', send); // photos taken with no signal go when coverage returns
+    return () => removeEventListener('online', send);
   }, [view.id, view.loaded]);
 
   if (!view.assigned) {
