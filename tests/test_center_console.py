@@ -644,7 +644,7 @@ def test_candidates_are_for_the_center_roles_only(live_server) -> None:
 
 # --- 6. the console's status rule is the server's ------------------------------------------------
 
-FOLD_JS = Path(__file__).resolve().parent.parent / "pwa" / "src" / "center" / "console" / "state" / "fold.js"
+FOLD_JS = Path(__file__).resolve().parent.parent / "pwa" / "src" / "core" / "incident-fold.js"
 NODE_FOLD = """
 import { readFileSync } from 'node:fs';
 const { fold, activeUnits, firstDispatchedAt, resolvedAt } = await import(process.argv[1]);
@@ -752,7 +752,7 @@ def test_the_consoles_fold_agrees_with_the_servers() -> None:
         assert got == want, f"case {case!r}"
 
 
-ORDER_JS = FOLD_JS.parent.parent / "queue" / "order.js"
+ORDER_JS = Path(__file__).resolve().parent.parent / "pwa" / "src" / "center" / "console" / "queue" / "order.js"
 
 
 @pytest.mark.node

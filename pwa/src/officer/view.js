@@ -1,6 +1,6 @@
 // One incident as the screens show it: the inbox summary, the incident and report documents, the
 // state folded from the logs (state.js) and what of it is still waiting in the queue.
-import { fold, stageOf } from './state.js';
+import { fold, isActive, stageOf } from './state.js';
 
 export function incidentView(model, id) {
   const summary = model.summaries()[id] ?? null;
@@ -12,7 +12,8 @@ export function incidentView(model, id) {
   const dispatch = incident.dispatch ?? [];
   const timeline = incident.timeline ?? [];
   const state = info ? fold(info, dispatch, timeline) : null;
-  const mine = state?.assignments.get(model.unit) ?? null;
+  const held = state?.assignments[model.unit];
+  const mine = held && isActive(held) ? held : null; // this unit's assignment, if still assigned
   const pendingIds = model.pendingIds(id);
   const queued = model.queue.get(`incident/${id}`) ?? null;
   const log = [
@@ -42,9 +43,9 @@ export function incidentView(model, id) {
     contact: report.contact ?? null,
     media: report.media ?? [],
     messages: report.messages ?? [],
-    assigned: state ? Boolean(mine?.active) : Boolean(summary?.assigned),
-    stage: mine?.active ? stageOf(mine) : null,
-    times: mine?.active
+    assigned: state ? Boolean(mine) : Boolean(summary?.assigned),
+    stage: mine ? stageOf(mine) : null,
+    times: mine
       ? { acknowledged: mine.acknowledged_at, en_route: mine.en_route_at, on_scene: mine.on_scene_at, resolved: mine.cleared_at }
       : {},
     instructions: dispatch.filter((e) => e.action === 'dispatch' && e.unit === model.unit && e.instructions),

@@ -15,7 +15,7 @@ import { beeper } from './queue/alerts.js';
 import { Inbox } from './queue/inbox.js';
 import { compareItems, EMPTY_FILTERS, isEscalated, matches, STATUS_FILTERS } from './queue/order.js';
 import { QueuePanel } from './queue/queue-panel.js';
-import { OPEN_STATUSES } from './state/fold.js';
+import { OPEN_STATUSES } from '../../core/incident-fold.js';
 import { adoptStyles } from './styles.js';
 
 adoptStyles();

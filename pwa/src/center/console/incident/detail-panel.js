@@ -5,7 +5,7 @@ import { HttpError } from '../../../core/http-error.js';
 import { describeError } from '../../../core/ui/errors.js';
 import { categoryLabel, clock, duration, shortId, statusLabel, unitName } from '../format.js';
 import { t } from '../i18n.js';
-import { OPEN_STATUSES } from '../state/fold.js';
+import { OPEN_STATUSES } from '../../../core/incident-fold.js';
 import { DispatchForm } from './dispatch-form.js';
 import { MediaViewer } from './media-thumbs.js';
 import { AssignmentsSection, ReportSection, RoutingSection } from './sections.js';

@@ -3,7 +3,7 @@
 // them is a police read, which the server writes to the audit log.
 import { useEffect, useState } from 'preact/hooks';
 import { LiveDoc } from '../live-doc.js';
-import { fold } from '../state/fold.js';
+import { fold } from '../../../core/incident-fold.js';
 import { IncidentWriter } from './writer.js';
 
 export class IncidentModel {

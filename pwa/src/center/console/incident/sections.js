@@ -4,7 +4,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { categoryLabel, clock, coordinates, duration, metres, unitName } from '../format.js';
 import { t } from '../i18n.js';
-import { isActive, stageOf, STAGE_FIELD } from '../state/fold.js';
+import { isActive, stageOf, STAGE_FIELD } from '../../../core/incident-fold.js';
 import { MediaThumbs } from './media-thumbs.js';
 
 export function ReportSection({ report, info, token, onOpenMedia }) {
