@@ -58,8 +58,11 @@ def raise_nofile() -> int:
 class ServerProcess:
     """One server process on a free port; `stop()` (or the context manager) ends it."""
 
-    def __init__(self, name: str, argv: list[str], data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], data_dir: Path, env: dict[str, str], root: Path = ROOT
+    ) -> None:
         self.name = name
+        self.root = root  # the source tree the server runs from (another checkout, to compare)
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.ws_url = f"ws://{HOST}:{self.port}"
@@ -67,12 +70,12 @@ class ServerProcess:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / f"{name}-{self.port}.log"
         self.argv = [sys.executable, *argv, "--port", str(self.port)]
-        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.env = {**os.environ, **env, "PYTHONPATH": str(root)}
         self.proc: subprocess.Popen[bytes] | None = None
 
     # -- the three kinds of server ---------------------------------------------------------------
     @classmethod
-    def app(cls, data_dir: Path) -> ServerProcess:
+    def app(cls, data_dir: Path, root: Path = ROOT) -> ServerProcess:
         """The real app, exactly as deployed: `python -m app.cli serve`. Rate limits off."""
         env = {
             "SOS_DATA_DIR": str(data_dir),
@@ -84,7 +87,7 @@ class ServerProcess:
             "SOS_TRIAGE_TIMEOUT_S": "86400",
             "SOS_ACK_TIMEOUT_S": "86400",
         }
-        return cls("app", ["-m", "app.cli", "serve"], data_dir, env)
+        return cls("app", ["-m", "app.cli", "serve"], data_dir, env, root)
 
     @classmethod
     def echo(cls, data_dir: Path) -> ServerProcess:
@@ -107,7 +110,7 @@ class ServerProcess:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 self.argv,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
