@@ -224,7 +224,8 @@ class Alerts:
         code = str(item.payload.get("code", ""))
 
         def plan(tx: Any, incident: dict[str, Any]) -> list[int]:
-            cause = f"escalation:{incident['id']}:{code}"
+            # The item's own key: once per escalation, and again when a unit sent anew is late anew.
+            cause = item.key
             if code.startswith("not_acknowledged:"):
                 unit = code.split(":", 1)[1]
                 row = tx.conn.execute("SELECT name FROM units WHERE code = ?", (unit,)).fetchone()

@@ -67,20 +67,22 @@ class Timers:
                 and row["withdrawn_at"] is None
             ):
                 limit = self.svc.settings.ack_timeout_s
-                escalate(tx, incident_id, f"not_acknowledged:{unit}", f"{unit} did not acknowledge within {limit} s")
+                # Once per dispatch: a unit withdrawn and sent again that is late again is news.
+                escalate(tx, incident_id, f"not_acknowledged:{unit}", f"{unit} did not acknowledge within {limit} s",
+                         occasion=entry or f"timer-{item.id}")
             Worker.complete_in(tx, item)
 
         await self.svc.db.write(check)
         self.svc.worker.wake()
 
 
-def escalate(tx: Any, incident_id: str, code: str, why: str) -> None:
+def escalate(tx: Any, incident_id: str, code: str, why: str, occasion: str | None = None) -> None:
+    """Mark the incident escalated and queue the alert, once per `code` and `occasion`."""
     now = time.time()
     tx.conn.execute(
         "UPDATE incidents SET escalated_at = ?, escalation = ? WHERE id = ?", (now, code, incident_id)
     )
     audit.append(tx, SERVER, "incident.escalated", f"incident/{incident_id}", reason=why)
-    outbox.enqueue(
-        tx, "escalation", f"escalation:{incident_id}:{code}", {"incident": incident_id, "code": code, "why": why}
-    )
+    key = f"escalation:{incident_id}:{code}" + (f":{occasion}" if occasion else "")
+    outbox.enqueue(tx, "escalation", key, {"incident": incident_id, "code": code, "why": why})
     projection.enqueue_fanout(tx, incident_id, reply=False)

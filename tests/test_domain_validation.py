@@ -830,3 +830,13 @@ def test_a_stale_ack_timer_does_not_escalate_a_newer_dispatch(server: LiveServer
 
     assert fire(first) == {"escalation": None}  # the first dispatch's clock stopped at the withdrawal
     assert fire(second) == {"escalation": f"not_acknowledged:ward-{PHU_MY}"}
+    # Withdrawn and sent again, late again: the dispatchers are alerted again, once per dispatch.
+    dispatch_entry(scene, "withdraw", unit=f"ward-{PHU_MY}")
+    third = dispatch_entry(scene, "dispatch", unit=f"ward-{PHU_MY}")
+    settle(server)
+    fire(third)
+    fire(third)  # a timer run twice (a crash before it was marked done) alerts once
+    alerts = rows(server, "SELECT key FROM outbox WHERE topic = 'escalation' AND key LIKE ?", f"escalation:{scene.id}:%")
+    assert sorted(a["key"] for a in alerts) == sorted(
+        f"escalation:{scene.id}:not_acknowledged:ward-{PHU_MY}:{entry}" for entry in (second, third)
+    )
