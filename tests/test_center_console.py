@@ -426,6 +426,16 @@ def test_filters_a_deep_link_another_unit_and_a_withdrawal(
     page.evaluate("id => { location.hash = '#/incident/' + id; }", crime_id)
     detail = page.locator(f'.detail[data-incident="{crime_id}"]')
     expect(detail.locator(".detail__actions")).to_be_visible()
+    # Back steps between the incidents opened, and Forward again.
+    queue_item(page, fire_id).click()
+    expect(page.locator(f'.detail[data-incident="{fire_id}"]')).to_be_visible()
+    page.go_back()
+    expect(detail).to_be_visible()
+    assert page.url.endswith(f"#/incident/{crime_id}")
+    page.go_forward()
+    expect(page.locator(f'.detail[data-incident="{fire_id}"]')).to_be_visible()
+    page.go_back()
+    expect(detail.locator(".detail__actions")).to_be_visible()
 
     # Dispatch the routed units plus one found by name; the picker shows who is available.
     page.keyboard.press("d")

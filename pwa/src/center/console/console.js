@@ -122,8 +122,9 @@ export function Console({ session, unconfirmed, onSignOut }) {
       inbox.markSeen([id]);
     }
     if (!fromHash) {
+      // A history entry per incident opened: Back returns to the one before (hashchange).
       const hash = id ? `#/incident/${id}` : '';
-      if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+      if (location.hash !== hash) history.pushState(null, '', `${location.pathname}${location.search}${hash}`);
     }
   }
 
