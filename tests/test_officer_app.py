@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -297,6 +298,25 @@ def test_the_service_worker_sends_an_officers_progress_with_no_page_open(
     expect(page.locator(".o-sync")).to_have_attribute("data-pending", "0")
 
 
+def acknowledged_assignment(page: Page, server: LiveServer, username: str) -> str:
+    """Sign in, a new report dispatched to Phú Mỹ, opened and acknowledged; returns its id."""
+    sign_in(page, server, username)
+    report_id = citizen_report(server)
+    dispatch(server, police(server, "dieu.phoi", "dispatcher"), report_id)
+    item(page, report_id).click()
+    page.get_by_role("button", name="Nhận nhiệm vụ").click()
+    expect(page.locator('[data-step="acknowledged"]')).to_contain_text("Đã nhận nhiệm vụ")
+    return report_id
+
+
+def resolve_with_photo(page: Page, photo: Path) -> None:
+    page.get_by_role("button", name="Đã đến hiện trường").click()
+    page.get_by_role("button", name="Đã xử lý xong").click()
+    page.get_by_label("Kết quả xử lý").fill("Đã lập biên bản, trả lại tài sản cho người dân.")
+    page.get_by_label("Ảnh hiện trường (không bắt buộc)").set_input_files(str(photo))
+    page.get_by_role("button", name="Xác nhận đã xử lý xong").click()
+
+
 @pytest.mark.browser
 def test_outcome_photos_taken_with_no_signal_upload_when_coverage_returns(
     live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole, tmp_path
@@ -307,21 +327,9 @@ def test_outcome_photos_taken_with_no_signal_upload_when_coverage_returns(
     context = new_context(viewport=PHONE)
     page = context.new_page()
     errors = watch_console(page)
-    sign_in(page, live_server, "pm1")
-    report_id = citizen_report(live_server)
-    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id)
-    item(page, report_id).click()
-    page.get_by_role("button", name="Nhận nhiệm vụ").click()
-    expect(page.locator('[data-step="acknowledged"]')).to_contain_text("Đã nhận nhiệm vụ")
-
+    report_id = acknowledged_assignment(page, live_server, "pm1")
     context.set_offline(True)
-    page.get_by_role("button", name="Đã đến hiện trường").click()
-    page.get_by_role("button", name="Đã xử lý xong").click()
-    page.get_by_label("Kết quả xử lý").fill("Đã lập biên bản, trả lại tài sản cho người dân.")
-    page.get_by_label("Ảnh hiện trường (không bắt buộc)").set_input_files(
-        str(files.jpeg(tmp_path / "hien-truong.jpg", size=(2400, 1800)))
-    )
-    page.get_by_role("button", name="Xác nhận đã xử lý xong").click()
+    resolve_with_photo(page, files.jpeg(tmp_path / "hien-truong.jpg", size=(2400, 1800)))
     expect(page.locator(".o-progress")).to_contain_text("1 ảnh đang chờ tải lên")
     media_rows = "SELECT id, uploader, role FROM media WHERE report_id = ?"
     assert rows(live_server, media_rows, report_id) == []
@@ -344,6 +352,28 @@ def test_outcome_photos_taken_with_no_signal_upload_when_coverage_returns(
     expect(page.locator(".o-progress")).not_to_contain_text("đang chờ tải lên")
     expect(page.locator(f'.o-thumb[href="/media/{uploaded[0]["id"]}/display"]')).to_be_visible()
     assert errors == []
+
+
+@pytest.mark.browser
+def test_a_photo_the_server_refuses_is_shown_with_the_reason_until_removed(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    officer_account(live_server, "pm2", PHU_MY_UNIT)
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    report_id = acknowledged_assignment(page, live_server, "pm2")
+    fake = tmp_path / "anh.jpg"
+    fake.write_text("not a photo at all " * 200)  # named like a photo; the server decodes it
+    resolve_with_photo(page, fake)
+    refusal = page.locator(".o-refused")
+    expect(refusal).to_contain_text("Ảnh không được nhận:", timeout=20_000)
+    assert rows(live_server, "SELECT status FROM incidents WHERE id = ?", report_id)[0]["status"] == "resolved"
+    assert rows(live_server, "SELECT * FROM timeline_events WHERE incident_id = ? AND kind = 'note'", report_id) == []
+    page.reload()  # kept on the phone with its reason, not retried
+    expect(refusal).to_contain_text("Ảnh không được nhận:")
+    refusal.get_by_role("button", name="Bỏ ảnh này").click()
+    expect(refusal).to_have_count(0)
+    assert [e for e in errors if "422" not in e] == []  # the browser logs the refused request
 
 
 @pytest.mark.browser

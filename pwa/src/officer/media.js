@@ -81,9 +81,10 @@ export async function upload(incident, item, onProgress) {
 let sending = false;
 
 /**
- * Upload what waits for `incident`; each group whose photos are all uploaded (or refused by the
- * server for good) becomes one note entry with the ids of those uploaded (`addNote(mediaIds)`),
- * and leaves the phone. Stops at the first photo that has to wait (offline, server busy).
+ * Upload what waits for `incident`. A group (the photos picked with one entry) is done when each
+ * of its photos is uploaded or refused by the server for good: its uploaded photos become one note
+ * entry (`addNote(mediaIds)`) and leave the phone; refused ones stay, with the server's reason,
+ * until the officer removes them. Stops at the first photo that has to wait (offline, server busy).
  */
 export async function sendWaiting(incident, addNote) {
   if (sending) return;
@@ -96,8 +97,7 @@ export async function sendWaiting(incident, addNote) {
         item.mediaId = await upload(incident, item);
       } catch (error) {
         if (error instanceof UploadRefused) {
-          console.warn('photo refused by the server', error.code, error.message);
-          item.state = 'refused';
+          item.state = 'refused'; // the reason is kept in the record (core/media-upload.js)
           continue;
         }
         if (!(error instanceof UploadLater)) console.warn('photo upload failed', error);
@@ -109,9 +109,10 @@ export async function sendWaiting(incident, addNote) {
     const groups = new Map();
     for (const item of items) groups.set(item.group, [...(groups.get(item.group) ?? []), item]);
     for (const group of groups.values()) {
-      const ids = group.filter((i) => i.state === 'uploaded').map((i) => i.mediaId);
-      if (ids.length) await addNote(ids);
-      await forgetPhotos(group.map((i) => i.localId));
+      const uploaded = group.filter((i) => i.state === 'uploaded');
+      if (!uploaded.length) continue;
+      await addNote(uploaded.map((i) => i.mediaId));
+      await forgetPhotos(uploaded.map((i) => i.localId));
     }
   } finally {
     sending = false;

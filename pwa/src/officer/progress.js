@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../core/i18n.js';
 import { clock } from './format.js';
-import { attach, listPhotos, sendWaiting } from './media.js';
+import { attach, forgetPhotos, listPhotos, sendWaiting } from './media.js';
 import { officer } from './model.js';
 import { nextSteps } from './state.js';
 
@@ -30,6 +30,8 @@ export function Progress({ view, position }) {
     return html`<section class="card o-progress"><p class="notice" role="status">${t('officer.not_assigned')}</p></section>`;
   }
   const steps = nextSteps(view.stage);
+  const waiting = photos.filter((p) => p.state === 'waiting');
+  const refused = photos.filter((p) => p.state === 'refused');
 
   async function act(type, note = '', files = []) {
     setBusy(true);
@@ -120,13 +122,22 @@ export function Progress({ view, position }) {
         onSubmit=${(note) => act('note', note)}
         onCancel=${() => setForm(null)}
       />`}
-      ${photos.length > 0 &&
+      ${waiting.length > 0 &&
       html`<div>
-        <p class="o-muted">${t('officer.photos_waiting', { n: photos.length })}</p>
+        <p class="o-muted">${t('officer.photos_waiting', { n: waiting.length })}</p>
         <div class="o-thumbs">
-          ${photos.map((p) => html`<span key=${p.localId} class="o-thumb"><img src=${p.preview} alt=${t('officer.photo')} /></span>`)}
+          ${waiting.map((p) => html`<span key=${p.localId} class="o-thumb"><img src=${p.preview} alt=${t('officer.photo')} /></span>`)}
         </div>
       </div>`}
+      ${refused.map(
+        (p) => html`<div key=${p.localId} class="o-refused" role="alert">
+          <span class="o-thumb"><img src=${p.preview} alt=${t('officer.photo')} /></span>
+          <p>${t('officer.photo_refused', { reason: p.refused?.message || p.refused?.code || '' })}</p>
+          <button type="button" class="button button--secondary" onClick=${() => forgetPhotos([p.localId]).then(refreshPhotos)}>
+            ${t('officer.photo_remove')}
+          </button>
+        </div>`,
+      )}
       ${error && html`<p class="form-error" role="alert">${error}</p>`}
     </section>
   `;
