@@ -100,6 +100,37 @@ def test_report_with_location_reaches_the_ward_and_the_center(
     assert errors == []
 
 
+def open_with_a_gps_fix(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> tuple[Page, list[str]]:
+    """The citizen app on a phone in Tân Phú, its GPS fix shown; returns the page and its errors."""
+    context = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"])
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    expect(page.locator(".location__state")).to_contain_text("±12 m")
+    return page, errors
+
+
+def test_the_pin_can_be_moved_with_the_keyboard(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    page.get_by_role("button", name="Chỉnh vị trí trên bản đồ").click()
+    pin = page.get_by_role("button", name="Nơi xảy ra sự việc")
+    pin.focus()
+    for key in ("ArrowUp", "ArrowUp", "ArrowRight", "Shift+ArrowUp"):  # quickly: none is lost
+        page.keyboard.press(key)
+    expect(page.locator(".location__state")).not_to_contain_text("±12 m")  # placed by hand now
+    report_id = send_report(page, "An ninh trật tự", "Trộm cắp ở đầu hẻm.")
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    report = rows(live_server, "SELECT lat, lon FROM reports WHERE id = ?", report_id)[0]
+    lat, lon = tan_phu()["latitude"], tan_phu()["longitude"]
+    # Up 7 steps (1 + 1 + 5) and right 1, about 10 m each at street zoom: north and a little east.
+    assert 0.0004 < report["lat"] - lat < 0.0009 and 0.00003 < report["lon"] - lon < 0.00015, report
+    assert errors == []
+
+
 def send_report(page: Page, category: str, description: str = "") -> str:
     page.get_by_text(category, exact=True).click()
     if description:
@@ -302,11 +333,7 @@ def test_report_without_location_permission_arrives_flagged(
 def test_citizen_sees_progress_and_the_police_message_live(
     live_server, new_context: NewContext, watch_console: WatchConsole
 ) -> None:
-    context = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"])
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto(live_server.url + "/")
-    expect(page.locator(".location__state")).to_contain_text("±12 m")
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
     report_id = send_report(page, "An ninh trật tự", DESCRIPTION)
     badge = page.locator(".status-card .badge")
     expect(badge).to_have_text(re.compile("Đã tiếp nhận"))
@@ -376,7 +403,7 @@ def test_citizen_sees_progress_and_the_police_message_live(
     assert [m["text"] for m in report["messages"]] == ["Đối tượng mặc áo đen, xe máy màu đỏ."]
 
     # Offline, the last known status and messages are still there.
-    context.set_offline(True)
+    page.context.set_offline(True)
     page.reload()
     expect(badge).to_have_text(re.compile("Đang xử lý"))
     expect(police_message).to_contain_text("Tổ công tác đang đến")

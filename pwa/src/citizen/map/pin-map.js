@@ -6,10 +6,12 @@ import { circle, divIcon, map as leafletMap, marker, tileLayer } from 'leaflet/d
 const CITY_CENTER = [10.7769, 106.7009]; // Ho Chi Minh City, when the phone gave no location
 const CITY_ZOOM = 12;
 const STREET_ZOOM = 17;
+const STEP_PX = 8; // one arrow key press: about 10 m at street zoom
+const ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
 
 /**
- * Show a draggable pin in `element`. `onPlace({lat, lon})` when the citizen drags the pin or taps
- * the map. Returns `{update(position), destroy()}`: `update` follows a new GPS fix.
+ * Show a draggable pin in `element`. `onPlace({lat, lon})` when the citizen drags the pin, taps
+ * the map, or moves the focused pin with the arrow keys. Returns `{update(position), destroy()}`: `update` follows a new GPS fix.
  */
 export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
   const start = position ? [position.lat, position.lon] : CITY_CENTER;
@@ -48,12 +50,32 @@ export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
       iconAnchor: [20, 46],
     }),
   }).addTo(map);
+  // Positions this map placed: they come back through `update` a render later, possibly after
+  // the pin has moved on (quick key presses), and must not pull it back.
+  const placed = new Set();
   const place = (latlng) => {
     accuracy?.remove();
     accuracy = null;
-    onPlace({ lat: round(latlng.lat), lon: round(latlng.lng) });
+    const at = { lat: round(latlng.lat), lon: round(latlng.lng) };
+    placed.add(`${at.lat},${at.lon}`);
+    if (placed.size > 32) placed.delete(placed.values().next().value);
+    onPlace(at);
   };
   pin.on('dragend', () => place(pin.getLatLng()));
+  // Without a pointer: the pin takes focus (Tab) and the arrow keys move it, Shift for bigger
+  // steps. Stopped here, or the map would pan instead (its own arrow-key handling).
+  pin.getElement()?.addEventListener('keydown', (event) => {
+    const way = ARROWS[event.key];
+    if (!way) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const step = event.shiftKey ? STEP_PX * 5 : STEP_PX;
+    const from = map.latLngToContainerPoint(pin.getLatLng());
+    const to = map.containerPointToLatLng([from.x + way[0] * step, from.y + way[1] * step]);
+    pin.setLatLng(to);
+    map.panInside(to);
+    place(to);
+  });
   map.on('click', (event) => {
     pin.setLatLng(event.latlng);
     place(event.latlng);
@@ -62,7 +84,7 @@ export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
   requestAnimationFrame(() => map.invalidateSize());
   return {
     update(next) {
-      if (!next) return;
+      if (!next || placed.has(`${next.lat},${next.lon}`)) return;
       const at = [next.lat, next.lon];
       const here = pin.getLatLng();
       // The pin's own move coming back (rounded): nothing to do.
