@@ -107,13 +107,18 @@ def watch_console() -> Callable[[Page], list[str]]:
 
 def console_errors(page: Page) -> list[str]:
     """Start collecting the page's uncaught exceptions and console errors (CSP violations land
-    here). Chromium's own "Failed to load resource" lines are left out: a 401 or an offline
-    request is often exactly what a test provokes, and the app reports those on screen."""
+    here). Chromium's own network lines are left out ("Failed to load resource", and "WebSocket
+    connection to ... failed" when a live connection is attempted with no network): a 401 or an
+    offline request is often exactly what a test provokes, and the app reports those on screen."""
     errors: list[str] = []
 
     def on_console(message: Any) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
+        text = message.text
+        network = text.startswith("Failed to load resource") or (
+            text.startswith("WebSocket connection to ") and " failed: " in text
+        )
+        if message.type == "error" and not network:
+            errors.append(text)
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
