@@ -365,7 +365,7 @@ def test_a_photo_the_server_refuses_is_shown_with_the_reason_until_removed(
     fake = tmp_path / "anh.jpg"
     fake.write_text("not a photo at all " * 200)  # named like a photo; the server decodes it
     resolve_with_photo(page, fake)
-    refusal = page.locator(".o-refused")
+    refusal = page.locator(".o-photo-refused")
     expect(refusal).to_contain_text("Ảnh không được nhận:", timeout=20_000)
     assert rows(live_server, "SELECT status FROM incidents WHERE id = ?", report_id)[0]["status"] == "resolved"
     assert rows(live_server, "SELECT * FROM timeline_events WHERE incident_id = ? AND kind = 'note'", report_id) == []

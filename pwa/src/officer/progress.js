@@ -130,7 +130,7 @@ export function Progress({ view, position }) {
         </div>
       </div>`}
       ${refused.map(
-        (p) => html`<div key=${p.localId} class="o-refused" role="alert">
+        (p) => html`<div key=${p.localId} class="o-photo-refused" role="alert">
           <span class="o-thumb"><img src=${p.preview} alt=${t('officer.photo')} /></span>
           <p>${t('officer.photo_refused', { reason: p.refused?.message || p.refused?.code || '' })}</p>
           <button type="button" class="button button--secondary" onClick=${() => forgetPhotos([p.localId]).then(refreshPhotos)}>

@@ -11,7 +11,8 @@ const ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowR
 
 /**
  * Show a draggable pin in `element`. `onPlace({lat, lon})` when the citizen drags the pin, taps
- * the map, or moves the focused pin with the arrow keys. Returns `{update(position), destroy()}`: `update` follows a new GPS fix.
+ * the map, or moves the focused pin with the arrow keys. Returns `{update(position), destroy()}`:
+ * `update` follows a new GPS fix.
  */
 export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
   const start = position ? [position.lat, position.lon] : CITY_CENTER;
