@@ -1,14 +1,17 @@
 """Helpers for the citizen app's browser tests: the server's view of a report, a second device,
-police that change a report's incident, and the phone sizes the screenshots are taken at."""
+police that change a report's incident, the phone sizes the screenshots are taken at, and the
+service worker's Background Sync fired with no page of the app open (the officer app's too)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from .conftest import PASSWORD, LiveServer
+from .server_checks import wait_for
 from .sync_client import SyncClient, point_in_ward
 
 TAN_PHU = 27031
@@ -77,3 +80,20 @@ def shoot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def fire_background_sync(context: BrowserContext, server: LiveServer, tag: str = "sos-outbox") -> None:
+    """What the browser does when coverage returns: a `sync` event to the app's service worker,
+    here with no page of the app open (DevTools needs a page of the origin: /healthz runs none)."""
+    probe = context.new_page()
+    probe.goto(server.url + "/healthz")
+    cdp = context.new_cdp_session(probe)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    # Playwright delivers events while it talks to the browser: the evaluate lets them in.
+    wait_for(lambda: probe.evaluate("0") == 0 and registrations, what="the worker's registration")
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": server.url, "registrationId": registrations[0]["registrationId"], "tag": tag, "lastChance": False},
+    )

@@ -19,12 +19,14 @@ from .citizen_helpers import (
     PHONE_200,
     TAN_PHU,
     device_token,
+    fire_background_sync,
     police,
     report_id_of,
     shoot,
     stored_updates,
     tan_phu,
 )
+from .officer_helpers import dispatch
 from .server_checks import doc_json, rows, wait_for
 from .sync_client import entry_id, now_ms
 
@@ -203,27 +205,7 @@ def test_the_service_worker_sends_the_queue_with_no_page_open(
     page.close()  # no page of the app is left: only the service worker can send now
     context.set_offline(False)
 
-    # A DevTools session needs a page of the origin; /healthz is JSON and runs none of the app.
-    probe = context.new_page()
-    probe.goto(live_server.url + "/healthz")
-    cdp = context.new_cdp_session(probe)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    # Playwright delivers events while it talks to the browser: the evaluate lets them in.
-    wait_for(lambda: probe.evaluate("0") == 0 and registrations, what="the worker's registration")
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": live_server.url,
-            "registrationId": registrations[0]["registrationId"],
-            "tag": "sos-outbox",
-            "lastChance": False,
-        },
-    )
+    fire_background_sync(context, live_server)
     wait_for(
         lambda: rows(live_server, "SELECT id FROM reports WHERE id = ?", report_id),
         what="the report",
@@ -342,37 +324,8 @@ def test_citizen_sees_progress_and_the_police_message_live(
     # the server turns that into reply/<id>, which the open page follows over its WebSocket.
     name = f"incident/{report_id}"
     dispatcher = police(live_server, "dieu.phoi", "dispatcher")
-    wait_for(
-        lambda: (
-            dispatcher.pull(name).status_code == 200
-            and dispatcher.json(name, "incident").get("info")
-        ),
-        what="incident",
-    )
+    dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
     by = str(dispatcher.user["id"])  # type: ignore[attr-defined]
-    dispatcher.append(
-        name,
-        "dispatch",
-        {
-            "id": entry_id(),
-            "action": "verify",
-            "category": "crime",
-            "priority": 1,
-            "by": by,
-            "at": now_ms(),
-        },
-    )
-    dispatcher.append(
-        name,
-        "dispatch",
-        {
-            "id": entry_id(),
-            "action": "dispatch",
-            "unit": f"ward-{TAN_PHU}",
-            "by": by,
-            "at": now_ms(),
-        },
-    )
     dispatcher.append(
         name,
         "dispatch",

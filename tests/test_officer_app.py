@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from app.settings import Settings
 
-from .citizen_helpers import PHONE_200
+from .citizen_helpers import PHONE_200, fire_background_sync
 from .conftest import LiveServer
 from .officer_helpers import (
     PHONE,
@@ -267,25 +267,7 @@ def test_the_service_worker_sends_an_officers_progress_with_no_page_open(
     page.close()  # no page of the app is left: only the service worker can send now
     context.set_offline(False)
 
-    probe = context.new_page()
-    probe.goto(live_server.url + "/healthz")
-    cdp = context.new_cdp_session(probe)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    wait_for(lambda: probe.evaluate("0") == 0 and registrations, what="the worker's registration")
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": live_server.url,
-            "registrationId": registrations[0]["registrationId"],
-            "tag": "sos-outbox",
-            "lastChance": False,
-        },
-    )
+    fire_background_sync(context, live_server)
     wait_for(
         lambda: rows(
             live_server, "SELECT acknowledged_at FROM assignments WHERE incident_id = ?", report_id
