@@ -53,10 +53,31 @@ function lookup(dict, key) {
   return typeof node === 'string' ? node : undefined;
 }
 
-/** `t('police.sign_in')`; `{name}` placeholders are filled from `params`. */
-export function t(key, params) {
-  // A key missing in English shows the Vietnamese text rather than a raw key.
-  const text = lookup(DICTIONARIES[current], key) ?? lookup(DICTIONARIES[DEFAULT], key) ?? key;
+// A key missing in English shows the Vietnamese text rather than a raw key.
+const translate = (dicts, key) => lookup(dicts[current], key) ?? lookup(dicts[DEFAULT], key);
+
+function fill(text, params) {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+}
+
+/** `t('police.sign_in')`; `{name}` placeholders are filled from `params`. */
+export function t(key, params) {
+  return fill(translate(DICTIONARIES, key) ?? key, params);
+}
+
+/**
+ * The strings of a part loaded after sign-in (the console, the stats page), carried by its own
+ * chunk rather than by the dictionaries every app and every citizen's first visit download.
+ * Its `t` asks the shared dictionaries for what it does not have (`police.*`, `common.*`);
+ * `has(key)` says whether the part has a key in the current language.
+ */
+export function withStrings(dicts) {
+  return {
+    t: (key, params) => {
+      const text = translate(dicts, key);
+      return text === undefined ? t(key, params) : fill(text, params);
+    },
+    has: (key) => lookup(dicts[current], key) !== undefined,
+  };
 }
