@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
 import { t } from '../core/i18n.js';
 import { UserCard } from '../core/ui/user-card.js';
+import { useChunk } from './use-chunk.js';
 
 /**
  * The signed-in home: the console, fetched now rather than with the page. It is most of this
@@ -9,32 +9,19 @@ import { UserCard } from '../core/ui/user-card.js';
  * for every visitor (the citizen's first-visit budget); once fetched it is cached like any asset.
  */
 export function CenterHome({ session, unconfirmed, onSignOut }) {
-  const [loaded, setLoaded] = useState(null);
-  const [attempt, setAttempt] = useState(0);
+  const { module, failed, retry } = useChunk(() => import('./console/console.js'));
 
-  useEffect(() => {
-    let current = true;
-    setLoaded(null);
-    import('./console/console.js').then(
-      (module) => current && setLoaded(module),
-      () => current && setLoaded('failed'),
-    );
-    return () => {
-      current = false;
-    };
-  }, [attempt]);
-
-  if (loaded && loaded !== 'failed') {
-    const { Console } = loaded;
+  if (module) {
+    const { Console } = module;
     return html`<${Console} session=${session} unconfirmed=${unconfirmed} onSignOut=${onSignOut} />`;
   }
   return html`
     <section class="card home">
       <${UserCard} user=${session.user} />
-      ${loaded === 'failed'
+      ${failed
         ? html`
             <p class="form-error" role="alert">${t('center.console_failed')}</p>
-            <button type="button" class="button button--primary" onClick=${() => setAttempt((n) => n + 1)}>
+            <button type="button" class="button button--primary" onClick=${retry}>
               ${t('center.retry')}
             </button>
           `

@@ -2,37 +2,24 @@
 // This file is all the app's entry carries; the page itself (its code, strings and styles, and
 // later Leaflet) is fetched after sign-in, so no visitor's precache pays for it.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../core/i18n.js';
+import { useChunk } from '../use-chunk.js';
 
 export const isStatsPath = (path = location.pathname) => /^\/center\/stats\/?$/.test(path);
 
 export function StatsHome({ session, unconfirmed, onSignOut }) {
-  const [loaded, setLoaded] = useState(null);
-  const [attempt, setAttempt] = useState(0);
+  const { module, failed, retry } = useChunk(() => import('./page.js'));
 
-  useEffect(() => {
-    let current = true;
-    setLoaded(null);
-    import('./page.js').then(
-      (module) => current && setLoaded(module),
-      () => current && setLoaded('failed'),
-    );
-    return () => {
-      current = false;
-    };
-  }, [attempt]);
-
-  if (loaded && loaded !== 'failed') {
-    const { StatsPage } = loaded;
+  if (module) {
+    const { StatsPage } = module;
     return html`<${StatsPage} session=${session} unconfirmed=${unconfirmed} onSignOut=${onSignOut} />`;
   }
   return html`
     <section class="card">
-      ${loaded === 'failed'
+      ${failed
         ? html`
             <p class="form-error" role="alert">${t('stats.failed')}</p>
-            <button type="button" class="button button--primary" onClick=${() => setAttempt((n) => n + 1)}>
+            <button type="button" class="button button--primary" onClick=${retry}>
               ${t('center.retry')}
             </button>
           `
