@@ -2,7 +2,7 @@
 // serves that one shell offline), so every screen is "/#/…" and needs no server route.
 //   #/                 make a report        #/reports/<id>   one report
 //   #/reports          my reports           #/contact        contact for call-backs
-import { useEffect, useState } from 'preact/hooks';
+import { useHashRoute } from '../core/hash-route.js';
 
 export function parseRoute(hash) {
   const path = hash.replace(/^#/, '') || '/';
@@ -13,15 +13,7 @@ export function parseRoute(hash) {
   return { screen: 'new' };
 }
 
-export function useRoute() {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
-  useEffect(() => {
-    const update = () => setRoute(parseRoute(location.hash));
-    addEventListener('hashchange', update);
-    return () => removeEventListener('hashchange', update);
-  }, []);
-  return route;
-}
+export const useRoute = () => useHashRoute(parseRoute);
 
 export const go = (path) => {
   location.hash = path;

@@ -13,6 +13,7 @@
 // status is folded from the logs (state.js), so two officers writing at once converge.
 import * as Y from 'yjs';
 import { request } from '../core/api.js';
+import { Observable } from '../core/observable.js';
 import { acks, discard, enqueue, pending, release } from '../core/outbox.js';
 import { kick, onOutboxChange, startOutbox } from '../core/outbox-runner.js';
 import { clearPoliceCredential, storePoliceCredential } from '../core/police-credentials.js';
@@ -45,10 +46,9 @@ function saveCached(ids) {
 
 let outboxStarted = false;
 
-class OfficerModel {
+class OfficerModel extends Observable {
   constructor() {
-    this.listeners = new Set();
-    this.version = 0;
+    super();
     this.reset();
   }
 
@@ -70,16 +70,6 @@ class OfficerModel {
     this.cleanups = [];
     this.startedAt = 0;
     this.displayName = null; // the name entries are signed with (setDisplayName)
-  }
-
-  subscribe(fn) {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn(this.version);
   }
 
   get user() {

@@ -4,6 +4,7 @@
 // refused and why). Reply documents are followed live over WebSocket while the app is open.
 import * as Y from 'yjs';
 import { storedDevice } from '../../core/device.js';
+import { Observable } from '../../core/observable.js';
 import { acks, enqueue, pending, release } from '../../core/outbox.js';
 import { kick, onOutboxChange } from '../../core/outbox-runner.js';
 import { LiveDoc } from '../../core/sync/live.js';
@@ -45,8 +46,9 @@ function queueReport(id, doc) {
   return enqueue(reportName(id), syncRequest(doc), meta);
 }
 
-class ReportsModel {
+class ReportsModel extends Observable {
   constructor() {
+    super();
     this.records = new Map(); // id -> record
     this.docs = new Map(); // id -> {report: Y.Doc, reply: Y.Doc}
     this.queue = new Map(); // doc name -> outbox entry
@@ -58,19 +60,7 @@ class ReportsModel {
     this.uploading = false;
     this.again = false;
     this.focus = null; // the report on screen, followed live whatever its age
-    this.listeners = new Set();
-    this.version = 0;
     this.ready = null;
-  }
-
-  subscribe(fn) {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn(this.version);
   }
 
   start() {

@@ -4,13 +4,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { LiveDoc } from '../live-doc.js';
 import { fold } from '../../../core/incident-fold.js';
+import { Observable } from '../../../core/observable.js';
 import { IncidentWriter } from './writer.js';
 
-export class IncidentModel {
+export class IncidentModel extends Observable {
   constructor(id, { token, user }) {
+    super();
     this.id = id;
-    this.version = 0;
-    this.listeners = new Set();
     this.status = { incident: 'connecting', report: 'connecting' };
     this.denied = null;
     this.userId = String(user.id);
@@ -36,16 +36,6 @@ export class IncidentModel {
     this.status = { ...this.status, [which]: status };
     if (status === 'denied') this.denied = detail;
     this.changed();
-  }
-
-  changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn(this.version);
-  }
-
-  subscribe(fn) {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /** Plain data for the screen: `{info, dispatch, timeline, state, report, viewers}`. */
