@@ -95,6 +95,12 @@ class ServerProcess:
         return cls("echo", ["-m", "bench.echo"], data_dir, {})
 
     @classmethod
+    def floor(cls, data_dir: Path, without: str = "") -> ServerProcess:
+        """The least a durable CRDT report ingest does on this stack (see bench/floor.py)."""
+        argv = ["-m", "bench.floor", "--data", str(data_dir)]
+        return cls("floor", argv + (["--without", without] if without else []), data_dir, {})
+
+    @classmethod
     def toy(cls, data_dir: Path, idle_unload_s: float = 60.0) -> ServerProcess:
         """The sync engine alone (bench kinds, no domain), for fan-out and memory."""
         argv = ["-m", "bench.toyapp", "--data", str(data_dir), "--idle-unload", str(idle_unload_s)]

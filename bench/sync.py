@@ -1,8 +1,9 @@
 """The sync benchmarks of issue 3: `python -m bench sync [--quick] [--only ingest,fanout,memory]`.
 
 (a) ingest  new report documents over HTTP (`POST /sync/report/<uuid>`, a real pycrdt update),
-            32 keep-alive clients, against a bare Starlette JSON echo measured in the same run
-            (runs interleaved echo/app, each app run on a fresh data directory).
+            32 keep-alive clients, against a bare Starlette JSON echo measured in the same run,
+            and against the floor (`bench/floor.py`: the least a durable CRDT ingest does on
+            this stack). Runs interleaved echo/floor/app, each on a fresh data directory.
 (b) fanout  one writer, N WebSocket subscribers of one inbox-like document (the engine alone,
             `bench/toyapp.py`): time from the write until the first and the last subscriber
             has the update.
@@ -34,6 +35,7 @@ from .documents import (
     report_update,
     ward_points,
 )
+from .floor import token_for as floor_token
 from .loadgen import Load, LoadResult, http_request, run_in_process
 from .report import Section, machine_busy, median, ms, percentile
 from .servers import HOST, ServerProcess, raise_nofile
@@ -48,7 +50,7 @@ class Scale:
     ingest_runs: int = 3
     ingest_warmup_s: float = 1.0
     ingest_duration_s: float = 5.0
-    ingest_bodies: int = 12_000  # per app run; more than 32 clients post in warmup + window
+    ingest_bodies: int = 24_000  # per run; more than the floor takes in warmup + window
     concurrency: int = 32
     devices: int = 64
     drain_timeout_s: float = 60.0
@@ -68,7 +70,7 @@ class Scale:
 
 FULL = Scale()
 QUICK = Scale(
-    ingest_runs=1, ingest_warmup_s=0.5, ingest_duration_s=2.0, ingest_bodies=4000,
+    ingest_runs=1, ingest_warmup_s=0.5, ingest_duration_s=2.0, ingest_bodies=8000,
     paced_rate=50.0, paced_duration_s=2.0,
     drain_timeout_s=15.0, fanout_cases=((50, True),), fanout_writes=10, fanout_warmup_writes=2,
     client_processes=2, idle_clients=(200,), loaded_docs=(200,),
@@ -161,6 +163,21 @@ def _app_run(scale: Scale, data: Path, bodies: list[tuple[str, bytes]],
     return row
 
 
+def _floor_run(scale: Scale, data: Path, bodies: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """The same new reports against the floor server (bench/floor.py)."""
+    with ServerProcess.floor(data) as floor:
+        tokens = [floor_token(f"device-{i}") for i in range(scale.devices)]
+        requests = [
+            http_request("POST", HOST, floor.port, f"/sync/report/{report_id}", body,
+                         {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": OCTET})
+            for i, (report_id, body) in enumerate(bodies)
+        ]
+        result, window = _measure(floor, Load(
+            HOST, floor.port, requests, scale.concurrency, scale.ingest_warmup_s,
+            scale.ingest_duration_s, server_pid=floor.pid))
+    return _load_row("floor", result, window)
+
+
 def ingest(scale: Scale, work: Path) -> Section:
     points = ward_points(24)
     # Built before any timing: new report documents, one per request (each is a new report).
@@ -178,6 +195,7 @@ def ingest(scale: Scale, work: Path) -> Section:
                 HOST, echo.port, [request], scale.concurrency, scale.ingest_warmup_s,
                 scale.ingest_duration_s, cycle=True, server_pid=echo.pid))
             runs.append({**_load_row("echo", result, window), "run": run})
+        runs.append({**_floor_run(scale, work / f"floor-{run}", bodies), "run": run})
         runs.append({**_app_run(scale, work / f"app-{run}", bodies), "run": run})
     paced = None
     if scale.paced_rate:
@@ -186,7 +204,11 @@ def ingest(scale: Scale, work: Path) -> Section:
     def med(server: str, key: str) -> float:
         return median([r[key] for r in runs if r["server"] == server])
 
-    ratios = [a["rps"] / e["rps"] for e, a in zip(runs[0::2], runs[1::2], strict=True)]
+    def ratios_of(server: str) -> list[float]:
+        echo_rps = {r["run"]: r["rps"] for r in runs if r["server"] == "echo"}
+        return [r["rps"] / echo_rps[r["run"]] for r in runs if r["server"] == server]
+
+    ratios = ratios_of("app")
     section = Section(
         f"(a) report ingest over HTTP, {scale.concurrency} concurrent clients",
         ["run", "server", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "server cores",
@@ -194,7 +216,7 @@ def ingest(scale: Scale, work: Path) -> Section:
     )
     for r in runs + ([paced] if paced else []):
         drain = all_in = ""
-        if r["server"] != "echo":
+        if r["server"].startswith("app"):
             drain = f"{r['backlog']} → {r['drain_s']:.1f} s" + ("" if r["drained"] else " (not drained)")
             all_in = f"{r['all_in_us']:.0f}"
         section.rows.append([str(r["run"] + 1) if r["run"] >= 0 else "open loop", r["server"], f"{r['rps']:.0f}", ms(r["p50"]),
@@ -202,19 +224,25 @@ def ingest(scale: Scale, work: Path) -> Section:
                              f"{r['client_cores']:.2f}", f"{r['machine_cores']:.2f}", drain, all_in])
     ratio = median(ratios)
     cpu_ratio = med("echo", "server_us_per_req") / med("app", "server_us_per_req")
-    for server in ("echo", "app"):
+    for server in ("echo", "floor", "app"):
         section.rows.append(["median", server, f"{med(server, 'rps'):.0f}", ms(med(server, "p50")),
                              ms(med(server, "p99")), f"{med(server, 'server_us_per_req'):.0f}",
                              f"{med(server, 'server_cores'):.2f}", "", "", "",
                              f"{med(server, 'all_in_us'):.0f}" if server == "app" else ""])
     app_p99 = med("app", "p99")
     full = scale == FULL
+    floor_ratio = median(ratios_of("floor"))
     section.targets = [
         (f"app ≥ 50 % of echo throughput: median of per-run ratios {ratio:.0%}; per server "
          f"CPU second (robust to a busy machine) {cpu_ratio:.0%}, i.e. a report costs "
          f"{1 / cpu_ratio:.1f}× an echo", ratio >= 0.5 if full else None),
         (f"app p99 < 25 ms at {scale.concurrency} clients: {ms(app_p99)} ms", app_p99 < 0.025 if full else None),
     ]
+    section.notes.append(
+        f"floor (bench/floor.py: token check, CRDT decode, durable SQLite insert, nothing else): "
+        f"{floor_ratio:.0%} of echo throughput, p99 {ms(med('floor', 'p99'))} ms, "
+        f"{med('floor', 'server_us_per_req'):.0f} µs of server CPU per report; the app does "
+        f"{med('app', 'rps') / med('floor', 'rps'):.0%} of the floor's throughput")
     if paced:
         section.notes.append(
             f"open loop at {scale.paced_rate:.0f} new reports/s (a city-wide surge, not a "
@@ -222,7 +250,7 @@ def ingest(scale: Scale, work: Path) -> Section:
             f"p99 {ms(paced['p99'])} ms")
     every = runs + ([paced] if paced else [])
     bad = [r for r in every if set(r["statuses"]) - {200} or r["errors"]]
-    lost = [r for r in every if r["server"] != "echo" and r["stored"] < r["ok"]]
+    lost = [r for r in every if r["server"].startswith("app") and r["stored"] < r["ok"]]
     exhausted = [r for r in runs if r["exhausted"]]
     section.notes.append(
         "every answer 200, every acknowledged report stored" if not bad and not lost
@@ -239,7 +267,8 @@ def ingest(scale: Scale, work: Path) -> Section:
         "each report also queues outbox work (incident, reply, 3 inbox writes) that runs after "
         "the answer; backlog = due outbox items when the load stopped; all-in = server CPU from "
         "the start of the load until drained, per stored report")
-    section.data = {"runs": runs, "paced": paced, "ratio": ratio, "cpu_ratio": cpu_ratio}
+    section.data = {"runs": runs, "paced": paced, "ratio": ratio, "cpu_ratio": cpu_ratio,
+                    "floor_ratio": floor_ratio}
     return section
 
 
