@@ -105,10 +105,10 @@ class Authenticator:
     async def principal_for(self, token: str) -> Principal | None:
         user = self.tokens.read_user(token, self.token_ttl_s)
         if user is not None:
-            return await self.db.read(lambda c: self._user_principal(c, *user))
+            return self.db.read_now(lambda c: self._user_principal(c, *user))
         device_id = self.tokens.read_device(token, self.device_ttl_s)
         if device_id is not None:
-            return await self.db.read(lambda c: self._device_principal(c, device_id))
+            return self.db.read_now(lambda c: self._device_principal(c, device_id))
         return None
 
     def _user_principal(self, conn: Any, user_id: int, session_id: str) -> Principal | None:

@@ -13,7 +13,9 @@ writes of one report share a commit instead of paying one each (a commit writes 
 touched to the WAL). A write from a request closes the batch at once and never waits.
 
 Reads run on a small thread pool, each thread with its own connection; WAL lets them proceed while
-the writer works.
+the writer works. `read_now(fn)` runs a read on the calling thread instead, for the indexed point
+lookups of the request path (a session, a device, who may see an incident, a stored document): the
+hop to the pool and back costs more than such a query, and WAL readers never wait for the writer.
 
     db = Database(path, migrations=MIGRATIONS)
     db.open()
@@ -261,6 +263,11 @@ class Database:
     async def read(self, fn: ReadFn[T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, lambda: fn(self._reader()))
+
+    def read_now(self, fn: ReadFn[T]) -> T:
+        """Run `fn(conn)` here and now, on this thread's own read connection. Only for reads that
+        an index answers in microseconds: on the event loop, anything slower stalls every client."""
+        return fn(self._reader())
 
     def read_sync(self, fn: ReadFn[T]) -> T:
         return self._readers.submit(lambda: fn(self._reader())).result()

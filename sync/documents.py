@@ -34,6 +34,10 @@ class Database(Protocol):
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
 
+    def read_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a short indexed read on the calling thread (loading a document is one)."""
+        ...
+
 
 class LoadedDoc:
     """One document in memory: the live Doc (changed only after COMMIT), its room, its lock.
@@ -99,7 +103,6 @@ class Documents:
         self.resolve = resolve
         self.idle_unload_s = idle_unload_s
         self._loaded: dict[str, LoadedDoc] = {}
-        self._loading: dict[str, asyncio.Future[None]] = {}
         self._reaper: asyncio.Task[None] | None = None
         self.on_unload: Callable[[str], None] | None = None  # for metrics (and tests)
 
@@ -119,7 +122,7 @@ class Documents:
     @asynccontextmanager
     async def using(self, name: str) -> AsyncIterator[LoadedDoc]:
         """The loaded document `name`, kept in memory for the duration."""
-        loaded = await self._load(name)
+        loaded = self._load(name)
         loaded.users += 1
         try:
             yield loaded
@@ -127,32 +130,22 @@ class Documents:
             loaded.users -= 1
             loaded.last_used = time.monotonic()
 
-    async def _load(self, name: str) -> LoadedDoc:
-        while True:
-            loaded = self._loaded.get(name)
-            if loaded is not None:
-                return loaded
-            pending = self._loading.get(name)
-            if pending is not None:
-                # Someone is reading it from the store already: one read, one live Doc.
-                await asyncio.shield(pending)
-                continue
-            kind, doc_id = self.resolve(name)
-            future = asyncio.get_running_loop().create_future()
-            self._loading[name] = future
-            try:
-                stored = await self.db.read(lambda conn: store.load_stored(conn, name))
-                loaded = LoadedDoc(name, kind, doc_id)
-                if stored is not None:
-                    loaded.doc.apply_update(stored.state)
-                    loaded.size = len(stored.state)
-                    loaded.writers = dict(stored.writers)
-                    loaded.exists = True
-                self._loaded[name] = loaded
-                return loaded
-            finally:
-                del self._loading[name]
-                future.set_result(None)
+    def _load(self, name: str) -> LoadedDoc:
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded
+        kind, doc_id = self.resolve(name)
+        # Indexed reads of one document's rows, made here rather than on a reader thread: no
+        # await between the lookup above and the insert below, so one name gets one live Doc.
+        stored = self.db.read_now(lambda conn: store.load_stored(conn, name))
+        loaded = LoadedDoc(name, kind, doc_id)
+        if stored is not None:
+            loaded.doc.apply_update(stored.state)
+            loaded.size = len(stored.state)
+            loaded.writers = dict(stored.writers)
+            loaded.exists = True
+        self._loaded[name] = loaded
+        return loaded
 
     def forget(self, name: str) -> None:
         """Drop a document from memory at once (its next use reloads it from the store)."""
