@@ -121,6 +121,24 @@ def test_a_request_write_never_waits_for_the_background_linger(tmp_path: Path) -
     assert took < 5 and commits == 1  # it ended the linger and took the waiting write along
 
 
+def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: Database) -> None:
+    seen: list[str] = []
+
+    def read(conn: sqlite3.Connection) -> int:
+        seen.append(threading.current_thread().name)
+        conn.execute("SELECT 1").fetchone()
+        return int(conn.execute("SELECT count(*) FROM devices").fetchone()[0])
+
+    before = db.read_now(read)
+    db.write_sync(lambda tx: tx.conn.execute(
+        "INSERT INTO devices (id, created_at) VALUES ('d1', 0)"))
+    # Committed by the writer thread: visible at once to this thread's own connection.
+    assert db.read_now(read) == before + 1
+    assert seen == [threading.current_thread().name] * 2
+    with pytest.raises(sqlite3.OperationalError):  # a read connection cannot write
+        db.read_now(lambda c: c.execute("DELETE FROM devices"))
+
+
 def test_audit_log_is_append_only(db: Database) -> None:
     db.write_sync(lambda tx: audit.append(tx, SERVER, "report.read", "report/1", reason="test"))
     rows = db.read_sync(lambda c: audit.entries(c, "report/1"))
