@@ -82,6 +82,12 @@ class LoadedDoc:
         self.shadow: Any = None
         self.size = 0  # encoded size when last measured, plus every update stored since
 
+    def drop_shadow(self) -> None:
+        """Free the cached shadow (see `Shadow.close`: an unclosed one is never freed)."""
+        shadow, self.shadow = self.shadow, None
+        if shadow is not None:
+            shadow.close()
+
     def born_since(self, moment: float) -> bool:
         return self.born is not None and self.born >= moment
 
@@ -151,6 +157,7 @@ class Documents:
         """Drop a document from memory at once (its next use reloads it from the store)."""
         loaded = self._loaded.pop(name, None)
         if loaded is not None:
+            loaded.drop_shadow()
             loaded.room.close_all(1011, "the server reloads this document")
 
     def unload_idle(self, max_idle_s: float | None = None) -> int:
@@ -159,7 +166,7 @@ class Documents:
         now = time.monotonic()
         idle = [n for n, d in self._loaded.items() if d.idle and now - d.last_used >= limit]
         for name in idle:
-            del self._loaded[name]
+            self._loaded.pop(name).drop_shadow()
             if self.on_unload is not None:
                 self.on_unload(name)
         return len(idle)

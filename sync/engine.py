@@ -274,15 +274,20 @@ class SyncEngine:
             return Applied(name, None, protocol.EMPTY_UPDATE)
         async with self.documents.using(name) as loaded, loaded.lock:
             shadow = self._take_shadow(loaded, self.client_id)
-            shadow.apply(update)
-            effective = shadow.effective
-            if effective is None:  # nothing new: a retry, or a reader's step 2
-                loaded.shadow = shadow  # unchanged: still equal to the live document
-                return Applied(name, None, protocol.EMPTY_UPDATE)
-            if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
-                raise denied(principal, f"You may not change {name}.")
-            writers = self._new_writers(loaded, shadow, principal)
-            return await self._commit(loaded, principal, shadow, effective, writers, None, origin)
+            try:
+                shadow.apply(update)
+                effective = shadow.effective
+                if effective is None:  # nothing new: a retry, or a reader's step 2
+                    loaded.shadow = shadow  # unchanged: still equal to the live document
+                    return Applied(name, None, protocol.EMPTY_UPDATE)
+                if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
+                    raise denied(principal, f"You may not change {name}.")
+                writers = self._new_writers(loaded, shadow, principal)
+                return await self._commit(
+                    loaded, principal, shadow, effective, writers, None, origin
+                )
+            finally:
+                _drop_unless_kept(loaded, shadow)
 
     async def _server_write(
         self,
@@ -298,16 +303,19 @@ class SyncEngine:
             if owner is not None and owner != loaded.kind.writer_key(principal):
                 client_id = random.getrandbits(32)  # someone took our id in this document
             shadow = self._take_shadow(loaded, client_id)
-            shadow.mutate(mutate)
-            effective = shadow.effective
-            if effective is None:
-                loaded.shadow = shadow
-                result = await self.db.write(in_tx) if in_tx is not None else None
-                return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
-            writers = self._new_writers(loaded, shadow, principal)
-            return await self._commit(
-                loaded, principal, shadow, effective, writers, in_tx, None, validate
-            )
+            try:
+                shadow.mutate(mutate)
+                effective = shadow.effective
+                if effective is None:
+                    loaded.shadow = shadow
+                    result = await self.db.write(in_tx) if in_tx is not None else None
+                    return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
+                writers = self._new_writers(loaded, shadow, principal)
+                return await self._commit(
+                    loaded, principal, shadow, effective, writers, in_tx, None, validate
+                )
+            finally:
+                _drop_unless_kept(loaded, shadow)
 
     def _new_writers(self, loaded: LoadedDoc, shadow: Shadow, principal: Any) -> dict[int, str]:
         """Client ids this change writes with for the first time; refuses someone else's ids.
@@ -387,8 +395,10 @@ class SyncEngine:
     def _take_shadow(loaded: LoadedDoc, client_id: int) -> Shadow:
         """The cached copy of the live document, or a fresh one (O(document)) if there is none."""
         shadow, loaded.shadow = loaded.shadow, None
-        if shadow is not None and shadow.doc.client_id == client_id:
-            return shadow.reset()
+        if shadow is not None:
+            if shadow.doc.client_id == client_id:
+                return shadow.reset()
+            shadow.close()
         shadow = Shadow.of(loaded.doc if loaded.exists else None, client_id)
         if loaded.exists:
             loaded.size = len(loaded.doc.get_update())  # measured while we pay O(document) anyway
@@ -422,6 +432,12 @@ class SyncEngine:
             loaded.exists = True
             loaded.born = time.monotonic()
         loaded.writers.update(writers)
+
+
+def _drop_unless_kept(loaded: LoadedDoc, shadow: Shadow) -> None:
+    """A change is over: its shadow is either cached for the next one, or freed now."""
+    if loaded.shadow is not shadow:
+        shadow.close()
 
 
 async def _after_commit(

@@ -57,7 +57,18 @@ class Shadow:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self._captured: list[bytes] = []
-        self._subscription = doc.observe(lambda event: self._captured.append(event.update))
+        self._subscription: Any = doc.observe(lambda event: self._captured.append(event.update))
+
+    def close(self) -> None:
+        """Stop recording; call it when the shadow is dropped (idempotent).
+
+        pycrdt's observer holds its Doc from the Rust side, where the garbage collector cannot
+        see it: an observed Doc is never freed until it is unobserved. A shadow dropped without
+        `close()` leaks itself and its whole copy of the document.
+        """
+        if self._subscription is not None:
+            self.doc.unobserve(self._subscription)
+            self._subscription = None
 
     def reset(self) -> Shadow:
         """Forget what earlier changes added (a cached shadow, reused for the next change)."""

@@ -4,6 +4,7 @@ applied live only after COMMIT, refused whole, idempotent, serialised, loaded on
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -229,6 +230,32 @@ async def test_server_write_commits_with_in_tx_and_is_exactly_once(
     loaded = engine.documents.get("feed/f")
     assert loaded is not None and loaded.writers == {engine.client_id: "server:server"}
     assert SERVER.id == "server"
+
+
+def _docs_alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, Doc) for o in gc.get_objects())
+
+
+async def test_judged_changes_leave_no_copies_of_the_document_behind(engine: SyncEngine) -> None:
+    """Each change is judged on a copy; a copy that is not kept for the next change is freed.
+
+    pycrdt keeps an observed Doc alive from the Rust side until it is unobserved, where the
+    garbage collector cannot see it: this failed (every change leaked a whole copy) until the
+    engine closed the shadows it drops.
+    """
+    client = Doc()
+    await engine.apply_update(alice, "note/leak", edit(client, text="first", author="alice"))
+    await engine.server_write("feed/leak", lambda doc: doc.get("items", type=Array).append("0"))
+    before = _docs_alive()
+    for i in range(25):
+        await engine.apply_update(alice, "note/leak", edit(client, text=f"v{i}"))
+        with pytest.raises(Refused):  # judged on a copy, refused: the copy goes too
+            await engine.apply_update(alice, "note/leak", edit(Doc(), colour="red"))
+        await engine.server_write("feed/leak", lambda doc: doc.get("items", type=Array).append("x"))
+    assert _docs_alive() <= before
+    assert engine.unload_idle(0) == 2  # unloading frees the documents and any cached copy
+    assert _docs_alive() <= before - 2
 
 
 async def test_server_write_whose_in_tx_fails_applies_nothing(
