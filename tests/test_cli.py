@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -69,3 +71,30 @@ def test_the_procfile_serves_websockets_as_sos_serve_does() -> None:
         "--ws-max-size": str(WEBSOCKET_OPTIONS["ws_max_size"]),
         "--ws-per-message-deflate": str(WEBSOCKET_OPTIONS["ws_per_message_deflate"]).lower(),
     }
+
+
+def test_a_started_server_keeps_its_start_up_objects_out_of_the_collectors_walks(
+    tmp_path: Path,
+) -> None:
+    # In a fresh process: the freeze happens once per process, at the first start-up.
+    script = """
+import gc, sys
+from pathlib import Path
+from starlette.testclient import TestClient
+from app.main import create_app
+from app.settings import Settings
+app = create_app(Settings(data_dir=Path(sys.argv[1]), secret_key="t", inprocess_worker=False))
+svc = app.state.services
+tracked = lambda: any(o is svc for o in gc.get_objects())  # frozen objects are not listed
+assert tracked() and gc.get_freeze_count() == 0
+with TestClient(app) as client:
+    assert client.get("/healthz").status_code == 200
+    assert not tracked() and gc.get_freeze_count() > 10_000, gc.get_freeze_count()
+print("frozen", gc.get_freeze_count())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "frozen" in done.stdout
