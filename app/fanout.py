@@ -57,7 +57,7 @@ class Fanout:
     # -- incident/<id>: the server's info, and the logs police append to -------------------------
     async def incident_init(self, item: Item) -> None:
         incident_id = item.payload["incident"]
-        row = await self.svc.db.read(lambda c: _incident_row(c, incident_id))
+        row = self.svc.db.read_now(lambda c: _incident_row(c, incident_id))
         if row is None:
             return
         arrived_ms = row["arrived_at"] * 1000
@@ -93,7 +93,7 @@ class Fanout:
     # -- reply/<id>: what the citizen sees -------------------------------------------------------
     async def reply_sync(self, item: Item) -> None:
         incident_id = item.payload["incident"]
-        data = await self.svc.db.read(lambda c: _reply_data(c, incident_id))
+        data = self.svc.db.read_now(lambda c: _reply_data(c, incident_id))
         if data is None:
             return
         desired, messages, children = data
@@ -142,7 +142,7 @@ class Fanout:
     # -- inbox/<unit>: the live queues -----------------------------------------------------------
     async def inbox_sync(self, item: Item) -> None:
         incident_id = item.payload["incident"]
-        data = await self.svc.db.read(lambda c: _inbox_data(c, incident_id))
+        data = self.svc.db.read_now(lambda c: _inbox_data(c, incident_id))
         if data is None:
             return
         wanted, listed = data
@@ -187,7 +187,7 @@ class Fanout:
         await self.svc.sync.server_write(f"inbox/{unit}", mutate, in_tx=in_tx)
 
 
-# -- reads (reader threads) ------------------------------------------------------------------------
+# -- reads: indexed point lookups of one incident, made on the spot (Database.read_now) ---------
 def _incident_row(conn: Any, incident_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         """SELECT i.*, r.description, r.outside, r.no_location, r.media_count, w.name AS ward_name
