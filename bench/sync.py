@@ -7,7 +7,9 @@
 (b) fanout  one writer, N WebSocket subscribers of one inbox-like document (the engine alone,
             `bench/toyapp.py`): time from the write until the first and the last subscriber
             has the update.
-(c) memory  server RSS per idle connected y-websocket client, and per loaded report document.
+(c) memory  server RSS per idle connected y-websocket client, and per loaded report document;
+            and documents written (each change judged on a shadow), then unloaded when idle:
+            no pycrdt document may stay alive (memory follows the active documents).
 
 Targets (issue 3): ingest >= 50 % of echo throughput with p99 < 25 ms at 32 clients; fan-out
 p99 < 100 ms to 1,000 subscribers; 10,000 idle WebSocket clients in < 1 GiB.
@@ -366,14 +368,55 @@ def fanout(scale: Scale, work: Path) -> Section:
 
 
 # -- (c) memory ------------------------------------------------------------------------------------
-def _stats(server: ServerProcess) -> dict[str, int]:
-    with urllib.request.urlopen(f"{server.url}/bench/stats", timeout=30) as r:
+def _stats(server: ServerProcess, query: str = "") -> dict[str, int]:
+    with urllib.request.urlopen(f"{server.url}/bench/stats{query}", timeout=30) as r:
         return json.loads(r.read())  # type: ignore[no-any-return]
 
 
 def _settled_rss(server: ServerProcess, seconds: float = 1.5) -> int:
     time.sleep(seconds)
     return server.rss_bytes()
+
+
+def _written_then_unloaded(scale: Scale, work: Path, section: Section, results: dict[str, Any]) -> None:
+    """New documents written by a client (each change judged on a shadow copy), then left idle
+    until the engine unloads them: memory must come back to what the active documents need."""
+    count = max(scale.loaded_docs)
+    points = ward_points(24)
+    with ServerProcess.toy(work / "memory-churn", idle_unload_s=1.0) as server:
+        base = _settled_rss(server)
+        started = time.monotonic()
+        for at in range(0, count, batch.MAX_DOCUMENTS):
+            items = []
+            for i in range(at, min(at + batch.MAX_DOCUMENTS, count)):
+                doc, update = report_update(CATEGORIES[i % 4], points[i % len(points)])
+                items.append((f"doc/{new_id()}", protocol.sync_step1(doc.get_state())
+                              + protocol.sync_update(update)))
+            request = urllib.request.Request(
+                f"{server.url}/sync", data=batch.encode_request(items), method="POST",
+                headers={"Content-Type": OCTET, "Authorization": "Bearer writer"})
+            with urllib.request.urlopen(request, timeout=60) as r:
+                answers = batch.decode_response(r.read())
+            if any(status != 200 for _, status, _ in answers):
+                section.notes.append("PROBLEM: a document write was refused")
+        took = time.monotonic() - started
+        peak = server.rss_bytes()
+        deadline = time.monotonic() + 30
+        while _stats(server)["loaded"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        stats = _stats(server, "?count=docs")
+        rss = _settled_rss(server)
+    results["churn"] = {"count": count, "peak": peak, "after": rss, "docs_alive": stats["docs_alive"]}
+    section.rows.append([f"documents written (peak {peak / MiB:.0f} MiB), then unloaded",
+                         f"{count:,}", f"{base / MiB:.0f}", f"{rss / MiB:.0f}",
+                         f"{(rss - base) / count / 1024:.1f}", f"{took:.1f}"])
+    leaked = stats["loaded"] != 0 or stats["docs_alive"] > 16
+    section.notes.append(
+        (f"PROBLEM: after unloading, {stats['loaded']} documents loaded and "
+         if leaked else "after unloading: 0 documents loaded and ")
+        + f"{stats['docs_alive']} pycrdt documents alive in the process (each write was judged "
+        "on a shadow copy; live copies and shadows must all be freed); RSS does not fall all "
+        "the way back, as the allocator keeps freed memory for reuse")
 
 
 def memory(scale: Scale, work: Path) -> Section:
@@ -438,6 +481,7 @@ def memory(scale: Scale, work: Path) -> Section:
             results[f"docs-{target}"] = rss
             section.rows.append(["loaded report documents", f"{target:,}", f"{base / MiB:.0f}",
                                  f"{rss / MiB:.0f}", f"{(rss - base) / target / 1024:.1f}", f"{took:.1f}"])
+    _written_then_unloaded(scale, work, section, results)
     if 10_000 in scale.idle_clients:
         rss = results["ws-10000"]
         section.targets.append((f"10,000 idle WebSocket clients in < 1 GiB: {rss / MiB:.0f} MiB RSS "

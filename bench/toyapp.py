@@ -7,18 +7,21 @@ Two bench kinds, no domain rules, so that fan-out and memory measure `sync/` its
 - `doc/<id>`: report-like documents, for the memory cost of loaded documents.
 
 Tokens (`?token=` or `Authorization: Bearer`): `writer`, or anything else for a reader.
-`GET /bench/stats` says how many documents are loaded and how many readers are connected.
+`GET /bench/stats` says how many documents are loaded and how many readers are connected
+(`?count=docs`: also how many pycrdt documents are alive in the process).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pycrdt import Doc
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -116,7 +119,13 @@ def create_app(data_dir: Path, idle_unload_s: float) -> Starlette:
 
     async def stats(request: Request) -> Response:
         readers = sum(len(d.room) for d in engine.documents.all())
-        return JSONResponse({"loaded": len(engine.loaded), "readers": readers})
+        answer = {"loaded": len(engine.loaded), "readers": readers}
+        if request.query_params.get("count") == "docs":
+            # Every pycrdt document still in memory, live copies and shadows alike (slow: walks
+            # the heap; for the memory benchmark only).
+            gc.collect()
+            answer["docs_alive"] = sum(isinstance(o, Doc) for o in gc.get_objects())
+        return JSONResponse(answer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
