@@ -80,7 +80,10 @@ class Services:
         from .auth import SERVER
         from .kinds import kinds
 
-        self.sync = SyncEngine(self.db, kinds(self), server_principal=SERVER)
+        self.sync = SyncEngine(
+            self.db, kinds(self), server_principal=SERVER,
+            idle_unload_s=self.settings.sync_idle_unload_s,
+        )
         from .alerts import build_push
 
         self.push = build_push(self.settings, self.db)

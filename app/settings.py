@@ -49,6 +49,11 @@ class Settings:
     # process is a whole deployment; set 0 when `sos worker` runs them (see the Procfile).
     # Jobs that write documents always run in the web process, which owns the documents' rooms.
     inprocess_worker: bool = True
+    # A document nobody uses or watches is unloaded after this long (a reconnecting reader finds
+    # it warm before that). Every loaded document is ~15 objects the garbage collector walks in
+    # each full collection, which stops the event loop: under a surge of new reports each one
+    # leaves three documents loaded (report, incident, reply); reloading a small one costs ~50 µs.
+    sync_idle_unload_s: int = 15
     # Media (media/): limits per file and per report, refused up front (413) and enforced again on
     # the decoded kind; an unfinished upload is discarded after `media_upload_expiry_s`.
     media_photo_max_bytes: int = 20 * 1024 * 1024

@@ -83,13 +83,16 @@ from pathlib import Path
 from starlette.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
-app = create_app(Settings(data_dir=Path(sys.argv[1]), secret_key="t", inprocess_worker=False))
+app = create_app(Settings(data_dir=Path(sys.argv[1]), secret_key="t", inprocess_worker=False,
+                          sync_idle_unload_s=7))
 svc = app.state.services
+assert svc.sync.documents.idle_unload_s == 7
 tracked = lambda: any(o is svc for o in gc.get_objects())  # frozen objects are not listed
 assert tracked() and gc.get_freeze_count() == 0
 with TestClient(app) as client:
     assert client.get("/healthz").status_code == 200
     assert not tracked() and gc.get_freeze_count() > 10_000, gc.get_freeze_count()
+    assert gc.get_threshold() == (20_000, 20, 20)
 print("frozen", gc.get_freeze_count())
 """
     done = subprocess.run(
