@@ -19,32 +19,24 @@ from __future__ import annotations
 import argparse
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from .documents import CATEGORIES, new_id, report_body, ward_points
-from .loadgen import Load, http_request, run_in_process
+from .loadgen import Load, run_in_process
 from .report import median, percentile
 from .servers import HOST, ROOT, ServerProcess
-from .sync import OCTET, _outbox_due, _post_json, _stored_reports
+from .sync import _post_json, _stored_reports, report_requests, wait_drained
 
 
 def one_run(root: Path, data: Path, bodies: list[tuple[str, bytes]], rate: float | None) -> dict[str, Any]:
     with ServerProcess.app(data, root=root) as app:
         tokens = [_post_json(f"{app.url}/api/citizen/devices")["token"] for _ in range(64)]
-        requests = [
-            http_request("POST", HOST, app.port, f"/sync/report/{report_id}", body,
-                         {"Authorization": f"Bearer {tokens[i % 64]}", "Content-Type": OCTET})
-            for i, (report_id, body) in enumerate(bodies)
-        ]
+        requests = report_requests(app.port, bodies, tokens)
         cpu0 = app.cpu_seconds()
         result = run_in_process(Load(HOST, app.port, requests, 32, 1.0, 10.0 if rate else 5.0,
                                      server_pid=app.pid, rate=rate))
-        started = time.monotonic()
-        while _outbox_due(data / "sos.db") and time.monotonic() - started < 120:
-            time.sleep(0.2)
-        drain = time.monotonic() - started
+        drain = wait_drained(data / "sos.db", 120)
         stored = _stored_reports(data / "sos.db")
         cpu = app.cpu_seconds() - cpu0
     return {"all_in_ms": cpu / max(stored, 1) * 1000, "p50": percentile(result.latencies_s, 50),

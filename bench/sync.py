@@ -108,6 +108,23 @@ def _stored_reports(db_path: Path) -> int:
         conn.close()
 
 
+def report_requests(port: int, bodies: list[tuple[str, bytes]], tokens: list[str]) -> list[bytes]:
+    """One `POST /sync/report/<id>` per new report, the devices' tokens taken in turn."""
+    return [
+        http_request("POST", HOST, port, f"/sync/report/{report_id}", body,
+                     {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": OCTET})
+        for i, (report_id, body) in enumerate(bodies)
+    ]
+
+
+def wait_drained(db_path: Path, timeout_s: float) -> float:
+    """Wait until the outbox has nothing due (or `timeout_s`); returns the seconds waited."""
+    started = time.monotonic()
+    while _outbox_due(db_path) and time.monotonic() - started < timeout_s:
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def _load_row(name: str, r: LoadResult, cpu_window: tuple[float, float]) -> dict[str, Any]:
     busy = (cpu_window[0] / cpu_window[1]) if cpu_window[1] else float("nan")
     return {
@@ -139,11 +156,7 @@ def _app_run(scale: Scale, data: Path, bodies: list[tuple[str, bytes]],
     outbox is left to drain."""
     with ServerProcess.app(data) as app:
         tokens = [_post_json(f"{app.url}/api/citizen/devices")["token"] for _ in range(scale.devices)]
-        requests = [
-            http_request("POST", HOST, app.port, f"/sync/report/{report_id}", body,
-                         {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": OCTET})
-            for i, (report_id, body) in enumerate(bodies)
-        ]
+        requests = report_requests(app.port, bodies, tokens)
         cpu_before = app.cpu_seconds()
         result, window = _measure(app, Load(
             HOST, app.port, requests, scale.concurrency, scale.ingest_warmup_s,
@@ -155,10 +168,7 @@ def _app_run(scale: Scale, data: Path, bodies: list[tuple[str, bytes]],
         row["ok"] = sum(n for status, n in result.statuses.items() if status == 200)
         row["stored"] = _stored_reports(data / "sos.db")
         row["backlog"] = _outbox_due(data / "sos.db")
-        started = time.monotonic()
-        while _outbox_due(data / "sos.db") and time.monotonic() - started < scale.drain_timeout_s:
-            time.sleep(0.2)
-        row["drain_s"] = time.monotonic() - started
+        row["drain_s"] = wait_drained(data / "sos.db", scale.drain_timeout_s)
         row["drained"] = _outbox_due(data / "sos.db") == 0
         # Everything a report costs, the outbox's server writes included (if drained).
         row["all_in_us"] = (app.cpu_seconds() - cpu_before) / max(row["stored"], 1) * 1e6
@@ -169,11 +179,7 @@ def _floor_run(scale: Scale, data: Path, bodies: list[tuple[str, bytes]]) -> dic
     """The same new reports against the floor server (bench/floor.py)."""
     with ServerProcess.floor(data) as floor:
         tokens = [floor_token(f"device-{i}") for i in range(scale.devices)]
-        requests = [
-            http_request("POST", HOST, floor.port, f"/sync/report/{report_id}", body,
-                         {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": OCTET})
-            for i, (report_id, body) in enumerate(bodies)
-        ]
+        requests = report_requests(floor.port, bodies, tokens)
         result, window = _measure(floor, Load(
             HOST, floor.port, requests, scale.concurrency, scale.ingest_warmup_s,
             scale.ingest_duration_s, server_pid=floor.pid))
