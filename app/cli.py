@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .services import Services
-from .settings import Settings
+from app.services import Services
+from app.settings import Settings
 
 DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
 # Demo data only: `sos seed-demo` prints these. Never run seed-demo on a real deployment.
@@ -137,7 +137,7 @@ def wards_import(file: str) -> None:
     """Import ward boundaries from a GeoJSON FeatureCollection (properties.code = official code)."""
     from tqdm import tqdm
 
-    from .directory import BoundaryImportError
+    from app.directory.routing import BoundaryImportError
 
     svc = _services()
     try:

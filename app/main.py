@@ -13,17 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.errors import EXCEPTION_HANDLERS
+from app.identity.auth import AuthMiddleware, principal_of
+from app.services import Services
+from app.settings import Settings
+from app.web import admin, citizen, directory, incidents, officers, pwa, session
+from app.web import media as media_api
+from app.web import push as push_api
+from app.web import stats as stats_api
 from sync.asgi import routes as sync_routes
-
-from . import pwa
-from .auth import AuthMiddleware, principal_of
-from .endpoints import admin, citizen, directory, incidents, officers, session
-from .endpoints import media as media_api
-from .endpoints import push as push_api
-from .endpoints import stats as stats_api
-from .errors import EXCEPTION_HANDLERS
-from .services import Services
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -14,21 +14,20 @@ from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
+from app.directory.routing import Directory
+from app.identity.accounts import Accounts
+from app.identity.auth import Authenticator, TokenIssuer
+from app.identity.devices import Devices
+from app.identity.ratelimit import RateLimiter
+from app.incidents.fanout import Fanout
+from app.incidents.timers import Timers
+from app.schema import MIGRATIONS
+from app.settings import Settings
+from app.storage.outbox import Worker
+from app.storage.sqlite import Database
 from media import MediaConfig, MediaService
 from push import PushService
 from sync import SyncEngine
-
-from .accounts import Accounts
-from .auth import Authenticator, TokenIssuer
-from .db import Database
-from .devices import Devices
-from .directory import Directory
-from .fanout import Fanout
-from .migrations import MIGRATIONS
-from .outbox import Worker
-from .ratelimit import RateLimiter
-from .settings import Settings
-from .timers import Timers
 
 
 @dataclass
@@ -77,14 +76,14 @@ class Services:
         )
 
     def __post_init__(self) -> None:
-        from .auth import SERVER
-        from .kinds import kinds
+        from app.identity.auth import SERVER
+        from app.incidents.kinds import kinds
 
         self.sync = SyncEngine(
             self.db, kinds(self), server_principal=SERVER,
             idle_unload_s=self.settings.sync_idle_unload_s,
         )
-        from .alerts import build_push
+        from app.incidents.alerts import build_push
 
         self.push = build_push(self.settings, self.db)
         if self.role == "web":
@@ -104,7 +103,7 @@ class Services:
         fast, slow = Worker(self.db, lease_s=600, batch=4), Worker(self.db, lease_s=7200, batch=1)
         self.media.attach(fast, slow)
         self.media_workers = [fast, slow]
-        from .alerts import Alerts
+        from app.incidents.alerts import Alerts
 
         if self.role == "web":
             # Sending waits on push services: in the web process it gets a worker of its own, so
@@ -139,7 +138,7 @@ class Services:
 
 
 def _media_service(settings: Settings, db: Database, clock: Callable[[], float]) -> MediaService:
-    from .outbox import enqueue
+    from app.storage.outbox import enqueue
 
     config = MediaConfig(
         root=settings.data_dir / "media",

@@ -25,7 +25,7 @@ def ward_points(count: int) -> list[tuple[float, float]]:
     """(lat, lon) inside `count` different wards of the sample boundaries: reports spread out."""
     from shapely.geometry import shape
 
-    from app.directory import SAMPLE_BOUNDARIES
+    from app.directory.routing import SAMPLE_BOUNDARIES
 
     features = json.loads(SAMPLE_BOUNDARIES.read_text())["features"]
     points = []

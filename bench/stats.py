@@ -64,11 +64,11 @@ def _touch(svc: Any, ids: list[str], k: int) -> None:
 def bench(incidents: int, runs: int, work: Path) -> list[Section]:
     from starlette.testclient import TestClient
 
-    from app import stats_history
     from app.main import create_app
     from app.services import Services
     from app.settings import Settings
-    from app.stats import day_label, local_day
+    from app.stats import history as stats_history
+    from app.stats.query import day_label, local_day
 
     settings = Settings(data_dir=work / "data", secret_key="bench-secret-key-not-for-production",
                         login_slowdown_ms=1)

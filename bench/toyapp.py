@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import DocKind, SyncEngine, asgi, store
 
 

@@ -19,7 +19,7 @@ def point_in_ward(code: int) -> tuple[float, float]:
 
     from shapely.geometry import shape
 
-    from app.directory import SAMPLE_BOUNDARIES
+    from app.directory.routing import SAMPLE_BOUNDARIES
 
     for feature in json.loads(SAMPLE_BOUNDARIES.read_text())["features"]:
         if int(feature["properties"]["code"]) == code:

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pycrdt import Map
 
-from app.incident_state import fold
+from app.incidents.state import fold
 from app.settings import Settings
 
 from .center_helpers import (

@@ -26,7 +26,7 @@ def test_device_token_is_issued_and_identifies_the_device(client: TestClient) ->
 def test_device_token_cannot_be_forged_from_an_id(client: TestClient, svc: Services) -> None:
     device_id = client.post("/api/citizen/devices").json()["device_id"]
     # Signed with another key: the id alone, or a token from elsewhere, proves nothing.
-    from app.auth import TokenIssuer
+    from app.identity.auth import TokenIssuer
 
     forged = TokenIssuer("some other secret").device_token(device_id)
     r = client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
@@ -60,7 +60,7 @@ def test_contact_details_are_optional_and_checked(client: TestClient, svc: Servi
 
 @pytest.mark.parametrize("limit", [2])
 def test_rate_limiter_refills(limit: int) -> None:
-    from app.ratelimit import RateLimiter
+    from app.identity.ratelimit import RateLimiter
 
     now = [1000.0]
     limiter = RateLimiter(clock=lambda: now[0])

@@ -15,9 +15,9 @@ from shapely.affinity import translate
 from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
-from app.boundaries import BoundaryImportError
 from app.cli import main
-from app.directory import SAMPLE_BOUNDARIES, Directory
+from app.directory.boundaries import BoundaryImportError
+from app.directory.routing import SAMPLE_BOUNDARIES, Directory
 from app.services import Services
 from app.settings import Settings
 

@@ -15,8 +15,8 @@ from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
 from starlette.testclient import TestClient
 
-from app.boundaries import CITY_BOX
-from app.directory import DEPARTMENTS_FILE, SAMPLE_BOUNDARIES, Directory, official_wards
+from app.directory.boundaries import CITY_BOX
+from app.directory.routing import DEPARTMENTS_FILE, SAMPLE_BOUNDARIES, Directory, official_wards
 from app.services import Services
 from app.settings import Settings
 
@@ -269,7 +269,7 @@ def test_each_category_goes_to_its_departments_and_the_center(
 
 
 def test_units_are_listed_once() -> None:
-    from app.directory import Route
+    from app.directory.routing import Route
 
     route = Route(ward_unit="ward-1", departments=("dept-fire", "ward-1", "center"))
     assert route.units() == ["center", "ward-1", "dept-fire"]

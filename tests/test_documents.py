@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pycrdt import Array, Doc, Map
 
-from app.documents import Invalid, validate_incident, validate_report
+from app.incidents.documents import Invalid, validate_incident, validate_report
 
 
 def report_doc(**fields) -> Doc:

@@ -814,8 +814,8 @@ def test_merging_into_itself_is_refused_and_a_merge_cycle_settles(server: LiveSe
 
 
 def test_a_stale_ack_timer_does_not_escalate_a_newer_dispatch(server: LiveServer, scene: Scene) -> None:
-    from app.outbox import Item
-    from app.timers import Timers
+    from app.incidents.timers import Timers
+    from app.storage.outbox import Item
 
     first = dispatch_entry(scene, "dispatch", unit=f"ward-{PHU_MY}")
     dispatch_entry(scene, "withdraw", unit=f"ward-{PHU_MY}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.incident_state import fold
+from app.incidents.state import fold
 
 INFO = {"category": "crime", "priority": 1}
 

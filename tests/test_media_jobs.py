@@ -92,7 +92,7 @@ def test_processing_is_retried_then_dead_lettered(live_server: LiveServer, tmp_p
 
 
 def test_a_check_cut_short_by_a_crash_is_redone_by_the_recovery_job(live_server: LiveServer, tmp_path: Path) -> None:
-    from app import outbox
+    from app.storage import outbox
 
     device, report_id = citizen_with_report(live_server)
     data = files.video(tmp_path / "v.mp4", seconds=1, size="640x360").read_bytes()

@@ -67,7 +67,7 @@ def test_a_report_is_routed_listed_and_answered(live_server: LiveServer) -> None
 def test_the_outbox_reads_of_a_report_find_their_rows_by_index(live_server: LiveServer) -> None:
     """Each report's follow-up work reads its own rows; a full scan of a table would make it
     grow with every incident ever stored (the open-loop benchmark caught one)."""
-    from app import fanout
+    from app.incidents import fanout
 
     citizen = device(live_server)
     report_id = citizen.new_report("fire", where=point_in_ward(TAN_PHU))

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from app import stats_history
 from app.services import Services
 from app.settings import Settings
+from app.stats import history as stats_history
 
 N = 5000
 DAYS = 90

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from app import stats_history
-from app.stats import GroupIndex, grouped_quantiles
-from app.stats_facts import FactsCache
+from app.stats import history as stats_history
+from app.stats.facts import FactsCache
+from app.stats.query import GroupIndex, grouped_quantiles
 
 from .test_stats import (
     END,
@@ -201,9 +201,9 @@ def test_grouped_quantiles_match_the_statistics_module(n_groups: int) -> None:
 def test_incidents_written_by_the_projection_reach_the_figures(client: TestClient, login, svc, clock) -> None:
     """Through the same functions the sync engine calls (the assignments' upsert included), and
     after the facts are in memory: the change log must follow every kind of write."""
-    from app import projection
-    from app.directory import Route
-    from app.incident_state import fold
+    from app.directory.routing import Route
+    from app.incidents import projection
+    from app.incidents.state import fold
 
     token = login("chief", "supervisor")
     t0 = clock.now - 3600

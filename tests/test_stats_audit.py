@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from starlette.testclient import TestClient
 
-from app import audit
-from app.auth import Principal
+from app.identity import audit
+from app.identity.auth import Principal
 
 T0 = 1_750_000_000.0  # 2025-06-15 22:06:40 in Ho Chi Minh City
 
@@ -95,7 +95,7 @@ def test_csv_export_matches_and_defuses_formulas(client: TestClient, log) -> Non
 
 
 def test_text_cells_that_excel_would_run_get_an_apostrophe() -> None:
-    from app.stats_tables import to_csv
+    from app.stats.tables import to_csv
 
     body = to_csv((["a", "b"], [["=1+1", "-2"], ["@x", 3]])).decode("utf-8-sig")
     assert body.splitlines() == ["a,b", "'=1+1,'-2", "'@x,3"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from app import charts
+from app.stats import charts
 
 from .test_stats import DAYS, HI, LO, N, api, history, stats_db, stats_template
 

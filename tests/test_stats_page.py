@@ -17,8 +17,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app import audit, stats_history
-from app.auth import Principal
+from app.identity import audit
+from app.identity.auth import Principal
+from app.stats import history as stats_history
 
 from .conftest import PASSWORD, LiveServer
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from app import audit, outbox
-from app.auth import SERVER
-from app.db import Database, background
-from app.migrations import MIGRATIONS
-from app.outbox import Retry, Worker
+from app.identity import audit
+from app.identity.auth import SERVER
+from app.schema import MIGRATIONS
 from app.settings import Settings
+from app.storage import outbox
+from app.storage.outbox import Retry, Worker
+from app.storage.sqlite import Database, background
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_writ
 
 
 def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(db: Database) -> None:
-    from app.db import _background
+    from app.storage.sqlite import _background
 
     seen: list[bool] = []
 

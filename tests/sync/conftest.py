@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 import uvicorn
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import SyncEngine
 from tests.conftest import free_port
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycrdt import Array, Doc, Map
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import Refused, Subscriber, SyncEngine, store
 
 from .channels import FakeChannel

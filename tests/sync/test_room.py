@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import SyncEngine, protocol
 from sync.connection import serve
 from sync.protocol import AwarenessEntry

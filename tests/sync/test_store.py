@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, Map
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import store
 
 from .toy import make_engine, note_update, open_db

@@ -16,7 +16,7 @@ from pycrdt import Array, Doc, Map
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.db import Database
+from app.storage.sqlite import Database
 from sync import DocKind, Refused, SyncEngine, asgi, store
 
 

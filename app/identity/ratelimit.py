@@ -1,0 +1,69 @@
+"""Rate limits as a generic cell rate algorithm (GCRA): O(1) state per key, exact Retry-After.
+
+Kept in process memory: a single web process is the deployment today; the scale-out path swaps this
+class for one on Redis with the same `hit` signature.
+
+    limiter = RateLimiter()
+    wait = limiter.hit(("devices", ip), limit=20, period_s=3600)
+    if wait: raise ApiError(429, ..., headers={"Retry-After": str(ceil(wait))})
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from app.errors import ApiError
+
+
+class RateLimiter:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tat: dict[Hashable, float] = {}  # theoretical arrival time per key
+        self._lock = threading.Lock()
+        self._last_sweep = clock()
+
+    def hit(self, key: Hashable, limit: int, period_s: float) -> float:
+        """Count one event for `key`; 0 if allowed, else the seconds to wait (nothing counted)."""
+        if limit <= 0:
+            return 0.0
+        interval = period_s / limit
+        now = self._clock()
+        with self._lock:
+            self._sweep(now, period_s)
+            tat = max(self._tat.get(key, now), now)
+            allowed_at = tat + interval - period_s
+            # A tolerance: with limit=1, `now + period - period` may round to just above `now`.
+            if allowed_at - now > 1e-9:
+                return allowed_at - now
+            self._tat[key] = tat + interval
+            return 0.0
+
+    def check(self, key: Hashable, limit: int, period_s: float, what: str) -> None:
+        """`hit`, raising a polite 429 with Retry-After when the limit is reached."""
+        wait = self.hit(key, limit, period_s)
+        if wait:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many {what} from here. Please try again in {_human(seconds)}.",
+                headers={"Retry-After": str(seconds)},
+                retry_after=seconds,
+            )
+
+    def _sweep(self, now: float, period_s: float) -> None:
+        # Drop keys whose budget is full again, at most once a minute, so memory follows activity.
+        if now - self._last_sweep < 60:
+            return
+        self._last_sweep = now
+        for key in [k for k, tat in self._tat.items() if tat <= now]:
+            del self._tat[key]
+
+
+def _human(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
