@@ -23,8 +23,9 @@ from app.incidents.fanout import Fanout
 from app.incidents.timers import Timers
 from app.schema import MIGRATIONS
 from app.settings import Settings
+from app.storage.base import Database
 from app.storage.outbox import Worker
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from media import MediaConfig, MediaService
 from push import PushService
 from sync import SyncEngine
@@ -57,7 +58,7 @@ class Services:
         """`role`: "web" runs the HTTP app and the document-writing jobs; "worker" runs the jobs
         that touch no document (push, media), which the web process also runs unless
         `SOS_INPROCESS_WORKER=0` says a separate `sos worker` does."""
-        db = Database(settings.db_path, MIGRATIONS, synchronous=settings.sqlite_synchronous)
+        db = SQLiteDatabase(settings.db_path, MIGRATIONS, synchronous=settings.sqlite_synchronous)
         tokens = TokenIssuer(settings.resolved_secret(), clock=clock)
         return cls(
             settings=settings,

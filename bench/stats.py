@@ -56,7 +56,7 @@ def _touch(svc: Any, ids: list[str], k: int) -> None:
     """Change 10 incidents as a dispatcher's triage would (the triggers log them)."""
     chosen = [ids[(k * 7919 + j * 104729) % len(ids)] for j in range(10)]
     now = time.time()
-    svc.db.write_sync(lambda tx: tx.conn.executemany(
+    svc.db.write_sync(lambda tx: tx.executemany(
         "UPDATE incidents SET priority = 1 + (priority % 3), updated_at = ? WHERE id = ?",
         [(now, i) for i in chosen]))
 

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import DocKind, SyncEngine, asgi, store
 
 
@@ -81,8 +81,8 @@ class TokenAuth:
         await self.app(scope, receive, send)
 
 
-def open_db(data_dir: Path) -> Database:
-    return Database(data_dir / "bench.db", migrations=[store.create_tables]).open()
+def open_db(data_dir: Path) -> SQLiteDatabase:
+    return SQLiteDatabase(data_dir / "bench.db", migrations=[store.create_tables]).open()
 
 
 def populate(data_dir: Path, updates: Iterable[tuple[str, bytes]], batch: int = 500) -> int:

@@ -95,7 +95,7 @@ class Pipeline:
             now = self.clock()
 
             def accepted(tx: Any) -> None:
-                tx.conn.execute(
+                tx.execute(
                     """UPDATE media SET state = 'processing', sha256 = ?, media_type = ?, format = ?,
                        content_type = ?, width = ?, height = ?, duration_s = ?, video_codec = ?,
                        audio_codec = ?, completed_at = ? WHERE id = ? AND state = 'verifying'""",
@@ -130,7 +130,7 @@ class Pipeline:
         else:
             await asyncio.to_thread(self.store.remove, record.id)
         await self.db.write(
-            lambda tx: tx.conn.execute(
+            lambda tx: tx.execute(
                 """UPDATE media SET state = 'failed', reason = ?, processed_at = ?
                    WHERE id = ? AND state IN ('uploading', 'verifying')""",
                 (reason, self.clock(), record.id),
@@ -174,7 +174,7 @@ class Pipeline:
             return
         if self.store.received(record.id) == record.length:
             await self.db.write(
-                lambda tx: tx.conn.execute(
+                lambda tx: tx.execute(
                     "UPDATE media SET state = 'verifying' WHERE id = ? AND state = 'uploading'",
                     (record.id,),
                 )
@@ -239,7 +239,7 @@ class Pipeline:
     async def _ready(self, media_id: str, made: dict[str, Any]) -> None:
         def ready(tx: Any) -> None:
             _merge_derivatives(tx, media_id, made)
-            tx.conn.execute(
+            tx.execute(
                 """UPDATE media SET state = 'ready', processed_at = ?
                    WHERE id = ? AND state = 'processing'""",
                 (self.clock(), media_id),
@@ -251,7 +251,7 @@ class Pipeline:
         log.warning("media %s could not be processed: %r", media_id, exc)
         reason = f"It could not be converted for viewing ({str(exc)[:200]}); the original is kept."
         await self.db.write(
-            lambda tx: tx.conn.execute(
+            lambda tx: tx.execute(
                 """UPDATE media SET state = 'failed', reason = ?, processed_at = ?
                    WHERE id = ? AND state = 'processing'""",
                 (reason, self.clock(), media_id),
@@ -279,7 +279,7 @@ class Pipeline:
 
 def _merge_derivatives(tx: Any, media_id: str, made: dict[str, Any]) -> None:
     # json_patch in SQL: a preview and its original may finish at the same moment.
-    tx.conn.execute(
+    tx.execute(
         "UPDATE media SET derivatives = json_patch(COALESCE(derivatives, '{}'), ?) WHERE id = ?",
         (json.dumps(made), media_id),
     )

@@ -46,6 +46,6 @@ STATEMENTS = [
 
 
 def create_tables(tx: Any) -> None:
-    """Create the table inside the caller's transaction (`tx.conn` is a sqlite3 connection)."""
+    """Create the table inside the caller's transaction (`tx`: a connection of the app's storage)."""
     for statement in STATEMENTS:
-        tx.conn.execute(statement)
+        tx.execute(statement)

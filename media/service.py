@@ -1,7 +1,7 @@
 """The media library's one entry point for the app: uploads, reads, files, and job registration.
 
 The app supplies what the library must not know: its database (`write(fn)`/`read(fn)`, `fn` gets
-a transaction with `.conn`), the outbox's `enqueue(tx, topic, key, payload, run_at=None)`, and
+a transaction with `execute`), the outbox's `enqueue(tx, topic, key, payload, run_at=None)`, and
 who may do what (the library trusts its caller on that). It never imports the app.
 
     service = MediaService(db, MediaConfig(root=data_dir / "media"), outbox.enqueue)

@@ -103,14 +103,14 @@ class Uploads:
 
         def insert(tx: Any) -> None:
             if preview_of is not None and role == "preview":
-                target = records.get(tx.conn, preview_of)
+                target = records.get(tx, preview_of)
                 if target is None or target.role != "original" or target.report_id != report_id:
                     raise MediaError(
                         422, "bad_preview", "preview_of must be an original of the same report."
                     )
                 if target.uploader != uploader:
                     raise MediaError(403, "forbidden", "Only the sender of a file sends its preview.")
-            held, originals = records.totals(tx.conn, report_id)
+            held, originals = records.totals(tx, report_id)
             if held + length > config.report_max_bytes:
                 raise MediaError(
                     413, "report_too_large",
@@ -123,7 +123,7 @@ class Uploads:
                     f"A report holds at most {config.report_max_items} photos and videos.",
                 )
             columns = ", ".join(row)
-            tx.conn.execute(
+            tx.execute(
                 f"INSERT INTO media ({columns}) VALUES ({', '.join('?' * len(row))})",
                 tuple(row.values()),
             )
@@ -228,7 +228,7 @@ class Uploads:
         self._sessions.pop(media_id, None)
 
         def verifying(tx: Any) -> None:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE media SET state = 'verifying' WHERE id = ? AND state = 'uploading'",
                 (media_id,),
             )
@@ -252,7 +252,7 @@ class Uploads:
         self._sessions.pop(media_id, None)
         self.store.remove(media_id)
         await self.db.write(
-            lambda tx: tx.conn.execute(
+            lambda tx: tx.execute(
                 """UPDATE media SET state = 'failed', reason = ?, processed_at = ?
                    WHERE id = ? AND state IN ('uploading', 'failed')""",
                 ("Cancelled by the sender.", self.clock(), media_id),

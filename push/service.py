@@ -129,7 +129,7 @@ class PushService:
         now = self.clock()
 
         def save(tx: Any) -> tuple[int, bool]:
-            conn = tx.conn
+            conn = tx
             heir, language = owner, lang
             if old is not None:
                 row = conn.execute(
@@ -171,7 +171,7 @@ class PushService:
 
     async def unsubscribe(self, owner: Owner, endpoint: str) -> bool:
         def delete(tx: Any) -> bool:
-            cursor = tx.conn.execute(
+            cursor = tx.execute(
                 "DELETE FROM push_subscriptions WHERE endpoint = ? AND owner_kind = ? AND owner_id = ?",
                 (endpoint, owner.kind, owner.id),
             )
@@ -196,7 +196,7 @@ class PushService:
     ) -> list[int]:
         """Record `notification` and one pending delivery per subscription of `owners` (those in
         `lang` only, when given). Returns the new delivery ids; [] if this key was planned before."""
-        conn = tx.conn
+        conn = tx
         now = self.clock()
         row = conn.execute(
             """INSERT INTO push_notifications (key, payload, ttl_s, urgency, topic, created_at)
@@ -253,7 +253,7 @@ class PushService:
     def _record(
         self, tx: Any, job: dict[str, Any], result: Result, state: str, in_tx: Callable[[Any], Any] | None
     ) -> None:
-        conn, now = tx.conn, self.clock()
+        conn, now = tx, self.clock()
         conn.execute(
             """INSERT INTO push_attempts (delivery_id, at, duration_ms, status, outcome, retry_after_s, detail)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",

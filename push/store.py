@@ -9,7 +9,6 @@ what lets a job that runs twice after a crash skip what was already delivered.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 SCHEMA = """
@@ -65,18 +64,8 @@ CREATE INDEX push_attempts_delivery ON push_attempts(delivery_id);
 FINAL_STATES = ("delivered", "gone", "failed", "expired")
 
 
-def run_script(tx: Any, script: str) -> None:
-    """Several statements inside the caller's transaction (`executescript` would COMMIT first)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            tx.conn.execute(buffer)
-            buffer = ""
-    if buffer.strip():
-        raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
 
 
 def create_tables(tx: Any) -> None:
-    """Create the push tables; call from a migration (a `sqlite_utils.Database` in a transaction)."""
-    run_script(tx, SCHEMA)
+    """Create the push tables; call from a migration (a connection with `script()`, in its transaction)."""
+    tx.script(SCHEMA)

@@ -87,7 +87,9 @@ class DocKind:
 
             def prepare_commit(self, principal, doc_id, after, created):
                 text = after.get("note", type=Map).get("text", "")   # read here, on the loop
-                return lambda tx: tx["notes"].upsert({"id": doc_id, "text": text}, pk="id")
+                return lambda tx: tx.execute(
+                    "INSERT INTO notes (id, text) VALUES (?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET text = excluded.text", (doc_id, text))
 
         engine = SyncEngine(db, [NoteKind()])
 

@@ -59,21 +59,11 @@ CREATE TABLE sync_writers (
 """
 
 
-def run_script(tx: Any, script: str) -> None:
-    """Run statements one by one inside the caller's transaction (executescript would COMMIT)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            tx.conn.execute(buffer)
-            buffer = ""
-    if buffer.strip():
-        raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
 
 
 def create_tables(tx: Any) -> None:
-    """Create the store's tables; call from a migration (a `sqlite_utils.Database` in a transaction)."""
-    run_script(tx, SCHEMA)
+    """Create the store's tables; call from a migration (a connection with `script()`, in its transaction)."""
+    tx.script(SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -95,7 +85,7 @@ class Stored:
 
 def append(tx: Any, name: str, update: bytes, squash: Squash = Squash()) -> int:
     """Append `update` to the document's log in the caller's transaction; returns its seq."""
-    conn = tx.conn
+    conn = tx
     now = time.time()
     size = len(update)
     seq, log_count, log_bytes = conn.execute(
@@ -122,14 +112,15 @@ def append(tx: Any, name: str, update: bytes, squash: Squash = Squash()) -> int:
 
 def squash_log(tx: Any, name: str) -> None:
     """Merge the snapshot and the whole log into a new snapshot, in the caller's transaction."""
-    conn = tx.conn
+    conn = tx
     parts = _parts(conn, name)
     if not parts:
         return
     last_seq = parts[-1][0]
     merged = parts[0][1] if len(parts) == 1 else merge_updates(*(data for _, data in parts))
     conn.execute(
-        "INSERT OR REPLACE INTO sync_snapshots (name, seq, data) VALUES (?, ?, ?)",
+        "INSERT INTO sync_snapshots (name, seq, data) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, data = excluded.data",
         (name, last_seq, merged),
     )
     conn.execute(
@@ -142,7 +133,7 @@ def squash_log(tx: Any, name: str) -> None:
 
 def bind_writers(tx: Any, name: str, writers: dict[int, str]) -> None:
     """Record the first writer of each client id (the document row must exist: append first)."""
-    tx.conn.executemany(
+    tx.executemany(
         "INSERT INTO sync_writers (name, client, writer) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         [(name, client, writer) for client, writer in writers.items()],
     )

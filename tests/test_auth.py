@@ -139,7 +139,7 @@ def test_tampered_token_is_refused(client: TestClient, login) -> None:
 
 def test_deactivated_user_loses_access_at_once(client: TestClient, login, svc: Services) -> None:
     token = login("lan", "dispatcher")
-    svc.db.write_sync(lambda tx: tx.conn.execute("UPDATE users SET active = 0 WHERE username = 'lan'"))
+    svc.db.write_sync(lambda tx: tx.execute("UPDATE users SET active = 0 WHERE username = 'lan'"))
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
 
 

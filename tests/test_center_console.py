@@ -615,9 +615,9 @@ def test_candidates_are_open_incidents_nearby_and_recent_nearest_first(live_serv
     _, closed = report(live_server, "crime", where=offset(here, 30, 0))
     _, nowhere = report(live_server, "crime", where=None)
     # One arrived 31 minutes before; one was already rejected (not open).
-    live_server.svc.db.write_sync(lambda tx: tx.conn.execute(
+    live_server.svc.db.write_sync(lambda tx: tx.execute(
         "UPDATE incidents SET arrived_at = arrived_at - 31 * 60 WHERE id = ?", (old,)))
-    live_server.svc.db.write_sync(lambda tx: tx.conn.execute(
+    live_server.svc.db.write_sync(lambda tx: tx.execute(
         "UPDATE incidents SET status = 'rejected' WHERE id = ?", (closed,)))
 
     dispatcher = police(live_server, "dp", "dispatcher")

@@ -235,7 +235,7 @@ def test_a_failure_while_writing_undoes_the_whole_import(tmp_path: Path, server:
     # Validation catches bad files before the transaction; this proves the transaction itself:
     # the database refuses the second ward, and the first must not stay written.
     server.db.write_sync(
-        lambda tx: tx.conn.execute(
+        lambda tx: tx.execute(
             "CREATE TEMP TRIGGER refuse AFTER UPDATE OF boundary ON wards WHEN NEW.code = 27553"
             " BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
         )

@@ -85,7 +85,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
 
 
 def write(svc: Services, sql: str, *args: object) -> None:
-    svc.db.write_sync(lambda tx: tx.conn.execute(sql, args))
+    svc.db.write_sync(lambda tx: tx.execute(sql, args))
 
 
 def query(svc: Services, sql: str, *args: object) -> list[tuple]:

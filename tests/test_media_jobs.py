@@ -28,7 +28,7 @@ def outbox(server: LiveServer, key: str) -> dict:
 def expire_now(server: LiveServer, media_id: str) -> None:
     """Bring the upload's expiry job forward instead of waiting days (or racing a short expiry)."""
     server.svc.db.write_sync(
-        lambda tx: tx.conn.execute("UPDATE outbox SET run_at = 0 WHERE key = ?", (f"media.expire:{media_id}",))
+        lambda tx: tx.execute("UPDATE outbox SET run_at = 0 WHERE key = ?", (f"media.expire:{media_id}",))
     )
     server.svc.media.wake()
 
@@ -103,7 +103,7 @@ def test_a_check_cut_short_by_a_crash_is_redone_by_the_recovery_job(live_server:
     live_server.svc.media.store.part(media_id).write_bytes(data)
 
     def crashed(tx) -> None:
-        tx.conn.execute("UPDATE media SET state = 'verifying' WHERE id = ?", (media_id,))
+        tx.execute("UPDATE media SET state = 'verifying' WHERE id = ?", (media_id,))
         outbox.enqueue(tx, "media.image", f"media.recover:{media_id}", {"media": media_id})
 
     live_server.svc.db.write_sync(crashed)

@@ -315,8 +315,9 @@ def test_center_refuses_an_officer_and_sends_them_to_the_officer_app(
     live_server, new_context: NewContext
 ) -> None:
     live_server.svc.db.write_sync(
-        lambda tx: tx["units"].insert(
-            {"code": "dept-traffic", "kind": "department", "name": "Phòng CSGT"}, ignore=True
+        lambda tx: tx.execute(
+            "INSERT INTO units (code, kind, name) VALUES ('dept-traffic', 'department', 'Phòng CSGT')"
+            " ON CONFLICT DO NOTHING"
         )
     )
     live_server.svc.accounts.create_sync("can.bo", PASSWORD, "officer", "dept-traffic")

@@ -144,10 +144,10 @@ def test_changes_after_the_first_request_are_read_without_a_reload(api, client, 
     stats_history.insert(svc.db, more)
     # An incident that was never dispatched is dispatched now, 30 s after it arrived.
     waiting = next(i for i in history.incidents if i["status"] == "triaged")
-    svc.db.write_sync(lambda tx: tx.conn.execute(
+    svc.db.write_sync(lambda tx: tx.execute(
         """INSERT INTO assignments (incident_id, unit, dispatched_at) VALUES (?, 'center', ?)""",
         (waiting["id"], waiting["arrived_at"] + 30)))
-    svc.db.write_sync(lambda tx: tx.conn.execute(
+    svc.db.write_sync(lambda tx: tx.execute(
         "UPDATE incidents SET status = 'dispatched', dispatched_at = ? WHERE id = ?",
         (waiting["arrived_at"] + 30, waiting["id"])))
     combined = stats_history.History(
@@ -217,7 +217,7 @@ def test_incidents_written_by_the_projection_reach_the_figures(client: TestClien
     route = Route(ward_code=26704, ward_unit="ward-26704", departments=("dept-fire",))
 
     def arrive(tx) -> None:
-        tx.conn.execute("INSERT INTO devices (id, created_at) VALUES ('phone', 0)")
+        tx.execute("INSERT INTO devices (id, created_at) VALUES ('phone', 0)")
         projection.new_report(tx, "r1", "phone", {"category": "fire", "lat": 10.59, "lon": 107.05},
                               route, 1, t0)
 

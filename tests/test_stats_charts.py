@@ -81,7 +81,7 @@ def test_histogram_chart_has_its_bins_and_both_markers(api) -> None:
 
 
 def test_every_text_is_escaped(api, svc) -> None:
-    svc.db.write_sync(lambda tx: tx.conn.execute(
+    svc.db.write_sync(lambda tx: tx.execute(
         "UPDATE wards SET name = ? WHERE code = (SELECT ward_code FROM incidents"
         " WHERE ward_code IS NOT NULL GROUP BY ward_code ORDER BY count(*) DESC LIMIT 1)",
         ('Phường <script>alert("x")</script> & Co',)))

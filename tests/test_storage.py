@@ -15,48 +15,49 @@ from app.identity.auth import SERVER
 from app.schema import MIGRATIONS
 from app.settings import Settings
 from app.storage import outbox
+from app.storage.base import background
 from app.storage.outbox import Retry, Worker
-from app.storage.sqlite import Database, background
+from app.storage.sqlite import SQLiteDatabase
 
 
 @pytest.fixture
 def db(tmp_path: Path):
-    with Database(tmp_path / "t.db", MIGRATIONS) as database:
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS) as database:
         yield database
 
 
 def test_migrations_set_user_version_and_are_idempotent(tmp_path: Path) -> None:
-    with Database(tmp_path / "t.db", MIGRATIONS) as db:
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS) as db:
         assert db.schema_version == len(MIGRATIONS)
         mode = db.read_sync(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
         assert mode == "wal"
-    with Database(tmp_path / "t.db", MIGRATIONS) as db:  # re-opening applies nothing twice
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS) as db:  # re-opening applies nothing twice
         assert db.schema_version == len(MIGRATIONS)
 
 
 def test_a_failed_migration_leaves_the_schema_untouched(tmp_path: Path) -> None:
     def broken(tx) -> None:
-        tx.conn.execute("CREATE TABLE half_done (x)")
+        tx.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        Database(tmp_path / "t.db", [*MIGRATIONS, broken]).open()
-    with Database(tmp_path / "t.db", MIGRATIONS) as db:
+        SQLiteDatabase(tmp_path / "t.db", [*MIGRATIONS, broken]).open()
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS) as db:
         assert db.schema_version == len(MIGRATIONS)
         tables = db.read_sync(lambda c: [r[0] for r in c.execute("SELECT name FROM sqlite_master")])
         assert "half_done" not in tables
 
 
-def test_group_commit_isolates_a_failing_write(db: Database) -> None:
+def test_group_commit_isolates_a_failing_write(db: SQLiteDatabase) -> None:
     """Many writers at once share commits, yet one failure undoes only its own write."""
     gate = threading.Event()
     db.submit(lambda tx: gate.wait(5))  # hold the writer so the next writes queue into one batch
     futures = []
     for i in range(20):
         if i == 7:
-            futures.append(db.submit(lambda tx: (tx.conn.execute("INSERT INTO devices (id, created_at) VALUES ('bad', 0)"), 1 / 0)))
+            futures.append(db.submit(lambda tx: (tx.execute("INSERT INTO devices (id, created_at) VALUES ('bad', 0)"), 1 / 0)))
         else:
-            futures.append(db.submit(lambda tx, i=i: tx["devices"].insert({"id": f"d{i}", "created_at": 0}).last_pk))
+            futures.append(db.submit(lambda tx, i=i: tx.execute("INSERT INTO devices (id, created_at) VALUES (?, 0) RETURNING rowid", (f"d{i}",)).fetchone()[0]))
     gate.set()
     for i, fut in enumerate(futures):
         if i == 7:
@@ -68,18 +69,18 @@ def test_group_commit_isolates_a_failing_write(db: Database) -> None:
     assert ids == {f"d{i}" for i in range(20) if i != 7}
 
 
-def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: Database) -> None:
+def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: SQLiteDatabase) -> None:
     db.write_sync(
-        lambda tx: tx.conn.execute(
+        lambda tx: tx.execute(
             "CREATE TRIGGER nope BEFORE INSERT ON devices WHEN NEW.id = 'rollback' "
             "BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
         )
     )
     gate = threading.Event()
     db.submit(lambda tx: gate.wait(5))
-    first = db.submit(lambda tx: tx["devices"].insert({"id": "a", "created_at": 0}))
-    bad = db.submit(lambda tx: tx["devices"].insert({"id": "rollback", "created_at": 0}))
-    last = db.submit(lambda tx: tx["devices"].insert({"id": "b", "created_at": 0}))
+    first = db.submit(lambda tx: tx.execute("INSERT INTO devices (id, created_at) VALUES ('a', 0)"))
+    bad = db.submit(lambda tx: tx.execute("INSERT INTO devices (id, created_at) VALUES ('rollback', 0)"))
+    last = db.submit(lambda tx: tx.execute("INSERT INTO devices (id, created_at) VALUES ('b', 0)"))
     gate.set()
     first.result(5)
     last.result(5)
@@ -90,39 +91,39 @@ def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: Data
 
 
 def test_background_writes_wait_briefly_to_share_a_commit(tmp_path: Path) -> None:
-    async def run(db: Database) -> int:
+    async def run(db: SQLiteDatabase) -> int:
         before = db.commits
         with background():
-            first = asyncio.ensure_future(db.write(lambda tx: tx.conn.execute("CREATE TABLE a (x)")))
+            first = asyncio.ensure_future(db.write(lambda tx: tx.execute("CREATE TABLE a (x)")))
             await asyncio.sleep(0.05)  # well inside the linger
-            await db.write(lambda tx: tx.conn.execute("CREATE TABLE b (x)"))
+            await db.write(lambda tx: tx.execute("CREATE TABLE b (x)"))
             await first
         return db.commits - before
 
-    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=1.0) as db:
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS, background_linger_s=1.0) as db:
         assert asyncio.run(run(db)) == 1
-    with Database(tmp_path / "u.db", MIGRATIONS, background_linger_s=0) as db:
+    with SQLiteDatabase(tmp_path / "u.db", MIGRATIONS, background_linger_s=0) as db:
         assert asyncio.run(run(db)) == 2  # no linger: each write commits on its own
 
 
 def test_a_request_write_never_waits_for_the_background_linger(tmp_path: Path) -> None:
-    async def run(db: Database) -> tuple[float, int]:
+    async def run(db: SQLiteDatabase) -> tuple[float, int]:
         before = db.commits
         with background():
-            queued = asyncio.ensure_future(db.write(lambda tx: tx.conn.execute("CREATE TABLE a (x)")))
+            queued = asyncio.ensure_future(db.write(lambda tx: tx.execute("CREATE TABLE a (x)")))
         await asyncio.sleep(0.05)
         started = time.monotonic()
-        await db.write(lambda tx: tx.conn.execute("CREATE TABLE b (x)"))  # a request's write
+        await db.write(lambda tx: tx.execute("CREATE TABLE b (x)"))  # a request's write
         took = time.monotonic() - started
         await queued
         return took, db.commits - before
 
-    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=30.0) as db:
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS, background_linger_s=30.0) as db:
         took, commits = asyncio.run(asyncio.wait_for(run(db), 10))
     assert took < 5 and commits == 1  # it ended the linger and took the waiting write along
 
 
-def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: Database) -> None:
+def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: SQLiteDatabase) -> None:
     seen: list[str] = []
 
     def read(conn: sqlite3.Connection) -> int:
@@ -131,7 +132,7 @@ def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: Database)
         return int(conn.execute("SELECT count(*) FROM devices").fetchone()[0])
 
     before = db.read_now(read)
-    db.write_sync(lambda tx: tx.conn.execute(
+    db.write_sync(lambda tx: tx.execute(
         "INSERT INTO devices (id, created_at) VALUES ('d1', 0)"))
     # Committed by the writer thread: visible at once to this thread's own connection.
     assert db.read_now(read) == before + 1
@@ -140,13 +141,13 @@ def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: Database)
         db.read_now(lambda c: c.execute("DELETE FROM devices"))
 
 
-def test_audit_log_is_append_only(db: Database) -> None:
+def test_audit_log_is_append_only(db: SQLiteDatabase) -> None:
     db.write_sync(lambda tx: audit.append(tx, SERVER, "report.read", "report/1", reason="test"))
     rows = db.read_sync(lambda c: audit.entries(c, "report/1"))
     assert rows[0]["action"] == "report.read" and rows[0]["detail"] == {"reason": "test"}
     for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            db.write_sync(lambda tx, sql=sql: tx.conn.execute(sql))
+            db.write_sync(lambda tx, sql=sql: tx.execute(sql))
     assert len(db.read_sync(lambda c: audit.entries(c))) == 1
 
 
@@ -171,7 +172,7 @@ def test_settings_from_environment_and_dotenv(tmp_path: Path) -> None:
         Settings.from_env({"SOS_ACK_TIMEOUT_S": "soon"}, dotenv=None)
 
 
-def test_outbox_runs_each_item_once_and_retries_failures(db: Database) -> None:
+def test_outbox_runs_each_item_once_and_retries_failures(db: SQLiteDatabase) -> None:
     seen: list[str] = []
     attempts: dict[str, int] = {}
 
@@ -203,13 +204,13 @@ def test_outbox_runs_each_item_once_and_retries_failures(db: Database) -> None:
 
 
 def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_write(tmp_path: Path) -> None:
-    async def run(db: Database, completes: bool) -> int:
+    async def run(db: SQLiteDatabase, completes: bool) -> int:
         await db.write(lambda tx: outbox.enqueue(tx, "t", f"k{completes}", {}))
 
         async def handler(item: outbox.Item) -> None:
             def change(tx) -> None:
-                tx.conn.execute("CREATE TABLE IF NOT EXISTS effects (key)")
-                tx.conn.execute("INSERT INTO effects VALUES (?)", (item.key,))
+                tx.execute("CREATE TABLE IF NOT EXISTS effects (key)")
+                tx.execute("INSERT INTO effects VALUES (?)", (item.key,))
                 if completes:
                     Worker.complete_in(tx, item)
 
@@ -221,15 +222,15 @@ def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_writ
         assert await worker.run_due() == 1
         return db.commits - before
 
-    with Database(tmp_path / "t.db", MIGRATIONS, background_linger_s=0) as db:
+    with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS, background_linger_s=0) as db:
         assert asyncio.run(run(db, completes=True)) == 2  # the claim, the handler's write
         assert asyncio.run(run(db, completes=False)) == 3  # and the worker's own "done"
         states = db.read_sync(lambda c: [r[0] for r in c.execute("SELECT state FROM outbox")])
     assert states == ["done", "done"]
 
 
-def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(db: Database) -> None:
-    from app.storage.sqlite import _background
+def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(db: SQLiteDatabase) -> None:
+    from app.storage.base import _background
 
     seen: list[bool] = []
 
@@ -248,7 +249,7 @@ def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(
     assert seen == [False, False, True]
 
 
-def test_outbox_gives_up_into_dead_letter(db: Database) -> None:
+def test_outbox_gives_up_into_dead_letter(db: SQLiteDatabase) -> None:
     db.write_sync(lambda tx: outbox.enqueue(tx, "t", "x", {}))
 
     async def always_fails(item: outbox.Item) -> None:

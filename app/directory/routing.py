@@ -32,13 +32,12 @@ from typing import Any
 
 import numpy as np
 import shapely
-import sqlite_utils
 from shapely import STRtree
 from shapely.ops import nearest_points
 
 from app.directory.boundaries import BoundaryImportError, ImportResult, Progress, read_boundaries
 from app.identity import audit
-from app.storage.sqlite import Database
+from app.storage.base import Connection, Database
 
 __all__ = ["CATEGORIES", "BoundaryImportError", "Directory", "ImportResult", "Route"]
 
@@ -202,22 +201,24 @@ class Directory:
         ]
         rules = [(category, unit) for category, codes in seed["rules"].items() for unit in codes]
 
-        def write(tx: sqlite_utils.Database) -> None:
-            c = tx.conn
+        def write(tx: Connection) -> None:
+            c = tx
             added = {
                 "wards": c.executemany(
-                    "INSERT OR IGNORE INTO wards (code, name, division_type) VALUES (?, ?, ?)",
+                    "INSERT INTO wards (code, name, division_type) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     [(w.code, w.name, w.division_type) for w in wards],
                 ).rowcount,
                 "units": c.executemany(
-                    "INSERT OR IGNORE INTO units (code, kind, name, name_en, ward_code)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO units (code, kind, name, name_en, ward_code)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     units,
                 ).rowcount,
             }
             if _take_flag(c, "rules_seeded"):
                 added["rules"] = c.executemany(
-                    "INSERT OR IGNORE INTO category_departments (category, unit_code) VALUES (?, ?)",
+                    "INSERT INTO category_departments (category, unit_code) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     rules,
                 ).rowcount
             if _take_flag(c, "samples_seeded"):
@@ -351,18 +352,18 @@ class Directory:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         now = time.time()
 
-        def write(tx: sqlite_utils.Database) -> tuple[list[int], list[int], int]:
+        def write(tx: Connection) -> tuple[list[int], list[int], int]:
             updated: list[int] = []
             unchanged: list[int] = []
             for b in boundaries:
-                cur = tx.conn.execute(
+                cur = tx.execute(
                     "UPDATE wards SET boundary = ?, boundary_source = ?, boundary_updated_at = ?"
                     " WHERE code = ? AND boundary IS NOT ?",
                     (b.geometry, path.name, now, b.code, b.geometry),
                 )
                 if cur.rowcount:
                     updated.append(b.code)
-                elif tx.conn.execute("SELECT 1 FROM wards WHERE code = ?", (b.code,)).fetchone():
+                elif tx.execute("SELECT 1 FROM wards WHERE code = ?", (b.code,)).fetchone():
                     unchanged.append(b.code)
                 else:  # only if the directory was never seeded; ensure_seeded() runs at start
                     raise BoundaryImportError(f"ward {b.code} is not in the database yet")
@@ -376,7 +377,7 @@ class Directory:
                 unchanged=unchanged,
                 repaired=[b.code for b in boundaries if b.repaired],
             )
-            samples = tx.conn.execute(
+            samples = tx.execute(
                 "SELECT count(*) FROM wards WHERE boundary_source = 'sample'"
             ).fetchone()[0]
             return updated, unchanged, samples
@@ -433,5 +434,5 @@ def _version(conn: Any) -> int:
 
 def _take_flag(conn: Any, key: str) -> bool:
     """True the first time `key` is taken in this database, False ever after."""
-    cur = conn.execute("INSERT OR IGNORE INTO directory_meta (key, value) VALUES (?, 1)", (key,))
+    cur = conn.execute("INSERT INTO directory_meta (key, value) VALUES (?, 1) ON CONFLICT DO NOTHING", (key,))
     return bool(cur.rowcount)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.identity.auth import Principal
-from app.storage.sqlite import Database
+from app.storage.base import Database
 
 CITY_WIDE_ROLES = ("dispatcher", "supervisor", "admin")
 

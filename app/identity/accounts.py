@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -21,7 +20,7 @@ from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import ROLES, Principal, TokenIssuer
 from app.settings import Settings
-from app.storage.sqlite import Database
+from app.storage.base import Connection, Database
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 # Verified against when the username is unknown, so that a miss costs the same time as a hit.
@@ -77,30 +76,31 @@ class Accounts:
         self.validate_new(username, password, role, unit)
         password_hash = hash_password(password)
 
-        def write(tx: sqlite_utils.Database) -> int:
-            if unit is not None and tx.conn.execute(
+        def write(tx: Connection) -> int:
+            if unit is not None and tx.execute(
                 "SELECT 1 FROM units WHERE code = ?", (unit,)
             ).fetchone() is None:
                 raise ValueError(f"unknown unit {unit!r} (run `sos seed-demo` or create it first)")
-            existing = tx.conn.execute(
+            existing = tx.execute(
                 "SELECT id FROM users WHERE username = ?", (username,)
             ).fetchone()
-            row = {
-                "username": username,
-                "password_hash": password_hash,
-                "role": role,
-                "unit": unit,
-                "display_name": display_name,
-                "active": 1,
-            }
             if existing is not None:
                 if not replace:
                     raise ValueError(f"user {username!r} already exists")
-                tx["users"].update(existing[0], row)
+                tx.execute(
+                    """UPDATE users SET username = ?, password_hash = ?, role = ?, unit = ?,
+                       display_name = ?, active = 1 WHERE id = ?""",
+                    (username, password_hash, role, unit, display_name, existing[0]),
+                )
                 user_id = int(existing[0])
                 action = "user.reset"
             else:
-                user_id = int(tx["users"].insert({**row, "created_at": self.clock()}).last_pk)
+                user_id = int(tx.execute(
+                    """INSERT INTO users
+                       (username, password_hash, role, unit, display_name, active, created_at)
+                       VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id""",
+                    (username, password_hash, role, unit, display_name, self.clock()),
+                ).fetchone()[0])
                 action = "user.create"
             audit.append(tx, None, action, f"user/{user_id}", role=role, unit=unit)
             return user_id
@@ -146,16 +146,11 @@ class Accounts:
             session_id=session_id,
         )
 
-        def start_session(tx: sqlite_utils.Database) -> None:
-            tx.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
-            tx["sessions"].insert(
-                {
-                    "id": session_id,
-                    "user_id": user["id"],
-                    "created_at": now,
-                    "expires_at": now + self.settings.token_ttl_s,
-                    "revoked_at": None,
-                }
+        def start_session(tx: Connection) -> None:
+            tx.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+            tx.execute(
+                "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (session_id, user["id"], now, now + self.settings.token_ttl_s),
             )
             audit.append(tx, principal, "user.login", f"user/{user['id']}")
 
@@ -163,8 +158,8 @@ class Accounts:
         return LoginResult(self.tokens.user_token(int(user["id"]), session_id), principal)
 
     async def logout(self, principal: Principal) -> None:
-        def revoke(tx: sqlite_utils.Database) -> None:
-            tx.conn.execute(
+        def revoke(tx: Connection) -> None:
+            tx.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (self.clock(), principal.session_id),
             )
@@ -178,9 +173,9 @@ class Accounts:
         ).fetchone()
         return None if row is None else row[0]
 
-    def _record_failure(self, tx: sqlite_utils.Database, username: str, now: float) -> int:
+    def _record_failure(self, tx: Connection, username: str, now: float) -> int:
         s = self.settings
-        row = tx.conn.execute(
+        row = tx.execute(
             "SELECT failures, first_failure_at FROM login_failures WHERE username = ?", (username,)
         ).fetchone()
         if row is None or now - row["first_failure_at"] > s.login_window_s:
@@ -188,7 +183,7 @@ class Accounts:
         else:
             failures, first = row["failures"] + 1, row["first_failure_at"]
         locked_until = now + s.login_lockout_s if failures >= s.login_max_failures else None
-        tx.conn.execute(
+        tx.execute(
             """INSERT INTO login_failures (username, failures, first_failure_at, locked_until)
                VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET
                failures = excluded.failures, first_failure_at = excluded.first_failure_at,

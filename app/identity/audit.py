@@ -10,21 +10,19 @@ import json
 import time
 from typing import Any
 
-import sqlite_utils
-
 from app.identity.auth import Principal
-from app.storage.sqlite import Database
+from app.storage.base import Connection, Database
 
 
 def append(
-    tx: sqlite_utils.Database,
+    tx: Connection,
     actor: Principal | None,
     action: str,
     target: str | None = None,
     at: float | None = None,
     **detail: Any,
 ) -> None:
-    tx.conn.execute(
+    tx.execute(
         """INSERT INTO audit_log (at, actor_kind, actor_id, actor_role, action, target, detail)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
         (

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import ApiError, error_body
-from app.storage.sqlite import Database
+from app.storage.base import Database
 
 ROLES = ("officer", "dispatcher", "supervisor", "admin")
 POLICE_ROLES = ROLES

@@ -11,12 +11,10 @@ import time
 import uuid
 from typing import Any
 
-import sqlite_utils
-
 from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal, TokenIssuer
-from app.storage.sqlite import Database
+from app.storage.base import Connection, Database
 
 PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
 
@@ -30,8 +28,8 @@ class Devices:
         device_id = str(uuid.uuid4())
         now = time.time()
 
-        def write(tx: sqlite_utils.Database) -> None:
-            tx["devices"].insert({"id": device_id, "created_at": now})
+        def write(tx: Connection) -> None:
+            tx.execute("INSERT INTO devices (id, created_at) VALUES (?, ?)", (device_id, now))
 
         await self.db.write(write)
         return device_id, self.tokens.device_token(device_id)
@@ -50,8 +48,8 @@ class Devices:
             "phone": phone.strip() if isinstance(phone, str) else None,
         }
 
-        def write(tx: sqlite_utils.Database) -> None:
-            tx.conn.execute(
+        def write(tx: Connection) -> None:
+            tx.execute(
                 "UPDATE devices SET contact_name = ?, contact_phone = ? WHERE id = ?",
                 (contact["name"], contact["phone"], device.id),
             )

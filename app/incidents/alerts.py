@@ -27,18 +27,16 @@ import base64
 import hashlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.incidents.parts import Parts
 from app.incidents.state import CITIZEN_STATUS as CITIZEN_STATUS_OF
 from app.settings import Settings
 from app.storage import outbox
+from app.storage.base import Database
 from app.storage.outbox import Item, Retry, Worker
 from push import EndpointPolicy, Notification, PushService, VapidKeys, subject_problem
 from push.subscriptions import DEFAULT_PUSH_HOSTS
-
-if TYPE_CHECKING:
-    from app.services import Services
-    from app.storage.sqlite import Database
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +122,7 @@ def tell_citizen(tx: Any, incident_id: str, told: list[tuple[str, str]]) -> None
 
 
 class Alerts:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Parts) -> None:
         self.svc = svc
         self.push = svc.push
         self.settings = svc.settings
@@ -142,7 +140,7 @@ class Alerts:
     # -- planning ----------------------------------------------------------------------------------
     async def _plan(self, item: Item, plan: Any) -> None:
         def run(tx: Any) -> None:
-            incident = _incident(tx.conn, item.payload["incident"])
+            incident = _incident(tx, item.payload["incident"])
             ids = plan(tx, incident) if incident is not None else []
             for delivery_id in ids:
                 outbox.enqueue(tx, "push.send", f"push.send:{delivery_id}", {"delivery": delivery_id})
@@ -194,9 +192,9 @@ class Alerts:
         def plan(tx: Any, incident: dict[str, Any]) -> list[int]:
             cause = f"new_report:{incident['id']}"
             ttl = self.settings.push_ttl_police_s
-            ids = self._notify(tx, cause, "center", incident, _dispatchers(tx.conn), ttl, "new_report", "new_report_body")
+            ids = self._notify(tx, cause, "center", incident, _dispatchers(tx), ttl, "new_report", "new_report_body")
             if incident["ward_unit"]:
-                officers = _officers(tx.conn, incident["ward_unit"])
+                officers = _officers(tx, incident["ward_unit"])
                 ids += self._notify(tx, cause, "officer", incident, officers, ttl, "new_report", "new_report_body")
             return ids
 
@@ -206,13 +204,13 @@ class Alerts:
         unit, entry = item.payload["unit"], item.payload["entry"]
 
         def plan(tx: Any, incident: dict[str, Any]) -> list[int]:
-            assignment = tx.conn.execute(
+            assignment = tx.execute(
                 "SELECT withdrawn_at FROM assignments WHERE incident_id = ? AND unit = ?", (incident["id"], unit)
             ).fetchone()
             if assignment is None or assignment["withdrawn_at"] is not None:
                 return []  # withdrawn before we got to it: nobody needs to run
             cause = f"dispatch:{incident['id']}:{unit}:{entry}"
-            officers = _officers(tx.conn, unit)
+            officers = _officers(tx, unit)
             return self._notify(
                 tx, cause, "officer", incident, officers, self.settings.push_ttl_police_s, "dispatch", "dispatch_body"
             )
@@ -227,14 +225,14 @@ class Alerts:
             cause = item.key
             if code.startswith("not_acknowledged:"):
                 unit = code.split(":", 1)[1]
-                row = tx.conn.execute("SELECT name FROM units WHERE code = ?", (unit,)).fetchone()
+                row = tx.execute("SELECT name FROM units WHERE code = ?", (unit,)).fetchone()
                 extra = {"unit": row["name"] if row else unit, "seconds": self.settings.ack_timeout_s}
                 title, body = "not_acknowledged", "not_acknowledged_body"
             else:
                 extra = {"unit": "", "seconds": self.settings.triage_timeout_s}
                 title, body = "not_triaged", "not_triaged_body"
             return self._notify(
-                tx, cause, "center", incident, _dispatchers(tx.conn), self.settings.push_ttl_police_s,
+                tx, cause, "center", incident, _dispatchers(tx), self.settings.push_ttl_police_s,
                 title, body, **extra,
             )
 
@@ -244,10 +242,10 @@ class Alerts:
         status, messages = item.payload.get("status"), item.payload.get("messages") or []
 
         def plan(tx: Any, incident: dict[str, Any]) -> list[int]:
-            row = tx.conn.execute("SELECT device_id FROM reports WHERE id = ?", (incident["id"],)).fetchone()
+            row = tx.execute("SELECT device_id FROM reports WHERE id = ?", (incident["id"],)).fetchone()
             if row is None:
                 return []
-            reply_status = status or _citizen_status(tx.conn, incident)
+            reply_status = status or _citizen_status(tx, incident)
             cause = f"citizen:{incident['id']}:{status or ''}:{','.join(messages)}"
             title, body = ("message", "message_body") if messages else ("status", "status_body")
             return self._notify(

@@ -15,23 +15,21 @@ import json
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pycrdt import Array, Doc, Map
 
 from app.incidents import alerts
+from app.incidents.parts import Parts
 from app.incidents.state import CITIZEN_STATUS, OPEN_STATUSES
 from app.storage import outbox
 from app.storage.outbox import Item, Worker
-
-if TYPE_CHECKING:
-    from app.services import Services
 
 SUMMARY_CHARS = 140
 
 
 class Fanout:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Parts) -> None:
         self.svc = svc
         # One run at a time per job and incident: each run reads the rows and then writes, so two
         # runs interleaved could write an older reading after a newer one (a status going back).
@@ -167,8 +165,9 @@ class Fanout:
                 incidents[incident_id] = summary
 
         def in_tx(tx: Any) -> None:
-            tx.conn.execute(
-                "INSERT OR REPLACE INTO inbox_entries (unit, incident_id, summary) VALUES (?, ?, ?)",
+            tx.execute(
+                "INSERT INTO inbox_entries (unit, incident_id, summary) VALUES (?, ?, ?)"
+                " ON CONFLICT (unit, incident_id) DO UPDATE SET summary = excluded.summary",
                 (unit, incident_id, json.dumps(summary, sort_keys=True, ensure_ascii=False)),
             )
 
@@ -181,7 +180,7 @@ class Fanout:
                 del incidents[incident_id]
 
         def in_tx(tx: Any) -> None:
-            tx.conn.execute(
+            tx.execute(
                 "DELETE FROM inbox_entries WHERE unit = ? AND incident_id = ?", (unit, incident_id)
             )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pycrdt import Doc, Map
 
@@ -30,13 +30,11 @@ from app.incidents.documents import (
     validate_incident,
     validate_report,
 )
+from app.incidents.parts import Parts
 from app.incidents.state import fold
 from app.storage import outbox
 from media.records import foreign_ids
 from sync import DocKind, Refused
-
-if TYPE_CHECKING:
-    from app.services import Services
 
 UNIT_ID = r"center|ward-\d{1,6}|dept-[a-z0-9-]{1,32}"
 
@@ -52,7 +50,7 @@ def incident_logs(doc: Doc) -> tuple[dict[str, Any], list[Any], list[Any]]:
 
 
 class AppKind(DocKind):
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Parts) -> None:
         self.svc = svc
 
     async def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -111,7 +109,7 @@ class ReportKind(AppKind):
         if not created:
             def changed(tx: Any) -> None:
                 # Only media uploaded to this very report may be named in it.
-                unknown = foreign_ids(tx.conn, doc_id, list(data.get("media") or []))
+                unknown = foreign_ids(tx, doc_id, list(data.get("media") or []))
                 if unknown:
                     raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this report")
                 projection.report_changed(tx, doc_id, data)
@@ -176,7 +174,7 @@ class IncidentKind(AppKind):
         info, dispatch, timeline = incident_logs(after)
         state = fold(info, dispatch, timeline)
         # Every entry, not just the new ones: the projection and the timers are idempotent
-        # (INSERT OR IGNORE, unique outbox keys), which is simpler than diffing and just as exact.
+        # (ON CONFLICT DO NOTHING, unique outbox keys), which is simpler than diffing and just as exact.
         entries = {"dispatch": dispatch, "timeline": timeline}
         ack_due = time.time() + self.svc.settings.ack_timeout_s
 
@@ -185,7 +183,7 @@ class IncidentKind(AppKind):
         def commit(tx: Any) -> list[str]:
             # An officer's photos are uploaded to the incident's report first (app/endpoints/media.py);
             # the timeline may name only those.
-            unknown = foreign_ids(tx.conn, doc_id, photos) if photos else []
+            unknown = foreign_ids(tx, doc_id, photos) if photos else []
             if unknown:
                 raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this incident")
             lost = projection.incident_changed(tx, doc_id, state, entries, time.time())
@@ -231,7 +229,7 @@ class InboxKind(AppKind):
     max_doc_bytes = 8 * 1024 * 1024
     relay_awareness = False
 
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Parts) -> None:
         super().__init__(svc)
         import re
 
@@ -244,5 +242,5 @@ class InboxKind(AppKind):
         return principal is not None and principal.kind == "server"
 
 
-def kinds(svc: Services) -> list[DocKind]:
+def kinds(svc: Parts) -> list[DocKind]:
     return [ReportKind(svc), IncidentKind(svc), ReplyKind(svc), InboxKind(svc)]

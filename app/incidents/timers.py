@@ -9,21 +9,19 @@ queued for whoever delivers alerts (web push).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.identity import audit
 from app.identity.auth import SERVER
 from app.incidents import projection
+from app.incidents.parts import Parts
 from app.incidents.state import OPEN_STATUSES
 from app.storage import outbox
 from app.storage.outbox import Item, Worker
 
-if TYPE_CHECKING:
-    from app.services import Services
-
 
 class Timers:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Parts) -> None:
         self.svc = svc
 
     def register(self, worker: Worker) -> None:
@@ -34,7 +32,7 @@ class Timers:
         incident_id = item.payload["incident"]
 
         def check(tx: Any) -> None:
-            row = tx.conn.execute(
+            row = tx.execute(
                 "SELECT status, triaged_at FROM incidents WHERE id = ?", (incident_id,)
             ).fetchone()
             if row is not None and row["status"] == "new" and row["triaged_at"] is None:
@@ -50,7 +48,7 @@ class Timers:
         entry = item.payload.get("entry")
 
         def check(tx: Any) -> None:
-            row = tx.conn.execute(
+            row = tx.execute(
                 """SELECT i.status, a.acknowledged_at, a.withdrawn_at, a.dispatched_at, e.at AS entry_at
                    FROM incidents i JOIN assignments a ON a.incident_id = i.id AND a.unit = ?
                    LEFT JOIN timeline_events e ON e.incident_id = i.id AND e.entry_id = ?
@@ -81,7 +79,7 @@ class Timers:
 def escalate(tx: Any, incident_id: str, code: str, why: str, occasion: str | None = None) -> None:
     """Mark the incident escalated and queue the alert, once per `code` and `occasion`."""
     now = time.time()
-    tx.conn.execute(
+    tx.execute(
         "UPDATE incidents SET escalated_at = ?, escalation = ? WHERE id = ?", (now, code, incident_id)
     )
     audit.append(tx, SERVER, "incident.escalated", f"incident/{incident_id}", reason=why)

@@ -27,55 +27,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 
 from app.directory.routing import CATEGORIES
 from app.incidents.state import STATUSES
-from app.schema import run_script
 
 WINDOW_DAYS = 400
 # Above this share of changed incidents a full reload is cheaper than patching the columns.
 RELOAD_SHARE = 0.2
-
-SCHEMA = """
-CREATE TABLE stats_changes (
-    incident_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL                   -- grows with every commit that touched the incident
-);
-CREATE INDEX stats_changes_seq ON stats_changes(seq);
-CREATE INDEX incidents_arrived ON incidents(arrived_at);
-CREATE INDEX assignments_unit ON assignments(unit, incident_id);
-CREATE INDEX audit_action ON audit_log(action);
-CREATE INDEX audit_at ON audit_log(at);
-"""
-# Not `INSERT OR REPLACE`: a trigger takes the conflict policy of the statement that fired it, so
-# under the projection's `INSERT ... ON CONFLICT DO UPDATE` a REPLACE in here becomes an ABORT.
-# Two statements that can never conflict instead; the new number is taken before anything moves,
-# so an incident never gets back the number it already had.
-_BUMP = (
-    "UPDATE stats_changes SET seq = (SELECT max(seq) + 1 FROM stats_changes)"
-    " WHERE incident_id = {ref};"
-    " INSERT INTO stats_changes (incident_id, seq)"
-    " SELECT {ref}, (SELECT coalesce(max(seq), 0) + 1 FROM stats_changes)"
-    " WHERE NOT EXISTS (SELECT 1 FROM stats_changes WHERE incident_id = {ref});"
-)
-TRIGGERS = [
-    ("incidents", "INSERT", "NEW.id"),
-    ("incidents", "UPDATE", "NEW.id"),
-    ("assignments", "INSERT", "NEW.incident_id"),
-    ("assignments", "UPDATE", "NEW.incident_id"),
-    ("assignments", "DELETE", "OLD.incident_id"),
-]
-
-
-def create_tables(db: sqlite_utils.Database) -> None:
-    triggers = "".join(
-        f"CREATE TRIGGER {table}_{event.lower()}_stats AFTER {event} ON {table} "
-        f"BEGIN {_BUMP.format(ref=ref)} END;\n"
-        for table, event, ref in TRIGGERS
-    )
-    run_script(db, SCHEMA + triggers)
-
 
 # Columns of the incident matrix (float64; NaN where the row has NULL).
 I_ARRIVED, I_TRIAGED, I_DISPATCHED, I_ACK, I_EN_ROUTE, I_ON_SCENE, I_RESOLVED, I_CLOSED = range(8)

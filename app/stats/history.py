@@ -19,7 +19,7 @@ from typing import Any
 
 from app.incidents.documents import DEFAULT_PRIORITY
 from app.incidents.state import STAGES
-from app.storage.sqlite import Database
+from app.storage.base import Database
 
 CATEGORY_WEIGHTS = {"crime": 35, "traffic": 35, "fire": 8, "other": 22}
 DEPARTMENT = {"crime": "dept-crime", "traffic": "dept-traffic", "fire": "dept-fire"}
@@ -157,8 +157,8 @@ ASSIGNMENT_COLUMNS = ("incident_id", "unit", *STAMPS, "withdrawn_at")
 def insert(db: Database, history: History, chunk: int = 20_000) -> None:
     """Write the rows in transactions of `chunk` incidents (the writer's usual path)."""
     db.write_sync(
-        lambda tx: tx.conn.execute(
-            "INSERT OR IGNORE INTO devices (id, created_at) VALUES (?, 0)", (DEVICE_ID,)
+        lambda tx: tx.execute(
+            "INSERT INTO devices (id, created_at) VALUES (?, 0) ON CONFLICT DO NOTHING", (DEVICE_ID,)
         )
     )
     by_incident: dict[str, list[dict[str, Any]]] = {}
@@ -171,7 +171,7 @@ def insert(db: Database, history: History, chunk: int = 20_000) -> None:
 
 
 def _write(tx: Any, incidents: list[dict[str, Any]], assignments: list[dict[str, Any]]) -> None:
-    c = tx.conn
+    c = tx
     c.executemany(
         """INSERT INTO reports (id, device_id, category, lat, lon, arrived_at, ward_code,
            no_location, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -197,6 +197,6 @@ def _write(tx: Any, incidents: list[dict[str, Any]], assignments: list[dict[str,
         (a["incident_id"], a["unit"], "dispatched") for a in assignments if a["withdrawn_at"] is None
     }
     c.executemany(
-        "INSERT OR IGNORE INTO incident_units (incident_id, unit, why) VALUES (?, ?, ?)",
+        "INSERT INTO incident_units (incident_id, unit, why) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         sorted(routed),
     )

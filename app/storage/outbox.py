@@ -22,10 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlite_utils
-
-from app.schema import run_script
-from app.storage.sqlite import Database, background
+from app.storage.base import Connection, Database, background
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +44,8 @@ CREATE INDEX outbox_due ON outbox(state, run_at);
 """
 
 
-def create_tables(db: sqlite_utils.Database) -> None:
-    run_script(db, SCHEMA)
+def create_tables(db: Connection) -> None:
+    db.script(SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class Item:
 
 
 def enqueue(
-    tx: sqlite_utils.Database,
+    tx: Connection,
     topic: str,
     key: str,
     payload: dict[str, Any],
@@ -73,7 +70,7 @@ def enqueue(
 ) -> bool:
     """Add an item in the caller's transaction. False if an item with this key already exists."""
     now = time.time()
-    cursor = tx.conn.execute(
+    cursor = tx.execute(
         """INSERT INTO outbox (topic, key, payload, created_at, run_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT(key) DO NOTHING""",
         (topic, key, json.dumps(payload, ensure_ascii=False), now, now if run_at is None else run_at),
@@ -128,11 +125,11 @@ class Worker:
         await self.db.write(self._release_leases)
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
 
-    def _release_leases(self, tx: sqlite_utils.Database) -> None:
+    def _release_leases(self, tx: Connection) -> None:
         topics = list(self.handlers)
         if topics:
             marks = ",".join("?" * len(topics))
-            tx.conn.execute(
+            tx.execute(
                 f"UPDATE outbox SET lease_until = NULL WHERE state = 'pending' AND topic IN ({marks})",
                 topics,
             )
@@ -166,13 +163,13 @@ class Worker:
             await asyncio.gather(*(self._run_one(item) for item in items))
         return len(items)
 
-    def _claim(self, tx: sqlite_utils.Database) -> list[Item]:
+    def _claim(self, tx: Connection) -> list[Item]:
         now = time.time()
         topics = list(self.handlers)
         if not topics:
             return []
         marks = ",".join("?" * len(topics))
-        rows = tx.conn.execute(
+        rows = tx.execute(
             f"""UPDATE outbox SET lease_until = ?, attempts = attempts + 1
                 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND run_at <= ?
                              AND (lease_until IS NULL OR lease_until < ?) AND topic IN ({marks})
@@ -194,22 +191,22 @@ class Worker:
                 await self.db.write(lambda tx: self.complete_in(tx, item))
 
     @staticmethod
-    def complete_in(tx: sqlite_utils.Database, item: Item) -> None:
+    def complete_in(tx: Connection, item: Item) -> None:
         """Mark done inside the caller's transaction (idempotent)."""
-        tx.conn.execute(
+        tx.execute(
             "UPDATE outbox SET state = 'done', done_at = ?, lease_until = NULL WHERE id = ?",
             (time.time(), item.id),
         )
         item.done_in_write.append(True)
 
     def _fail(
-        self, tx: sqlite_utils.Database, item: Item, exc: Exception, delay: float | None
+        self, tx: Connection, item: Item, exc: Exception, delay: float | None
     ) -> None:
         dead = item.attempts >= self.max_attempts
         backoff = delay if delay is not None else min(2 ** (item.attempts - 1), 300)
         if not isinstance(exc, Retry):
             log.warning("outbox %s #%d failed (attempt %d): %r", item.topic, item.id, item.attempts, exc)
-        tx.conn.execute(
+        tx.execute(
             """UPDATE outbox SET state = ?, run_at = ?, lease_until = NULL, last_error = ?
                WHERE id = ? AND state = 'pending'""",
             ("dead" if dead else "pending", time.time() + backoff, repr(exc)[:500], item.id),

@@ -1,7 +1,10 @@
-"""SQLite access: one writer thread for every write in the process, pooled readers.
+"""The embedded backend: SQLite, one writer thread for every write in the process, pooled readers.
 
-Every write goes through `Database.write(fn)` (or `write_sync` from plain threads): `fn` receives a
-`sqlite_utils.Database` inside an open transaction and its return value comes back once the
+Everything SQLite-specific lives here: the PRAGMAs, the writer thread, `BEGIN IMMEDIATE`, the
+schema version in `PRAGMA user_version`, and the statement splitter.
+
+Every write goes through `SQLiteDatabase.write(fn)` (or `write_sync` from plain threads): `fn`
+receives the writer's `SQLiteConnection` inside an open transaction and its return value comes back once the
 transaction has committed. Keep `fn` to database work: in the rare case where another write in its
 batch ends the whole transaction, `fn` runs again. The writer takes whatever writes are queued, runs each in its own
 SAVEPOINT inside one `BEGIN IMMEDIATE`, and commits them together (group commit): one fsync for many
@@ -17,9 +20,9 @@ the writer works. `read_now(fn)` runs a read on the calling thread instead, for 
 lookups of the request path (a session, a device, who may see an incident, a stored document): the
 hop to the pool and back costs more than such a query, and WAL readers never wait for the writer.
 
-    db = Database(path, migrations=MIGRATIONS)
+    db = SQLiteDatabase(path, migrations=MIGRATIONS)
     db.open()
-    user_id = await db.write(lambda tx: tx["users"].insert({...}).last_pk)
+    user_id = await db.write(lambda tx: tx.execute("INSERT ... RETURNING id", (...)).fetchone()[0])
     rows = await db.read(lambda conn: conn.execute("select ...").fetchall())
 """
 
@@ -27,49 +30,56 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import contextvars
 import logging
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import sqlite_utils
+from app.storage.base import _background
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-WriteFn = Callable[[sqlite_utils.Database], T]
-ReadFn = Callable[[sqlite3.Connection], T]
-Migration = Callable[[sqlite_utils.Database], None]
+WriteFn = Callable[["SQLiteConnection"], T]
+ReadFn = Callable[["SQLiteConnection"], T]
+Migration = Callable[["SQLiteConnection"], None]
 
 # Enough to amortise one commit over a burst of requests, small enough that a batch's latency stays low.
 MAX_BATCH = 256
 _STOP = object()
-_background: contextvars.ContextVar[bool] = contextvars.ContextVar("db_background", default=False)
-
-
-@contextlib.contextmanager
-def background() -> Iterator[None]:
-    """Writes made inside (in this task, and in tasks it starts) are background writes."""
-    token = _background.set(True)
-    try:
-        yield
-    finally:
-        _background.reset(token)
 
 
 def _urgent(item: Any) -> bool:
     return item is _STOP or bool(item[2])
 
 
-def connect(path: Path | str, synchronous: str = "NORMAL") -> sqlite3.Connection:
+class SQLiteConnection(sqlite3.Connection):
+    """sqlite3's own connection (no wrapper on the hot path), plus what the storage seam asks."""
+
+    dialect = "sqlite"
+
+    def script(self, sql: str) -> None:
+        """Run statements one by one in the current transaction: `executescript` would COMMIT."""
+        buffer = ""
+        for line in sql.splitlines(keepends=True):
+            buffer += line
+            if sqlite3.complete_statement(buffer):
+                self.execute(buffer)
+                buffer = ""
+        if buffer.strip():
+            raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
+
+
+def connect(path: Path | str, synchronous: str = "NORMAL") -> SQLiteConnection:
     # isolation_level=None: the writer issues BEGIN/COMMIT itself; no implicit transactions.
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=30,
+        factory=SQLiteConnection,
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -78,8 +88,10 @@ def connect(path: Path | str, synchronous: str = "NORMAL") -> sqlite3.Connection
     return conn
 
 
-class Database:
+class SQLiteDatabase:
     """The app's SQLite database. See the module docstring for the write and read paths."""
+
+    dialect = "sqlite"
 
     def __init__(
         self,
@@ -104,12 +116,12 @@ class Database:
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def open(self) -> Database:
+    def open(self) -> SQLiteDatabase:
         if self._writer is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(self.path, self.synchronous)
-        self._migrate(sqlite_utils.Database(conn))
+        self._migrate(conn)
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="db-writer", daemon=True
         )
@@ -127,7 +139,7 @@ class Database:
                 conn.close()
             self._all_read_conns.clear()
 
-    def __enter__(self) -> Database:
+    def __enter__(self) -> SQLiteDatabase:
         return self.open()
 
     def __exit__(self, *exc: object) -> None:
@@ -137,19 +149,19 @@ class Database:
     def schema_version(self) -> int:
         return int(self.read_sync(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
 
-    def _migrate(self, db: sqlite_utils.Database) -> None:
-        current = db.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self, conn: SQLiteConnection) -> None:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
         for version, migration in enumerate(self.migrations, start=1):
             if version <= current:
                 continue
             log.info("migrating database to version %d (%s)", version, migration.__name__)
-            db.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                migration(db)
-                db.conn.execute(f"PRAGMA user_version={version}")
-                db.conn.execute("COMMIT")
+                migration(conn)
+                conn.execute(f"PRAGMA user_version={version}")
+                conn.execute("COMMIT")
             except BaseException:
-                db.conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
 
     # -- writes ----------------------------------------------------------------------------------
@@ -167,8 +179,7 @@ class Database:
     def write_sync(self, fn: WriteFn[T]) -> T:
         return self.submit(fn).result()
 
-    def _write_loop(self, conn: sqlite3.Connection) -> None:
-        db = sqlite_utils.Database(conn)
+    def _write_loop(self, conn: SQLiteConnection) -> None:
         stopping = False
         while not stopping:
             batch = [self._queue.get()]
@@ -186,7 +197,7 @@ class Database:
                 else:
                     jobs.append(item[:2])
             if jobs:
-                self._run_batch(db, jobs)
+                self._run_batch(conn, jobs)
         conn.close()
 
     def _linger(self, batch: list[Any]) -> None:
@@ -204,21 +215,20 @@ class Database:
             if _urgent(item):
                 return
 
-    def _run_batch(self, db: sqlite_utils.Database, jobs: list[Any]) -> None:
+    def _run_batch(self, conn: SQLiteConnection, jobs: list[Any]) -> None:
         pending = [(fn, fut) for fn, fut in jobs if fut.set_running_or_notify_cancel()]
         while pending:
-            pending = self._try_batch(db, pending)
+            pending = self._try_batch(conn, pending)
 
-    def _try_batch(self, db: sqlite_utils.Database, jobs: list[Any]) -> list[Any]:
+    def _try_batch(self, conn: SQLiteConnection, jobs: list[Any]) -> list[Any]:
         """Run one batch; returns the jobs to run again when one job destroyed the transaction."""
-        conn = db.conn
         outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, future in jobs:
                 conn.execute("SAVEPOINT job")
                 try:
-                    result = fn(db)
+                    result = fn(conn)
                 except BaseException as exc:  # a failing job must not take its batch with it
                     if not conn.in_transaction:
                         # A RAISE(ROLLBACK) or similar ended the whole transaction: the jobs
@@ -250,7 +260,7 @@ class Database:
         return []
 
     # -- reads -----------------------------------------------------------------------------------
-    def _reader(self) -> sqlite3.Connection:
+    def _reader(self) -> SQLiteConnection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, self.synchronous)

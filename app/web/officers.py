@@ -66,12 +66,13 @@ async def set_my_availability(request: Request) -> Response:
     user_id = int(principal.id)
 
     def write(tx: Any) -> dict[str, Any]:
-        current = tx.conn.execute(
+        current = tx.execute(
             "SELECT status, at FROM officer_availability WHERE user_id = ?", (user_id,)
         ).fetchone()
         if current is None or at >= current["at"]:
-            tx.conn.execute(
-                "INSERT OR REPLACE INTO officer_availability (user_id, status, at) VALUES (?, ?, ?)",
+            tx.execute(
+                "INSERT INTO officer_availability (user_id, status, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, at = excluded.at",
                 (user_id, status, at),
             )
             audit.append(
@@ -83,7 +84,7 @@ async def set_my_availability(request: Request) -> Response:
                 status=status,
                 chosen_at=at,
             )
-        row = tx.conn.execute(_SELECT + " AND u.id = ?", (user_id,)).fetchone()
+        row = tx.execute(_SELECT + " AND u.id = ?", (user_id,)).fetchone()
         return _public(row)
 
     return JSONResponse(await services(request).db.write(write))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 import uvicorn
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import SyncEngine
 from tests.conftest import free_port
 
@@ -29,7 +29,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
+def db(tmp_path: Path) -> Iterator[SQLiteDatabase]:
     database = open_db(tmp_path / "sync.sqlite")
     try:
         yield database
@@ -43,7 +43,7 @@ def hooks() -> Hooks:
 
 
 @pytest.fixture
-def engine(db: Database, hooks: Hooks) -> SyncEngine:
+def engine(db: SQLiteDatabase, hooks: Hooks) -> SyncEngine:
     return make_engine(db, hooks)
 
 

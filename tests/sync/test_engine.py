@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycrdt import Array, Doc, Map
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import Refused, Subscriber, SyncEngine, store
 
 from .channels import FakeChannel
@@ -35,7 +35,7 @@ def edit(doc: Doc, **fields: Any) -> bytes:
     return doc.get_update(before)
 
 
-async def note_row(db: Database, doc_id: str) -> tuple[Any, ...] | None:
+async def note_row(db: SQLiteDatabase, doc_id: str) -> tuple[Any, ...] | None:
     row = await db.read(
         lambda c: c.execute(
             "SELECT text, author, changes FROM toy_notes WHERE id = ?", (doc_id,)
@@ -44,7 +44,7 @@ async def note_row(db: Database, doc_id: str) -> tuple[Any, ...] | None:
     return None if row is None else tuple(row)
 
 
-async def last_seq(db: Database, name: str) -> int:
+async def last_seq(db: SQLiteDatabase, name: str) -> int:
     stats = await db.read(lambda c: store.stats(c, name))
     return 0 if stats is None else int(stats["last_seq"])
 
@@ -55,7 +55,7 @@ async def live(engine: SyncEngine, name: str) -> dict[str, Any]:
 
 
 async def test_an_accepted_update_commits_with_its_projection_then_goes_live(
-    engine: SyncEngine, db: Database, hooks: Hooks
+    engine: SyncEngine, db: SQLiteDatabase, hooks: Hooks
 ) -> None:
     channel = FakeChannel()
     reader = Subscriber(channel, bob)
@@ -87,7 +87,7 @@ async def test_an_accepted_update_commits_with_its_projection_then_goes_live(
 )
 async def test_a_refused_update_leaves_nothing_anywhere(
     engine: SyncEngine,
-    db: Database,
+    db: SQLiteDatabase,
     hooks: Hooks,
     who: Any,
     fields: dict[str, Any],
@@ -108,7 +108,7 @@ async def test_a_refused_update_leaves_nothing_anywhere(
     assert hooks.commits == [("n2", True)]
 
 
-async def test_a_document_may_not_grow_past_its_limit(engine: SyncEngine, db: Database) -> None:
+async def test_a_document_may_not_grow_past_its_limit(engine: SyncEngine, db: SQLiteDatabase) -> None:
     client: Doc = Doc()
     await engine.apply_update(alice, "note/big", edit(client, author="alice", tags=Array()))
     tags = client.get("note", type=Map)["tags"]
@@ -122,7 +122,7 @@ async def test_a_document_may_not_grow_past_its_limit(engine: SyncEngine, db: Da
 
 
 async def test_malformed_bytes_are_a_400_and_change_nothing(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     for junk in (b"\xff\xff\xff", b"\x01\x01\x01\x01\x01", b"\x00"):
         with pytest.raises(Refused) as refused:
@@ -132,7 +132,7 @@ async def test_malformed_bytes_are_a_400_and_change_nothing(
 
 
 async def test_an_update_with_missing_dependencies_is_refused(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     client: Doc = Doc()
     first = edit(client, text="one", author="alice")
@@ -149,7 +149,7 @@ async def test_an_update_with_missing_dependencies_is_refused(
 
 
 async def test_a_deletion_of_something_the_server_lacks_is_refused(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     client: Doc = Doc()
     created = edit(client, text="t", author="alice", tags="x")
@@ -163,7 +163,7 @@ async def test_a_deletion_of_something_the_server_lacks_is_refused(
 
 
 async def test_a_retry_is_accepted_stores_nothing_and_runs_no_hook(
-    engine: SyncEngine, db: Database, hooks: Hooks
+    engine: SyncEngine, db: SQLiteDatabase, hooks: Hooks
 ) -> None:
     update = edit(Doc(), text="once", author="alice")
     channel = FakeChannel()
@@ -190,7 +190,7 @@ async def test_a_readers_step2_with_known_deletions_is_a_no_op(engine: SyncEngin
     assert not (await engine.apply_update(bob, "note/r", step2)).changed
 
 
-async def test_another_writers_client_id_is_refused(engine: SyncEngine, db: Database) -> None:
+async def test_another_writers_client_id_is_refused(engine: SyncEngine, db: SQLiteDatabase) -> None:
     alices: Doc = Doc()
     await engine.apply_update(alice, "note/c", edit(alices, text="mine", author="alice"))
     # Carol continues alice's clocks under alice's client id: Yjs would then drop alice's real
@@ -205,7 +205,7 @@ async def test_another_writers_client_id_is_refused(engine: SyncEngine, db: Data
 
 
 async def test_server_write_commits_with_in_tx_and_is_exactly_once(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     def add_item(doc: Doc) -> None:
         items = doc.get("items", type=Array)
@@ -213,7 +213,7 @@ async def test_server_write_commits_with_in_tx_and_is_exactly_once(
             items.append("first")
 
     def mark(tx: Any) -> int:
-        tx.conn.execute("INSERT OR IGNORE INTO toy_events VALUES ('done:first', 'feed/f', '{}')")
+        tx.execute("INSERT OR IGNORE INTO toy_events VALUES ('done:first', 'feed/f', '{}')")
         return 7
 
     channel = FakeChannel()
@@ -259,7 +259,7 @@ async def test_judged_changes_leave_no_copies_of_the_document_behind(engine: Syn
 
 
 async def test_server_write_whose_in_tx_fails_applies_nothing(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     def boom(tx: Any) -> None:
         raise RuntimeError("the outbox item was taken by someone else")
@@ -301,7 +301,7 @@ async def test_idle_documents_are_unloaded_and_reload(engine: SyncEngine) -> Non
     assert await live(engine, "note/u") == {"text": "kept", "author": "alice"}
 
 
-async def test_the_background_reaper_unloads(db: Database) -> None:
+async def test_the_background_reaper_unloads(db: SQLiteDatabase) -> None:
     from .toy import make_engine
 
     engine = make_engine(db, idle_unload_s=0.05)
@@ -317,7 +317,7 @@ async def test_the_background_reaper_unloads(db: Database) -> None:
         await engine.stop()
 
 
-async def test_concurrent_writers_are_serialised(engine: SyncEngine, db: Database) -> None:
+async def test_concurrent_writers_are_serialised(engine: SyncEngine, db: SQLiteDatabase) -> None:
     await engine.apply_update(alice, "note/s", edit(Doc(), author="alice"))
     clients = [Doc() for _ in range(20)]
     for c in clients:
@@ -336,7 +336,7 @@ async def test_concurrent_writers_are_serialised(engine: SyncEngine, db: Databas
 
 
 async def test_a_cancelled_caller_does_not_split_database_and_memory(
-    engine: SyncEngine, db: Database
+    engine: SyncEngine, db: SQLiteDatabase
 ) -> None:
     channel = FakeChannel()
     async with engine.subscribe("note/x", Subscriber(channel, bob)):
@@ -404,7 +404,7 @@ def mutated_updates(draw: st.DrawFn) -> bytes:
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(update=mutated_updates())
-def test_mutated_updates_are_applied_or_refused_never_an_error(db: Database, update: bytes) -> None:
+def test_mutated_updates_are_applied_or_refused_never_an_error(db: SQLiteDatabase, update: bytes) -> None:
     from .toy import make_engine
 
     async def scenario() -> None:

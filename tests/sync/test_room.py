@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import SyncEngine, protocol
 from sync.connection import serve
 from sync.protocol import AwarenessEntry
@@ -206,7 +206,7 @@ async def test_malformed_messages_close_the_connection_with_4400(
 
 
 async def test_a_document_created_between_the_check_and_joining_is_checked_again(
-    db: Database,
+    db: SQLiteDatabase,
 ) -> None:
     """carol's check passes while pad/q has no owner; alice creates it before carol joins."""
     checked, go_on = asyncio.Event(), asyncio.Event()

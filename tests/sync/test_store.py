@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, Map
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import store
 
 from .toy import make_engine, note_update, open_db
@@ -29,7 +29,7 @@ def state_of(update: bytes) -> dict[str, object]:
     return doc.get("note", type=Map).to_py() or {}
 
 
-def test_append_and_load(db: Database) -> None:
+def test_append_and_load(db: SQLiteDatabase) -> None:
     source, ups = updates(3)
     seqs = [db.write_sync(lambda tx, u=u: store.append(tx, "note/a", u)) for u in ups]
     assert seqs == [1, 2, 3]
@@ -38,7 +38,7 @@ def test_append_and_load(db: Database) -> None:
     assert db.read_sync(lambda c: store.load(c, "note/missing")) is None
 
 
-def test_squash_by_count_keeps_the_state_and_empties_the_log(db: Database) -> None:
+def test_squash_by_count_keeps_the_state_and_empties_the_log(db: SQLiteDatabase) -> None:
     source, ups = updates(10)
     squash = store.Squash(count=4, bytes=10**9)
     for u in ups:
@@ -51,7 +51,7 @@ def test_squash_by_count_keeps_the_state_and_empties_the_log(db: Database) -> No
     assert state_of(loaded.state) == source.get("note", type=Map).to_py()
 
 
-def test_squash_by_bytes(db: Database) -> None:
+def test_squash_by_bytes(db: SQLiteDatabase) -> None:
     _, ups = updates(5)
     squash = store.Squash(count=10**6, bytes=1)  # every append squashes
     for u in ups:
@@ -60,7 +60,7 @@ def test_squash_by_bytes(db: Database) -> None:
     assert stats is not None and stats["log_count"] == 0 and stats["snapshot_seq"] == 5
 
 
-def test_append_rolls_back_with_the_callers_transaction(db: Database) -> None:
+def test_append_rolls_back_with_the_callers_transaction(db: SQLiteDatabase) -> None:
     _, (update,) = updates(1)
 
     def fails(tx: object) -> None:
@@ -78,8 +78,8 @@ def test_create_tables_runs_inside_the_migration_transaction(tmp_path: Path) -> 
         raise RuntimeError("a later statement of the same migration fails")
 
     with pytest.raises(RuntimeError):
-        Database(tmp_path / "m.sqlite", migrations=[migration]).open()
-    check = Database(tmp_path / "m.sqlite").open()
+        SQLiteDatabase(tmp_path / "m.sqlite", migrations=[migration]).open()
+    check = SQLiteDatabase(tmp_path / "m.sqlite").open()
     try:
         tables = check.read_sync(
             lambda c: [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]

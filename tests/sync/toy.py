@@ -16,7 +16,7 @@ from pycrdt import Array, Doc, Map
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.storage.sqlite import Database
+from app.storage.sqlite import SQLiteDatabase
 from sync import DocKind, Refused, SyncEngine, asgi, store
 
 
@@ -48,11 +48,11 @@ def m1_sync(tx: Any) -> None:
 
 
 def m2_toy(tx: Any) -> None:
-    store.run_script(tx, TOY_SCHEMA)
+    tx.script(TOY_SCHEMA)
 
 
-def open_db(path: Path) -> Database:
-    return Database(path, migrations=[m1_sync, m2_toy]).open()
+def open_db(path: Path) -> SQLiteDatabase:
+    return SQLiteDatabase(path, migrations=[m1_sync, m2_toy]).open()
 
 
 @dataclass
@@ -100,14 +100,14 @@ class NoteKind(DocKind):
         hooks = self.hooks
 
         def commit(tx: Any) -> str:
-            tx.conn.execute(
+            tx.execute(
                 """INSERT INTO toy_notes (id, text, author, changes) VALUES (?, ?, ?, 1)
                    ON CONFLICT(id) DO UPDATE SET text = excluded.text, author = excluded.author,
                    changes = changes + 1""",
                 (doc_id, text, author),
             )
             if created:
-                tx.conn.execute(
+                tx.execute(
                     "INSERT INTO toy_events (key, doc, payload) VALUES (?, ?, ?)",
                     (f"created:{doc_id}", f"note/{doc_id}", json.dumps({"by": principal.id})),
                 )
@@ -141,7 +141,7 @@ class PadKind(DocKind):
 
     name = "pad"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
 
     def _owner(self, doc_id: str) -> Any:
@@ -161,12 +161,12 @@ class PadKind(DocKind):
     def prepare_commit(self, principal: Any, doc_id: str, after: Doc, created: bool) -> Any:
         if not created:
             return None
-        return lambda tx: tx.conn.execute(
+        return lambda tx: tx.execute(
             "INSERT INTO toy_pads (id, owner) VALUES (?, ?)", (doc_id, principal.id)
         )
 
 
-def make_engine(db: Database, hooks: Hooks | None = None, **options: Any) -> SyncEngine:
+def make_engine(db: SQLiteDatabase, hooks: Hooks | None = None, **options: Any) -> SyncEngine:
     return SyncEngine(
         db, [NoteKind(hooks), FeedKind(), PadKind(db)], server_principal=SERVER, **options
     )

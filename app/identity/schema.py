@@ -1,0 +1,79 @@
+"""The identity tables: accounts, sessions, login failures, citizen devices, the audit log, and
+the officers' availability.
+
+Steps of `app/schema.py`'s migrations; each runs inside its migration's transaction.
+"""
+
+from __future__ import annotations
+
+from app.storage.base import Connection
+
+FOUNDATION = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('officer', 'dispatcher', 'supervisor', 'admin')),
+    unit TEXT REFERENCES units(code),
+    display_name TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    CHECK (role != 'officer' OR unit IS NOT NULL)
+);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE login_failures (
+    username TEXT PRIMARY KEY COLLATE NOCASE,
+    failures INTEGER NOT NULL,
+    first_failure_at REAL NOT NULL,
+    locked_until REAL
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    contact_name TEXT,
+    contact_phone TEXT,
+    blocked_at REAL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    actor_kind TEXT NOT NULL,          -- user, device, server
+    actor_id TEXT NOT NULL,
+    actor_role TEXT,
+    action TEXT NOT NULL,              -- e.g. report.read, incident.update, user.login
+    target TEXT,                       -- e.g. report/<id>
+    detail TEXT                        -- JSON
+);
+CREATE INDEX audit_target ON audit_log(target, at);
+CREATE INDEX audit_actor ON audit_log(actor_kind, actor_id, at);
+-- Append-only: the log is evidence, so the database itself refuses to rewrite it.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
+
+def foundation(tx: Connection) -> None:
+    tx.script(FOUNDATION)
+
+
+def availability(tx: Connection) -> None:
+    # A table of its own rather than columns on `users`: it changes many times a shift, and each
+    # change is audited; accounts change rarely (app/web/officers.py).
+    tx.script(
+        """
+        CREATE TABLE officer_availability (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            status TEXT NOT NULL CHECK (status IN ('available', 'busy', 'off_duty')),
+            at REAL NOT NULL                   -- s since epoch: when the officer chose it
+        );
+        """,
+    )

@@ -1,0 +1,90 @@
+"""The tables of reports and incidents: what documents are projected into, and the inbox rows.
+
+Steps of `app/schema.py`'s migrations; each runs inside its migration's transaction.
+"""
+
+from __future__ import annotations
+
+from app.storage.base import Connection
+
+PROJECTIONS = """
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    category TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    lat REAL, lon REAL, accuracy REAL,
+    created_at_phone REAL,                 -- ms since epoch, the phone's clock
+    arrived_at REAL NOT NULL,              -- s since epoch, the server's clock
+    ward_code INTEGER,
+    outside INTEGER NOT NULL DEFAULT 0,    -- outside every boundary: routed to the nearest ward
+    no_location INTEGER NOT NULL DEFAULT 0,
+    media_count INTEGER NOT NULL DEFAULT 0,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    contact_name TEXT, contact_phone TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX reports_device ON reports(device_id, arrived_at);
+CREATE TABLE incidents (
+    id TEXT PRIMARY KEY REFERENCES reports(id),
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    ward_code INTEGER,
+    ward_unit TEXT,
+    lat REAL, lon REAL,
+    arrived_at REAL NOT NULL,
+    triaged_at REAL, dispatched_at REAL, resolved_at REAL, closed_at REAL,
+    rejected_reason TEXT, merged_into TEXT, outcome TEXT,
+    need_support_at REAL,
+    escalated_at REAL, escalation TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX incidents_status ON incidents(status, arrived_at);
+CREATE INDEX incidents_ward ON incidents(ward_code, arrived_at);
+CREATE INDEX incidents_merged ON incidents(merged_into);
+-- Which units may see an incident: those routed at arrival and those dispatched since.
+CREATE TABLE incident_units (
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    unit TEXT NOT NULL,
+    why TEXT NOT NULL,                     -- routed, dispatched
+    PRIMARY KEY (incident_id, unit)
+);
+CREATE INDEX incident_units_unit ON incident_units(unit);
+CREATE TABLE assignments (
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    unit TEXT NOT NULL,
+    dispatched_at REAL, dispatched_by TEXT, instructions TEXT,
+    acknowledged_at REAL, en_route_at REAL, on_scene_at REAL, cleared_at REAL, withdrawn_at REAL,
+    PRIMARY KEY (incident_id, unit)
+);
+CREATE TABLE timeline_events (
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    entry_id TEXT NOT NULL,
+    log TEXT NOT NULL,                     -- dispatch, timeline
+    kind TEXT NOT NULL,                    -- the dispatch action or timeline type
+    user_id TEXT, unit TEXT,
+    at REAL,                               -- ms, the writer's device clock
+    received_at REAL NOT NULL,             -- s, the server's clock
+    detail TEXT,
+    PRIMARY KEY (incident_id, entry_id)
+);
+-- What each unit's inbox document lists now, so the inbox writer can compute what to change.
+CREATE TABLE inbox_entries (
+    unit TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY (unit, incident_id)
+);
+"""
+
+
+def projections(tx: Connection) -> None:
+    tx.script(PROJECTIONS)
+
+
+def inbox_entries_by_incident(tx: Connection) -> None:
+    # The inbox writer looks up an incident's entries in every unit's inbox (fanout.py); the
+    # primary key (unit, incident_id) cannot serve that, and a scan made each report's inbox
+    # work grow with the number of open incidents.
+    tx.script("CREATE INDEX inbox_entries_incident ON inbox_entries(incident_id);")
