@@ -541,3 +541,47 @@ def test_screens_at_phone_size_and_200_percent_zoom_in_both_languages(
             box,
         )
     assert errors == []
+
+
+def test_reopening_with_two_reports_changed_by_the_police_shows_both_without_an_error(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    """Issue 15: a saved profile whose two reports the police changed while the tab was closed
+    used to throw "Cannot read properties of undefined (reading 'reply')" at start."""
+    profile = tmp_path / "profile"
+    options: dict[str, Any] = {
+        "viewport": PHONE,
+        "geolocation": tan_phu(),
+        "permissions": ["geolocation"],
+    }
+    context = new_context(user_data_dir=profile, **options)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    ids = []
+    for category in ("An ninh trật tự", "Tai nạn giao thông"):
+        ids.append(send_report(page, category, DESCRIPTION))
+        expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+        page.goto(live_server.url + "/#/")
+    assert errors == []
+    context.close()
+
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    for report_id in ids:
+        dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
+        wait_for(
+            lambda rid=report_id: doc_json(live_server, f"reply/{rid}", "reply").get("status")
+            == "in_progress",
+            what="the reply's new status",
+        )
+
+    context = new_context(user_data_dir=profile, **options)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/#/reports")
+    for report_id in ids:
+        expect(page.locator(f'[data-report="{report_id}"]')).to_contain_text("Đang xử lý")
+    page.reload()  # a second start, now with both replies changed on the phone too
+    for report_id in ids:
+        expect(page.locator(f'[data-report="{report_id}"]')).to_contain_text("Đang xử lý")
+    assert errors == []

@@ -83,8 +83,12 @@ class ReportsModel extends Observable {
     return this.ready;
   }
 
+  /**
+   * Start showing a report. Its record is listed only once its documents are open: while they
+   * open, a reply's update or the queue's change of another report runs `follow()` and the
+   * screens, which read every listed record's documents.
+   */
   async track(record) {
-    this.records.set(record.id, record);
     if (!this.docs.has(record.id)) {
       const [report, reply] = await Promise.all([
         openDoc(reportName(record.id)),
@@ -97,6 +101,7 @@ class ReportsModel extends Observable {
         this.changed();
       });
     }
+    this.records.set(record.id, record);
     this.media.set(record.id, await listMedia(record.id));
     this.checkStatus(record.id);
   }
@@ -249,6 +254,7 @@ class ReportsModel extends Observable {
     const now = Date.now();
     const wanted = new Set(
       [...this.records.values()]
+        .filter((r) => this.docs.has(r.id))
         .filter((r) => this.acked.has(reportName(r.id)) || this.docs.get(r.id)?.reply.getMap('reply').has('status'))
         .filter((r) => r.id === this.focus || (now - r.created_at < LIVE_RECENT_MS && !FINAL.has(r.seen_status)))
         .sort((a, b) => (a.id === this.focus ? -1 : b.id === this.focus ? 1 : b.created_at - a.created_at))
