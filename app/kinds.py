@@ -24,7 +24,7 @@ from sync import DocKind, Refused
 
 from . import access, audit, outbox, projection
 from .auth import Principal
-from .documents import DEFAULT_PRIORITY, Invalid, log_entries, validate_incident, validate_report
+from .documents import Invalid, default_priority, log_entries, validate_incident, validate_report
 from .errors import ApiError
 from .incident_state import fold
 
@@ -114,7 +114,7 @@ class ReportKind(AppKind):
             return changed
         arrived_at = time.time()
         route = self.svc.directory.route(data.get("lat"), data.get("lon"), data["category"])
-        priority = DEFAULT_PRIORITY[data["category"]]
+        priority = default_priority(data["category"], data.get("danger") is True)
         triage_due = arrived_at + self.svc.settings.triage_timeout_s
 
         def created_fn(tx: Any) -> None:

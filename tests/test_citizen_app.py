@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,6 +39,7 @@ SYNC_REQUEST_BUDGET = 2048  # bytes on the wire for a text report (issue 4)
 DESCRIPTION = "Hai thanh niên đi xe máy giật túi xách của một phụ nữ trước cổng chợ, chạy về hướng Lũy Bán Bích."
 
 pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/shots-15a")
 
 
 @pytest.fixture
@@ -585,3 +587,51 @@ def test_reopening_with_two_reports_changed_by_the_police_shows_both_without_an_
     for report_id in ids:
         expect(page.locator(f'[data-report="{report_id}"]')).to_contain_text("Đang xử lý")
     assert errors == []
+
+
+def test_someone_hurt_is_one_tap_and_makes_any_category_p1(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    """Issue 15: a drowning filed under "other" arrived as P3."""
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    page.get_by_text("Sự cố khác", exact=True).click()
+    toggle = page.get_by_role("button", name="Có người bị thương / nguy hiểm đến tính mạng")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    box = toggle.bounding_box()
+    assert box and box["height"] >= 56  # a big target, easy to hit in a hurry
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#danger-hint")).to_contain_text("khẩn cấp nhất")
+    shoot(page, "15-danger-on")
+    page.get_by_label("Mô tả sự việc và nơi xảy ra").fill("Một em bé bị đuối nước ở kênh.")
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+    incident = wait_for(
+        lambda: rows(live_server, "SELECT category, priority FROM incidents WHERE id = ?", report_id),
+        what="the incident",
+    )[0]
+    assert incident == {"category": "other", "priority": 1}
+    assert doc_json(live_server, f"report/{report_id}", "report")["danger"] is True
+    # The next report starts unmarked: the toggle was part of that report's draft only.
+    page.get_by_role("link", name="Báo tin").click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert errors == []
+
+
+def test_emergency_numbers_are_in_the_first_screenful_of_a_small_phone(
+    live_server, new_context: NewContext
+) -> None:
+    page = new_context(viewport={"width": 360, "height": 640}).new_page()
+    page.goto(live_server.url + "/")
+    expect(page.locator(".category__label")).to_have_count(4)
+    links = page.locator('a[href^="tel:"]')
+    expect(links).to_have_count(3)
+    for i, number in enumerate(("113", "114", "115")):
+        link = links.nth(i)
+        assert link.get_attribute("href") == f"tel:{number}"
+        box = link.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 640, (number, box)
+        assert box["height"] >= 44 and box["width"] >= 44
+    assert page.evaluate("scrollY") == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "citizen-report-360x640.png")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from pycrdt import Map
 
+from app.documents import DEFAULT_PRIORITY
 from app.settings import Settings
 
 from .conftest import PASSWORD, LiveServer
@@ -230,3 +232,33 @@ def test_logout_closes_the_live_sync_connections_of_that_session(live_server: Li
                 ws.recv(timeout=10)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None and closed.rcvd.code == 4401
+
+
+@pytest.mark.parametrize("category", ["crime", "traffic", "fire", "other"])
+def test_a_life_in_danger_is_p1_whatever_the_category(live_server: LiveServer, category: str) -> None:
+    citizen = device(live_server)
+    plain = citizen.new_report(category, where=point_in_ward(TAN_PHU))
+    assert citizen.sync(f"report/{plain}").status_code == 200
+    hurt = citizen.new_report(category, "Có người bị thương", where=point_in_ward(TAN_PHU))
+    citizen.doc(f"report/{hurt}").get("report", type=Map)["danger"] = True
+    assert citizen.sync(f"report/{hurt}").status_code == 200
+
+    priority = {r["id"]: r["priority"] for r in rows(live_server, "SELECT id, priority FROM incidents")}
+    assert priority[plain] == DEFAULT_PRIORITY[category]
+    assert priority[hurt] == 1
+    # The incident the police open says so too (its info is written from the row).
+    info = wait_for(lambda: doc_json(live_server, f"incident/{hurt}", "incident").get("info"), what="info")
+    assert info["priority"] == 1
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_danger_must_be_a_boolean(live_server: LiveServer, value: object) -> None:
+    citizen = device(live_server)
+    report_id = citizen.new_report("other", where=point_in_ward(TAN_PHU))
+    report = citizen.doc(f"report/{report_id}").get("report", type=Map)
+    report["danger"] = value
+    r = citizen.sync(f"report/{report_id}")
+    assert r.status_code == 422, r.text
+    assert "danger" in r.json()["message"]
+    assert rows(live_server, "SELECT id FROM incidents WHERE id = ?", report_id) == []
+

@@ -297,7 +297,7 @@ class ReportsModel extends Observable {
    * Make a report: the document is saved on the phone and queued before this resolves, so
    * nothing typed is lost whatever happens next; sending starts at once if there is a network.
    */
-  async create({ category, description, location, contact, mediaIds = [] }) {
+  async create({ category, description, danger = false, location, contact, mediaIds = [] }) {
     const id = newId();
     const created_at = Date.now();
     const doc = new Y.Doc();
@@ -305,6 +305,7 @@ class ReportsModel extends Observable {
       const report = doc.getMap('report');
       report.set('category', category);
       report.set('description', description);
+      if (danger) report.set('danger', true); // absent otherwise: the server's rule is P1 if true
       if (location) {
         report.set('lat', location.lat);
         report.set('lon', location.lon);
