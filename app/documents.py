@@ -11,7 +11,8 @@ Layouts (root types):
                   danger (optional bool: someone is hurt or a life is in danger)
     incident/<id> Map "incident": info (server), dispatch (Array, dispatchers' entries),
                   timeline (Array, assigned officers' entries)
-    reply/<id>    Map "reply": status, reason, merged_into, updated_at, messages (Array)
+    reply/<id>    Map "reply": status, stage (en_route/on_scene/resolved/closed, optional), reason,
+                  merged_into, updated_at, messages (Array)
     inbox/<unit>  Map "incidents": incident id -> summary
 """
 

@@ -635,3 +635,50 @@ def test_emergency_numbers_are_in_the_first_screenful_of_a_small_phone(
     assert page.evaluate("scrollY") == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "citizen-report-360x640.png")
+
+
+def test_the_citizen_sees_on_the_way_on_scene_resolved_and_closed(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    report_id = send_report(page, "An ninh trật tự", DESCRIPTION)
+    badge = page.locator(".status-card .badge")
+    expect(badge).to_have_text(re.compile("Đã tiếp nhận"))
+    name, unit = f"incident/{report_id}", f"ward-{TAN_PHU}"
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    officer = police(live_server, "tp1", "officer", unit)
+    dispatch(live_server, dispatcher, report_id, unit=unit)
+    expect(badge).to_have_text(re.compile("Đang xử lý"))
+    stage = page.locator(".status-card__stage")
+    expect(stage).to_have_count(0)  # dispatched: nobody on the way yet
+
+    def in_both_languages(vi: str, en: str, headline_vi: str, headline_en: str) -> None:
+        expect(stage).to_have_text(vi)
+        expect(badge).to_have_text(re.compile(headline_vi))
+        page.get_by_role("button", name="English").click()
+        expect(stage).to_have_text(en)
+        expect(badge).to_have_text(re.compile(headline_en))
+        page.get_by_role("button", name="Tiếng Việt").click()
+
+    by = str(officer.user["id"])  # type: ignore[attr-defined]
+    assert officer.pull(name).status_code == 200
+    steps = [
+        ("en_route", "Công an đang trên đường đến", "Police on the way", "Đang xử lý", "In progress"),
+        ("on_scene", "Công an đã có mặt tại hiện trường", "Police on scene", "Đang xử lý", "In progress"),
+        ("resolved", "Công an đã xử lý xong", "Resolved by the police", "Đã xử lý", "Done"),
+    ]
+    for step, vi, en, headline_vi, headline_en in steps:
+        officer.append(name, "timeline", {"id": entry_id(), "type": step, "unit": unit, "by": by, "at": now_ms()})
+        assert officer.sync(name).status_code == 200
+        in_both_languages(vi, en, headline_vi, headline_en)
+        if step == "on_scene":
+            shoot(page, "15-on-scene")
+    assert dispatcher.pull(name).status_code == 200
+    dispatcher.append(
+        name,
+        "dispatch",
+        {"id": entry_id(), "action": "close", "outcome": "handled", "by": str(dispatcher.user["id"]), "at": now_ms()},  # type: ignore[attr-defined]
+    )
+    assert dispatcher.sync(name).status_code == 200
+    in_both_languages("Đã đóng tin báo", "Closed", "Đã xử lý", "Done")
+    assert errors == []

@@ -262,3 +262,35 @@ def test_danger_must_be_a_boolean(live_server: LiveServer, value: object) -> Non
     assert "danger" in r.json()["message"]
     assert rows(live_server, "SELECT id FROM incidents WHERE id = ?", report_id) == []
 
+
+def test_the_reply_carries_the_stage_under_the_plain_status(live_server: LiveServer) -> None:
+    """The citizen's four plain states stay the headline; `stage` says police on the way, on
+    scene, resolved, and closed apart from resolved."""
+    citizen = device(live_server)
+    report_id = citizen.new_report("crime", where=point_in_ward(PHU_MY))
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    name, unit = f"incident/{report_id}", f"ward-{PHU_MY}"
+    dispatcher = police(live_server, "dp", "dispatcher")
+    officer = police(live_server, "pm1", "officer", unit)
+    wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"), what="incident doc")
+    dp_id, of_id = str(dispatcher.user["id"]), str(officer.user["id"])  # type: ignore[attr-defined]
+
+    def reply() -> dict:
+        citizen.pull(f"reply/{report_id}")
+        return citizen.json(f"reply/{report_id}", "reply")
+
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "dispatch", "unit": unit, "by": dp_id, "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    wait_for(lambda: reply().get("status") == "in_progress", what="in progress")
+    assert "stage" not in reply()  # dispatched: no unit on its way yet
+    assert officer.pull(name).status_code == 200
+    for step, status in (("en_route", "in_progress"), ("on_scene", "in_progress"), ("resolved", "done")):
+        officer.append(name, "timeline", {"id": entry_id(), "type": step, "unit": unit, "by": of_id, "at": now_ms()})
+        assert officer.sync(name).status_code == 200
+        wait_for(lambda s=step: reply().get("stage") == s, what=step)
+        assert reply()["status"] == status
+    assert dispatcher.pull(name).status_code == 200
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "close", "outcome": "handled", "by": dp_id, "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    wait_for(lambda: reply().get("stage") == "closed", what="closed")
+    assert reply()["status"] == "done"

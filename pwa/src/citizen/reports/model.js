@@ -166,6 +166,7 @@ class ReportsModel extends Observable {
       media: this.media.get(id) ?? [],
       progress: Object.fromEntries([...this.progress].filter(([localId]) => (this.media.get(id) ?? []).some((m) => m.localId === localId))),
       status,
+      stage: reply.stage ?? null,
       reason: reply.reason ?? null,
       merged: Boolean(reply.merged_into),
       updated_at: reply.updated_at ?? null,
