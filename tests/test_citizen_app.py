@@ -682,3 +682,22 @@ def test_the_citizen_sees_on_the_way_on_scene_resolved_and_closed(
     assert dispatcher.sync(name).status_code == 200
     in_both_languages("Đã đóng tin báo", "Closed", "Đã xử lý", "Done")
     assert errors == []
+
+
+def test_the_live_region_speaks_the_chosen_language(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    region = page.locator("[aria-live=polite]")
+    report_id = send_report(page, "An ninh trật tự", DESCRIPTION)
+    expect(region).to_have_text("Tin báo An ninh trật tự: Đã tiếp nhận")
+    # What was said last follows a change of language: no Vietnamese left for an English reader.
+    page.get_by_role("button", name="English").click()
+    expect(region).to_have_text("Report Crime and public order: Received")
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
+    expect(region).to_contain_text("In progress")
+    expect(region).to_contain_text("Crime and public order")
+    page.get_by_role("button", name="Tiếng Việt").click()
+    expect(region).to_contain_text("Đang xử lý")
+    assert errors == []
