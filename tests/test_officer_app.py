@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from app.settings import Settings
 
 from .citizen_helpers import PHONE_200, fire_background_sync
-from .conftest import LiveServer
+from .conftest import PASSWORD, LiveServer
 from .officer_helpers import (
     PHONE,
     PHU_MY,
@@ -768,4 +768,51 @@ def test_screens_at_phone_size_and_200_percent_zoom_in_both_languages(
     page.get_by_role("link", name="List").click()
     expect(page.locator("#assigned-heading")).to_contain_text("Assigned to your unit")
     look("f-list-en")
+    assert errors == []
+
+
+# -- issue 15: field-ready -------------------------------------------------------------------------
+def signed_in_client(server: LiveServer, username: str, role: str, unit: str | None, name: str) -> SyncClient:
+    server.svc.accounts.create_sync(username, PASSWORD, role, unit, name)
+    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client = SyncClient(server.url, r.json()["token"])
+    client.user = r.json()["user"]  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.mark.browser
+def test_the_timeline_names_units_and_people_never_codes(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.names", PHU_MY_UNIT, "Nguyễn Văn An")
+    dispatcher = signed_in_client(live_server, "dieu.phoi", "dispatcher", None, "Thiếu tá Trần Quốc Hùng")
+    firefighter = signed_in_client(live_server, "pccc1", "officer", "dept-fire", "Đại úy Lê Văn Cường")
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.names")
+    report_id = citizen_report(live_server, description="Cháy nhỏ ở nhà kho, có người kẹt bên trong.")
+    name = f"incident/{report_id}"
+    dispatch(live_server, dispatcher, report_id, instructions="Phối hợp với PCCC.")
+    by = str(dispatcher.user["id"])  # type: ignore[attr-defined]
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "dispatch", "unit": "dept-fire", "by": by, "by_name": "dieu.phoi", "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    assert firefighter.pull(name).status_code == 200
+    firefighter.append(name, "timeline", {"id": entry_id(), "type": "en_route", "unit": "dept-fire", "by": str(firefighter.user["id"]), "by_name": "pccc1", "at": now_ms()})  # type: ignore[attr-defined]
+    assert firefighter.sync(name).status_code == 200
+
+    page.goto(f"{live_server.url}/officer/#/incident/{report_id}")
+    log = page.locator(".o-log")
+    fire_police = "Phòng Cảnh sát PCCC và CNCH"
+    expect(log).to_contain_text(f"Điều động {fire_police}")
+    expect(log).to_contain_text("Điều động đơn vị của bạn")
+    expect(log).to_contain_text("Thiếu tá Trần Quốc Hùng")
+    expect(log).to_contain_text(f"Đại úy Lê Văn Cường · {fire_police}")
+    expect(page.locator(".o-instructions")).to_contain_text("Thiếu tá Trần Quốc Hùng")
+    for raw in ("dept-fire", PHU_MY_UNIT, "dieu.phoi", "pccc1", "Trực ban TTCH", f"#{by}"):
+        expect(log).not_to_contain_text(raw)
+    shoot(page, "15-timeline-names")
+    page.get_by_role("button", name="English").click()
+    expect(log).to_contain_text("Dispatched to Fire Prevention, Firefighting and Rescue Police")
+    expect(log).not_to_contain_text("dept-fire")
     assert errors == []
