@@ -816,3 +816,104 @@ def test_the_timeline_names_units_and_people_never_codes(
     expect(log).to_contain_text("Dispatched to Fire Prevention, Firefighting and Rescue Police")
     expect(log).not_to_contain_text("dept-fire")
     assert errors == []
+
+
+@pytest.mark.browser
+def test_availability_is_asked_at_sign_in_and_the_console_shows_the_choice(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.ask", PHU_MY_UNIT, "Trần Văn Sáu")
+    report_id = citizen_report(live_server)
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.ask")
+    ask = page.get_by_role("group", name="Đã đăng nhập. Bạn có nhận nhiệm vụ được không?")
+    expect(ask).to_be_visible()
+    box = ask.bounding_box()
+    assert box and box["y"] < 844 / 2  # the first thing on the screen after signing in
+    shoot(page, "15-availability-asked")
+    ask.get_by_role("button", name="Sẵn sàng").click()
+    expect(ask).to_have_count(0)
+    mine = page.get_by_role("group", name="Trạng thái của tôi")
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    wait_for(
+        lambda: rows(live_server, "SELECT status FROM officer_availability") == [{"status": "available"}],
+        what="the availability row",
+    )
+    page.reload()  # the same session: not asked again
+    expect(mine).to_be_visible()
+    expect(ask).to_have_count(0)
+
+    # The command center's dispatch picker shows the officer as available, not "unknown".
+    live_server.svc.accounts.create_sync("dieu.phoi", PASSWORD, "dispatcher")
+    center = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    center.goto(live_server.url + "/center/")
+    center.get_by_label("Tên đăng nhập").fill("dieu.phoi")
+    center.get_by_label("Mật khẩu").fill(PASSWORD)
+    center.get_by_role("button", name="Đăng nhập").click()
+    center.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
+    expect(center.locator(f'.detail[data-incident="{report_id}"] .detail__actions')).to_be_visible()
+    center.keyboard.press("d")
+    picker = center.locator('[data-form="dispatch"]')
+    expect(picker.locator(f'[data-unit="{PHU_MY_UNIT}"]')).to_contain_text("Trần Văn Sáu · sẵn sàng")
+    expect(picker.locator(f'[data-unit="{PHU_MY_UNIT}"]')).to_contain_text("1/1 cán bộ sẵn sàng")
+
+    # Signed in again (a new shift): asked again.
+    page.get_by_role("button", name="Đăng xuất").click()
+    sign_in(page, live_server, "pm.ask")
+    expect(ask).to_be_visible()
+    assert errors == []
+
+
+def quietly(page: Page, expression: str) -> Any:
+    """Evaluate in the page over CDP without a user gesture: Playwright's own evaluate (and so
+    its waits) runs as one, which would unlock vibrate and sound as a tap does."""
+    cdp = page.context.new_cdp_session(page)
+    answer = cdp.send(
+        "Runtime.evaluate",
+        {"expression": expression, "awaitPromise": True, "returnByValue": True, "userGesture": False},
+    )
+    cdp.detach()
+    return answer["result"].get("value")
+
+
+WAIT_FOR = """new Promise((resolve, reject) => {{
+    const until = Date.now() + 10000;
+    const check = () => document.querySelector({selector!r})
+      ? requestAnimationFrame(() => setTimeout(() => resolve(true), 50))
+      : Date.now() > until ? reject(new Error('no ' + {selector!r})) : setTimeout(check, 50);
+    check();
+}})"""
+
+
+@pytest.mark.browser
+def test_no_vibrate_intervention_before_a_tap_and_a_big_sound_toggle(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    officer_account(live_server, "pm.buzz", PHU_MY_UNIT)
+    context = new_context(viewport=PHONE)
+    first = context.new_page()
+    sign_in(first, live_server, "pm.buzz")
+    first.close()
+    # The app opened again with the stored session, as from the phone's home screen: not a tap
+    # in it yet. New work arrives.
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
+    page.goto(live_server.url + "/officer/")
+    assert quietly(page, WAIT_FOR.format(selector=".o-sync"))
+    report_id = citizen_report(live_server)
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id)
+    assert quietly(page, WAIT_FOR.format(selector=".o-alert--assigned"))  # it rang
+    assert quietly(page, "navigator.userActivation.hasBeenActive") is False
+    assert [m for m in messages if "vibrate" in m.lower()] == []
+
+    sound = page.get_by_role("button", name="Chuông báo nhiệm vụ mới")
+    box = sound.bounding_box()
+    assert box and box["width"] >= 44 and box["height"] >= 44, box
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate("localStorage.getItem('sos.officer.mute')") == "true"
+    shoot(page, "15-sound-toggle")
