@@ -917,3 +917,36 @@ def test_no_vibrate_intervention_before_a_tap_and_a_big_sound_toggle(
     expect(sound).to_have_attribute("aria-pressed", "false")
     assert page.evaluate("localStorage.getItem('sos.officer.mute')") == "true"
     shoot(page, "15-sound-toggle")
+
+
+@pytest.mark.browser
+def test_the_outcome_photo_picker_is_a_translated_button_over_a_hidden_input(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    from .media import files
+
+    officer_account(live_server, "pm.pick", PHU_MY_UNIT)
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    acknowledged_assignment(page, live_server, "pm.pick")
+    page.get_by_role("button", name="Đã đến hiện trường").click()
+    page.get_by_role("button", name="Đã xử lý xong").click()
+    button = page.locator(".o-file-button")
+    expect(button).to_have_text("Chụp hoặc chọn ảnh")
+    box = button.bounding_box()
+    assert box and box["height"] >= 44 and box["width"] >= 200
+    raw = page.locator('input[type="file"][name="photos"]')
+    raw_box = raw.bounding_box()
+    assert raw_box and raw_box["width"] <= 1 and raw_box["height"] <= 1  # visually hidden
+    # Still reachable: by its label, and by Tab (the focus ring is drawn on the button).
+    photos = page.get_by_label("Ảnh hiện trường (không bắt buộc)")
+    expect(photos).to_have_attribute("type", "file")
+    page.get_by_label("Kết quả xử lý").focus()
+    page.keyboard.press("Tab")
+    expect(raw).to_be_focused()
+    photos.set_input_files([str(files.jpeg(tmp_path / "a.jpg")), str(files.jpeg(tmp_path / "b.jpg"))])
+    expect(page.locator(".o-form [role=status]")).to_have_text("Đã chọn 2 ảnh")
+    shoot(page, "15-photo-button")
+    page.get_by_role("button", name="English").click()
+    expect(button).to_have_text("Take or choose photos")
+    assert errors == []
