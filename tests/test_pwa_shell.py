@@ -309,9 +309,19 @@ def test_police_apps_once_opened_open_offline_from_deep_links(
     for app in ("/officer/", "/center/"):
         page.goto(live_server.url + app)
         shell = live_server.url + app
-        page.wait_for_function(
-            "async (url) => Boolean(await caches.match(url))", arg=shell, timeout=10_000
-        )
+        # Polled in the page and awaited (a predicate returning a promise would count as true).
+        assert page.evaluate(
+            """async (url) => {
+                const until = Date.now() + 10000;
+                while (!(await caches.match(url))) {
+                    if (Date.now() > until) return false;
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                return true;
+            }""",
+            shell,
+        ), f"{app} was not kept by the service worker"
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.goto(live_server.url + "/officer/incident/123")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cán bộ chiến sĩ")

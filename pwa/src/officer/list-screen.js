@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { t } from '../core/i18n.js';
 import { UserCard } from '../core/ui/user-card.js';
 import { AVAILABILITY, availability, useAvailability } from './availability.js';
+import { useDirectory } from './directory.js';
 import { age, metres, useNow } from './format.js';
 import { distance, usePosition, watchPosition } from './location.js';
 import { officer } from './model.js';
@@ -11,6 +12,7 @@ import { PushOffer } from './push.js';
 export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut }) {
   const list = officer.list();
   const chosen = useAvailability(); // asked until chosen in this session
+  const names = useDirectory();
   const asking = isOfficer && availability.asking(chosen);
   const { position, state } = usePosition();
   useNow(30_000); // the ages in the list
@@ -38,7 +40,7 @@ export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut 
         `
       : html`<p class="notice">${t('officer.no_unit')}</p>`}
     <section class="card o-account" aria-label=${t('officer.account')}>
-      <${UserCard} user=${session.user} />
+      <${UserCard} user=${session.user} unitName=${unit ? names.unitName(unit) : null} />
       <${PushOffer} session=${session} />
       <button
         type="button"

@@ -166,7 +166,8 @@ function NoteForm({ id, label, required = false, photos = false, submit, busy, o
 /**
  * The outcome photos: a button in the app's language and style (the browser's own file input
  * says "Choose file" in the browser's language, in small grey type). The input stays in the
- * form, visually hidden, so the keyboard and screen readers still reach it through the label.
+ * form, transparent over the button (officer.css), so taps, the keyboard and screen readers
+ * still reach it.
  */
 function PhotoField({ id }) {
   const [count, setCount] = useState(0);
@@ -176,7 +177,6 @@ function PhotoField({ id }) {
       <label class="button button--secondary button--block o-file-button">
         <input
           id=${id}
-          class="visually-hidden"
           name="photos"
           type="file"
           accept="image/*"
