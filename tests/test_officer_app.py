@@ -852,6 +852,7 @@ def test_availability_is_asked_at_sign_in_and_the_console_shows_the_choice(
     center.get_by_label("Tên đăng nhập").fill("dieu.phoi")
     center.get_by_label("Mật khẩu").fill(PASSWORD)
     center.get_by_role("button", name="Đăng nhập").click()
+    expect(center.locator(".console")).to_have_attribute("data-queue", "live")
     center.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
     expect(center.locator(f'.detail[data-incident="{report_id}"] .detail__actions')).to_be_visible()
     center.keyboard.press("d")
@@ -861,6 +862,7 @@ def test_availability_is_asked_at_sign_in_and_the_console_shows_the_choice(
 
     # Signed in again (a new shift): asked again.
     page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
     sign_in(page, live_server, "pm.ask")
     expect(ask).to_be_visible()
     assert errors == []
