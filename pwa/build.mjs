@@ -25,7 +25,7 @@ const icons = copyIcons(root, outdir);
 writeManifests(outdir, icons, strings.vi);
 writeShells(outdir, bundles, icons, strings);
 // The worker is built last: its precache list and version describe everything above.
-const manifest = precacheManifest(outdir, icons, bundles.lazy);
+const manifest = precacheManifest(outdir, icons, bundles);
 await bundleServiceWorker(root, join(outdir, 'sw.js'), manifest);
 compress(outdir);
 report(outdir, bundles, manifest);

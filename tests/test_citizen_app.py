@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,6 +39,7 @@ SYNC_REQUEST_BUDGET = 2048  # bytes on the wire for a text report (issue 4)
 DESCRIPTION = "Hai thanh niên đi xe máy giật túi xách của một phụ nữ trước cổng chợ, chạy về hướng Lũy Bán Bích."
 
 pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/shots-15a")
 
 
 @pytest.fixture
@@ -540,4 +542,162 @@ def test_screens_at_phone_size_and_200_percent_zoom_in_both_languages(
             target.evaluate("e => e.outerHTML.slice(0, 80)"),
             box,
         )
+    assert errors == []
+
+
+def test_reopening_with_two_reports_changed_by_the_police_shows_both_without_an_error(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    """Issue 15: a saved profile whose two reports the police changed while the tab was closed
+    used to throw "Cannot read properties of undefined (reading 'reply')" at start."""
+    profile = tmp_path / "profile"
+    options: dict[str, Any] = {
+        "viewport": PHONE,
+        "geolocation": tan_phu(),
+        "permissions": ["geolocation"],
+    }
+    context = new_context(user_data_dir=profile, **options)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    ids = []
+    for category in ("An ninh trật tự", "Tai nạn giao thông"):
+        ids.append(send_report(page, category, DESCRIPTION))
+        expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+        page.goto(live_server.url + "/#/")
+    assert errors == []
+    context.close()
+
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    for report_id in ids:
+        dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
+        wait_for(
+            lambda rid=report_id: doc_json(live_server, f"reply/{rid}", "reply").get("status")
+            == "in_progress",
+            what="the reply's new status",
+        )
+
+    context = new_context(user_data_dir=profile, **options)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/#/reports")
+    for report_id in ids:
+        expect(page.locator(f'[data-report="{report_id}"]')).to_contain_text("Đang xử lý")
+    page.reload()  # a second start, now with both replies changed on the phone too
+    for report_id in ids:
+        expect(page.locator(f'[data-report="{report_id}"]')).to_contain_text("Đang xử lý")
+    assert errors == []
+
+
+def test_someone_hurt_is_one_tap_and_makes_any_category_p1(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    """Issue 15: a drowning filed under "other" arrived as P3."""
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    page.get_by_text("Sự cố khác", exact=True).click()
+    toggle = page.get_by_role("button", name="Có người bị thương / nguy hiểm đến tính mạng")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    box = toggle.bounding_box()
+    assert box and box["height"] >= 56  # a big target, easy to hit in a hurry
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#danger-hint")).to_contain_text("khẩn cấp nhất")
+    shoot(page, "15-danger-on")
+    page.get_by_label("Mô tả sự việc và nơi xảy ra").fill("Một em bé bị đuối nước ở kênh.")
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+    incident = wait_for(
+        lambda: rows(live_server, "SELECT category, priority FROM incidents WHERE id = ?", report_id),
+        what="the incident",
+    )[0]
+    assert incident == {"category": "other", "priority": 1}
+    assert doc_json(live_server, f"report/{report_id}", "report")["danger"] is True
+    # The next report starts unmarked: the toggle was part of that report's draft only.
+    page.get_by_role("link", name="Báo tin").click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert errors == []
+
+
+def test_emergency_numbers_are_in_the_first_screenful_of_a_small_phone(
+    live_server, new_context: NewContext
+) -> None:
+    page = new_context(viewport={"width": 360, "height": 640}).new_page()
+    page.goto(live_server.url + "/")
+    expect(page.locator(".category__label")).to_have_count(4)
+    links = page.locator('a[href^="tel:"]')
+    expect(links).to_have_count(3)
+    for i, number in enumerate(("113", "114", "115")):
+        link = links.nth(i)
+        assert link.get_attribute("href") == f"tel:{number}"
+        box = link.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 640, (number, box)
+        assert box["height"] >= 44 and box["width"] >= 44
+    assert page.evaluate("scrollY") == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "citizen-report-360x640.png")
+
+
+def test_the_citizen_sees_on_the_way_on_scene_resolved_and_closed(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    report_id = send_report(page, "An ninh trật tự", DESCRIPTION)
+    badge = page.locator(".status-card .badge")
+    expect(badge).to_have_text(re.compile("Đã tiếp nhận"))
+    name, unit = f"incident/{report_id}", f"ward-{TAN_PHU}"
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    officer = police(live_server, "tp1", "officer", unit)
+    dispatch(live_server, dispatcher, report_id, unit=unit)
+    expect(badge).to_have_text(re.compile("Đang xử lý"))
+    stage = page.locator(".status-card__stage")
+    expect(stage).to_have_count(0)  # dispatched: nobody on the way yet
+
+    def in_both_languages(vi: str, en: str, headline_vi: str, headline_en: str) -> None:
+        expect(stage).to_have_text(vi)
+        expect(badge).to_have_text(re.compile(headline_vi))
+        page.get_by_role("button", name="English").click()
+        expect(stage).to_have_text(en)
+        expect(badge).to_have_text(re.compile(headline_en))
+        page.get_by_role("button", name="Tiếng Việt").click()
+
+    by = str(officer.user["id"])  # type: ignore[attr-defined]
+    assert officer.pull(name).status_code == 200
+    steps = [
+        ("en_route", "Công an đang trên đường đến", "Police on the way", "Đang xử lý", "In progress"),
+        ("on_scene", "Công an đã có mặt tại hiện trường", "Police on scene", "Đang xử lý", "In progress"),
+        ("resolved", "Công an đã xử lý xong", "Resolved by the police", "Đã xử lý", "Done"),
+    ]
+    for step, vi, en, headline_vi, headline_en in steps:
+        officer.append(name, "timeline", {"id": entry_id(), "type": step, "unit": unit, "by": by, "at": now_ms()})
+        assert officer.sync(name).status_code == 200
+        in_both_languages(vi, en, headline_vi, headline_en)
+        if step == "on_scene":
+            shoot(page, "15-on-scene")
+    assert dispatcher.pull(name).status_code == 200
+    dispatcher.append(
+        name,
+        "dispatch",
+        {"id": entry_id(), "action": "close", "outcome": "handled", "by": str(dispatcher.user["id"]), "at": now_ms()},  # type: ignore[attr-defined]
+    )
+    assert dispatcher.sync(name).status_code == 200
+    in_both_languages("Đã đóng tin báo", "Closed", "Đã xử lý", "Done")
+    assert errors == []
+
+
+def test_the_live_region_speaks_the_chosen_language(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page, errors = open_with_a_gps_fix(live_server, new_context, watch_console)
+    region = page.locator("[aria-live=polite]")
+    report_id = send_report(page, "An ninh trật tự", DESCRIPTION)
+    expect(region).to_have_text("Tin báo An ninh trật tự: Đã tiếp nhận")
+    # What was said last follows a change of language: no Vietnamese left for an English reader.
+    page.get_by_role("button", name="English").click()
+    expect(region).to_have_text("Report Crime and public order: Received")
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
+    expect(region).to_contain_text("In progress")
+    expect(region).to_contain_text("Crime and public order")
+    page.get_by_role("button", name="Tiếng Việt").click()
+    expect(region).to_contain_text("Đang xử lý")
     assert errors == []

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from app.settings import Settings
 
 from .citizen_helpers import PHONE_200, fire_background_sync
-from .conftest import LiveServer
+from .conftest import PASSWORD, LiveServer
 from .officer_helpers import (
     PHONE,
     PHU_MY,
@@ -768,4 +768,192 @@ def test_screens_at_phone_size_and_200_percent_zoom_in_both_languages(
     page.get_by_role("link", name="List").click()
     expect(page.locator("#assigned-heading")).to_contain_text("Assigned to your unit")
     look("f-list-en")
+    assert errors == []
+
+
+# -- issue 15: field-ready -------------------------------------------------------------------------
+def signed_in_client(server: LiveServer, username: str, role: str, unit: str | None, name: str) -> SyncClient:
+    server.svc.accounts.create_sync(username, PASSWORD, role, unit, name)
+    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client = SyncClient(server.url, r.json()["token"])
+    client.user = r.json()["user"]  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.mark.browser
+def test_the_timeline_names_units_and_people_never_codes(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.names", PHU_MY_UNIT, "Nguyễn Văn An")
+    dispatcher = signed_in_client(live_server, "dieu.phoi", "dispatcher", None, "Thiếu tá Trần Quốc Hùng")
+    firefighter = signed_in_client(live_server, "pccc1", "officer", "dept-fire", "Đại úy Lê Văn Cường")
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.names")
+    expect(page.locator(".user-card")).to_contain_text("Công an phường Phú Mỹ")
+    report_id = citizen_report(live_server, description="Cháy nhỏ ở nhà kho, có người kẹt bên trong.")
+    name = f"incident/{report_id}"
+    dispatch(live_server, dispatcher, report_id, instructions="Phối hợp với PCCC.")
+    by = str(dispatcher.user["id"])  # type: ignore[attr-defined]
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "dispatch", "unit": "dept-fire", "by": by, "by_name": "dieu.phoi", "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    assert firefighter.pull(name).status_code == 200
+    firefighter.append(name, "timeline", {"id": entry_id(), "type": "en_route", "unit": "dept-fire", "by": str(firefighter.user["id"]), "by_name": "pccc1", "at": now_ms()})  # type: ignore[attr-defined]
+    assert firefighter.sync(name).status_code == 200
+
+    page.goto(f"{live_server.url}/officer/#/incident/{report_id}")
+    log = page.locator(".o-log")
+    fire_police = "Phòng Cảnh sát PCCC và CNCH"
+    expect(log).to_contain_text(f"Điều động {fire_police}")
+    expect(log).to_contain_text("Điều động đơn vị của bạn")
+    expect(log).to_contain_text("Thiếu tá Trần Quốc Hùng")
+    expect(log).to_contain_text(f"Đại úy Lê Văn Cường · {fire_police}")
+    expect(page.locator(".o-instructions")).to_contain_text("Thiếu tá Trần Quốc Hùng")
+    for raw in ("dept-fire", PHU_MY_UNIT, "dieu.phoi", "pccc1", "Trực ban TTCH", f"#{by}"):
+        expect(log).not_to_contain_text(raw)
+    shoot(page, "15-timeline-names")
+    page.get_by_role("button", name="English").click()
+    expect(log).to_contain_text("Dispatched to Fire Prevention, Firefighting and Rescue Police")
+    expect(log).not_to_contain_text("dept-fire")
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_availability_is_asked_at_sign_in_and_the_console_shows_the_choice(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.ask", PHU_MY_UNIT, "Trần Văn Sáu")
+    report_id = citizen_report(live_server)
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.ask")
+    ask = page.get_by_role("group", name="Đã đăng nhập. Bạn có nhận nhiệm vụ được không?")
+    expect(ask).to_be_visible()
+    box = ask.bounding_box()
+    assert box and box["y"] < 844 / 2  # the first thing on the screen after signing in
+    shoot(page, "15-availability-asked")
+    ask.get_by_role("button", name="Sẵn sàng").click()
+    expect(ask).to_have_count(0)
+    mine = page.get_by_role("group", name="Trạng thái của tôi")
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    wait_for(
+        lambda: rows(live_server, "SELECT status FROM officer_availability") == [{"status": "available"}],
+        what="the availability row",
+    )
+    page.reload()  # the same session: not asked again
+    expect(mine).to_be_visible()
+    expect(ask).to_have_count(0)
+
+    # The command center's dispatch picker shows the officer as available, not "unknown".
+    live_server.svc.accounts.create_sync("dieu.phoi", PASSWORD, "dispatcher")
+    center = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    center.goto(live_server.url + "/center/")
+    center.get_by_label("Tên đăng nhập").fill("dieu.phoi")
+    center.get_by_label("Mật khẩu").fill(PASSWORD)
+    center.get_by_role("button", name="Đăng nhập").click()
+    expect(center.locator(".console")).to_have_attribute("data-queue", "live")
+    center.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
+    expect(center.locator(f'.detail[data-incident="{report_id}"] .detail__actions')).to_be_visible()
+    center.keyboard.press("d")
+    picker = center.locator('[data-form="dispatch"]')
+    expect(picker.locator(f'[data-unit="{PHU_MY_UNIT}"]')).to_contain_text("Trần Văn Sáu · sẵn sàng")
+    expect(picker.locator(f'[data-unit="{PHU_MY_UNIT}"]')).to_contain_text("1/1 cán bộ sẵn sàng")
+
+    # Signed in again (a new shift): asked again.
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    sign_in(page, live_server, "pm.ask")
+    expect(ask).to_be_visible()
+    assert errors == []
+
+
+def quietly(page: Page, expression: str) -> Any:
+    """Evaluate in the page over CDP without a user gesture: Playwright's own evaluate (and so
+    its waits) runs as one, which would unlock vibrate and sound as a tap does."""
+    cdp = page.context.new_cdp_session(page)
+    answer = cdp.send(
+        "Runtime.evaluate",
+        {"expression": expression, "awaitPromise": True, "returnByValue": True, "userGesture": False},
+    )
+    cdp.detach()
+    return answer["result"].get("value")
+
+
+WAIT_FOR = """new Promise((resolve, reject) => {{
+    const until = Date.now() + 10000;
+    const check = () => document.querySelector({selector!r})
+      ? requestAnimationFrame(() => setTimeout(() => resolve(true), 50))
+      : Date.now() > until ? reject(new Error('no ' + {selector!r})) : setTimeout(check, 50);
+    check();
+}})"""
+
+
+@pytest.mark.browser
+def test_no_vibrate_intervention_before_a_tap_and_a_big_sound_toggle(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    officer_account(live_server, "pm.buzz", PHU_MY_UNIT)
+    context = new_context(viewport=PHONE)
+    first = context.new_page()
+    sign_in(first, live_server, "pm.buzz")
+    first.close()
+    # The app opened again with the stored session, as from the phone's home screen: not a tap
+    # in it yet. New work arrives.
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
+    page.goto(live_server.url + "/officer/")
+    assert quietly(page, WAIT_FOR.format(selector=".o-sync"))
+    report_id = citizen_report(live_server)
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id)
+    assert quietly(page, WAIT_FOR.format(selector=".o-alert--assigned"))  # it rang
+    assert quietly(page, "navigator.userActivation.hasBeenActive") is False
+    assert [m for m in messages if "vibrate" in m.lower()] == []
+
+    sound = page.get_by_role("button", name="Chuông báo nhiệm vụ mới")
+    box = sound.bounding_box()
+    assert box and box["width"] >= 44 and box["height"] >= 44, box
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate("localStorage.getItem('sos.officer.mute')") == "true"
+    shoot(page, "15-sound-toggle")
+
+
+@pytest.mark.browser
+def test_the_outcome_photo_picker_is_a_translated_button_over_a_hidden_input(
+    live_server: LiveServer, new_context: NewContext, watch_console: WatchConsole, tmp_path
+) -> None:
+    from .media import files
+
+    officer_account(live_server, "pm.pick", PHU_MY_UNIT)
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    acknowledged_assignment(page, live_server, "pm.pick")
+    page.get_by_role("button", name="Đã đến hiện trường").click()
+    page.get_by_role("button", name="Đã xử lý xong").click()
+    button = page.locator(".o-file-button")
+    expect(button).to_have_text("Chụp hoặc chọn ảnh")
+    expect(button).to_be_visible()
+    assert "Choose" not in button.inner_text()
+    box = button.bounding_box()
+    assert box and box["height"] >= 44 and box["width"] >= 200
+    raw = page.locator('input[type="file"][name="photos"]')
+    # Not seen (transparent), but lying over the button: a tap on the button is a tap on it.
+    assert raw.evaluate("e => getComputedStyle(e).opacity") == "0"
+    raw_box = raw.bounding_box()
+    assert raw_box and abs(raw_box["width"] - box["width"]) < 8 and abs(raw_box["height"] - box["height"]) < 8
+    # Still reachable: by its label, and by Tab (the focus ring is drawn on the button).
+    photos = page.get_by_label("Ảnh hiện trường (không bắt buộc)")
+    expect(photos).to_have_attribute("type", "file")
+    page.get_by_label("Kết quả xử lý").focus()
+    page.keyboard.press("Tab")
+    expect(raw).to_be_focused()
+    photos.set_input_files([str(files.jpeg(tmp_path / "a.jpg")), str(files.jpeg(tmp_path / "b.jpg"))])
+    expect(page.locator(".o-form [role=status]")).to_have_text("Đã chọn 2 ảnh")
+    shoot(page, "15-photo-button")
+    page.get_by_role("button", name="English").click()
+    expect(button).to_have_text("Take or choose photos")
     assert errors == []

@@ -12,7 +12,9 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from starlette.testclient import TestClient
@@ -260,10 +262,66 @@ def test_citizen_shell_reloads_offline(
     assert errors == []
 
 
+FIRST_VISIT_BUDGET = 120 * 1024
+
+
+def served_size(url: str) -> int:
+    """The bytes the server sends for `url` to Chromium (which accepts br and gzip)."""
+    r = httpx.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert r.status_code == 200, url
+    return len(r.content) if "content-encoding" not in r.headers else int(
+        r.headers["content-length"]
+    )
+
+
 @pytest.mark.browser
-def test_police_deep_links_offline_open_the_right_app(live_server, new_context: NewContext) -> None:
+def test_citizen_first_visit_downloads_only_the_citizen_app(
+    live_server, new_context: NewContext
+) -> None:
+    """A citizen's first visit: the page and everything its service worker fetches, as served
+    (compressed), within 120 KB; nothing of the officer or center apps is downloaded."""
+    context = new_context(viewport={"width": 360, "height": 640})
+    fetched: list[str] = []
+    # Requests of the page and of its service worker (Chromium reports both to the context).
+    context.on("request", lambda request: fetched.append(request.url))
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    wait_for_worker(page)  # activated: its install (the precache) has finished
+    paths = {urlsplit(url).path for url in fetched if url.startswith(live_server.url)}
+    assert "/offline.html" in paths, "the worker's precache requests were not seen"
+    police = sorted(
+        p for p in paths if p.startswith(("/officer/", "/center/", "/assets/officer-", "/assets/center-"))
+        or "/icons/officer-" in p or "/icons/center-" in p
+    )
+    assert police == []
+    files = sorted(p for p in paths if not p.startswith(("/api/", "/sync/", "/media/")))
+    total = sum(served_size(live_server.url + p) for p in files)
+    assert total <= FIRST_VISIT_BUDGET, f"first visit {total / 1024:.1f} KB in {files}"
+
+
+@pytest.mark.browser
+def test_police_apps_once_opened_open_offline_from_deep_links(
+    live_server, new_context: NewContext
+) -> None:
+    """The police apps are not in the citizen's install: each keeps its own files once opened."""
     context, page = open_citizen(live_server, new_context)
     wait_for_worker(page)
+    for app in ("/officer/", "/center/"):
+        page.goto(live_server.url + app)
+        shell = live_server.url + app
+        # Polled in the page and awaited (a predicate returning a promise would count as true).
+        assert page.evaluate(
+            """async (url) => {
+                const until = Date.now() + 10000;
+                while (!(await caches.match(url))) {
+                    if (Date.now() > until) return false;
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                return true;
+            }""",
+            shell,
+        ), f"{app} was not kept by the service worker"
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.goto(live_server.url + "/officer/incident/123")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cán bộ chiến sĩ")

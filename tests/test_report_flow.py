@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from app.incidents.documents import DEFAULT_PRIORITY
+from pycrdt import Map
 
 from app.settings import Settings
 
@@ -230,3 +232,65 @@ def test_logout_closes_the_live_sync_connections_of_that_session(live_server: Li
                 ws.recv(timeout=10)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None and closed.rcvd.code == 4401
+
+
+@pytest.mark.parametrize("category", ["crime", "traffic", "fire", "other"])
+def test_a_life_in_danger_is_p1_whatever_the_category(live_server: LiveServer, category: str) -> None:
+    citizen = device(live_server)
+    plain = citizen.new_report(category, where=point_in_ward(TAN_PHU))
+    assert citizen.sync(f"report/{plain}").status_code == 200
+    hurt = citizen.new_report(category, "Có người bị thương", where=point_in_ward(TAN_PHU))
+    citizen.doc(f"report/{hurt}").get("report", type=Map)["danger"] = True
+    assert citizen.sync(f"report/{hurt}").status_code == 200
+
+    priority = {r["id"]: r["priority"] for r in rows(live_server, "SELECT id, priority FROM incidents")}
+    assert priority[plain] == DEFAULT_PRIORITY[category]
+    assert priority[hurt] == 1
+    # The incident the police open says so too (its info is written from the row).
+    info = wait_for(lambda: doc_json(live_server, f"incident/{hurt}", "incident").get("info"), what="info")
+    assert info["priority"] == 1
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_danger_must_be_a_boolean(live_server: LiveServer, value: object) -> None:
+    citizen = device(live_server)
+    report_id = citizen.new_report("other", where=point_in_ward(TAN_PHU))
+    report = citizen.doc(f"report/{report_id}").get("report", type=Map)
+    report["danger"] = value
+    r = citizen.sync(f"report/{report_id}")
+    assert r.status_code == 422, r.text
+    assert "danger" in r.json()["message"]
+    assert rows(live_server, "SELECT id FROM incidents WHERE id = ?", report_id) == []
+
+
+def test_the_reply_carries_the_stage_under_the_plain_status(live_server: LiveServer) -> None:
+    """The citizen's four plain states stay the headline; `stage` says police on the way, on
+    scene, resolved, and closed apart from resolved."""
+    citizen = device(live_server)
+    report_id = citizen.new_report("crime", where=point_in_ward(PHU_MY))
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    name, unit = f"incident/{report_id}", f"ward-{PHU_MY}"
+    dispatcher = police(live_server, "dp", "dispatcher")
+    officer = police(live_server, "pm1", "officer", unit)
+    wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"), what="incident doc")
+    dp_id, of_id = str(dispatcher.user["id"]), str(officer.user["id"])  # type: ignore[attr-defined]
+
+    def reply() -> dict:
+        citizen.pull(f"reply/{report_id}")
+        return citizen.json(f"reply/{report_id}", "reply")
+
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "dispatch", "unit": unit, "by": dp_id, "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    wait_for(lambda: reply().get("status") == "in_progress", what="in progress")
+    assert "stage" not in reply()  # dispatched: no unit on its way yet
+    assert officer.pull(name).status_code == 200
+    for step, status in (("en_route", "in_progress"), ("on_scene", "in_progress"), ("resolved", "done")):
+        officer.append(name, "timeline", {"id": entry_id(), "type": step, "unit": unit, "by": of_id, "at": now_ms()})
+        assert officer.sync(name).status_code == 200
+        wait_for(lambda s=step: reply().get("stage") == s, what=step)
+        assert reply()["status"] == status
+    assert dispatcher.pull(name).status_code == 200
+    dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "close", "outcome": "handled", "by": dp_id, "at": now_ms()})
+    assert dispatcher.sync(name).status_code == 200
+    wait_for(lambda: reply().get("stage") == "closed", what="closed")
+    assert reply()["status"] == "done"

@@ -7,10 +7,12 @@ client is never refused and a dishonest one changes nothing.
 
 Layouts (root types):
     report/<id>   Map "report": category, description, lat, lon, accuracy, created_at,
-                  media (Array of ids), contact {name, phone}, messages (Array of {id, text, at})
+                  media (Array of ids), contact {name, phone}, messages (Array of {id, text, at}),
+                  danger (optional bool: someone is hurt or a life is in danger)
     incident/<id> Map "incident": info (server), dispatch (Array, dispatchers' entries),
                   timeline (Array, assigned officers' entries)
-    reply/<id>    Map "reply": status, reason, merged_into, updated_at, messages (Array)
+    reply/<id>    Map "reply": status, stage (en_route/on_scene/resolved/closed, optional), reason,
+                  merged_into, updated_at, messages (Array)
     inbox/<unit>  Map "incidents": incident id -> summary
 """
 
@@ -25,6 +27,11 @@ from pycrdt import Array, Doc, Map
 
 CATEGORIES = ("crime", "traffic", "fire", "other")
 DEFAULT_PRIORITY = {"crime": 1, "fire": 1, "traffic": 2, "other": 3}
+
+
+def default_priority(category: str, danger: bool = False) -> int:
+    """A life in danger is P1 whatever the category: a drowning filed under "other" is not P3."""
+    return 1 if danger else DEFAULT_PRIORITY[category]
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 UNIT_CODE = re.compile(r"^(center|ward-\d{1,6}|dept-[a-z0-9-]{1,32})$")
@@ -39,9 +46,10 @@ MAX_LOG = 500
 
 REPORT_FIELDS = {
     "category", "description", "lat", "lon", "accuracy", "created_at", "media", "contact", "messages",
+    "danger",
 }
 # Once received, what the citizen first said is evidence: later details go in `messages`.
-REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at")
+REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at", "danger")
 
 DISPATCH_ACTIONS = {"verify", "reject", "merge", "dispatch", "withdraw", "message", "note", "close", "reopen"}
 TIMELINE_TYPES = ("acknowledged", "en_route", "on_scene", "resolved", "need_support", "note")
@@ -138,6 +146,8 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
     if data.get("category") not in CATEGORIES:
         raise Invalid(f"category must be one of {', '.join(CATEGORIES)}")
     text(data.get("description"), "description", MAX_DESCRIPTION)
+    if "danger" in data and not isinstance(data["danger"], bool):
+        raise Invalid("danger must be true or false")
     timestamp_ms(data.get("created_at"), "created_at")
     has_lat, has_lon = "lat" in data, "lon" in data
     if has_lat != has_lon:

@@ -26,6 +26,7 @@ from app.storage import outbox
 from app.storage.outbox import Item, Worker
 
 SUMMARY_CHARS = 140
+CITIZEN_STAGES = ("en_route", "on_scene", "resolved", "closed")
 
 
 class Fanout:
@@ -230,6 +231,9 @@ def _reply_data(conn: Any, incident_id: str) -> tuple[dict[str, Any], list[dict[
     ]
     desired = {
         "status": CITIZEN_STATUS.get(status, "received"),
+        # The finer stage under the plain status: "police on the way", "on scene", and "closed"
+        # told apart from "resolved". None (absent) before a unit is on its way.
+        "stage": status if status in CITIZEN_STAGES else None,
         "reason": row["rejected_reason"] if row["status"] == "rejected" else None,
         "merged_into": merged_into if row["status"] == "merged" else None,
     }

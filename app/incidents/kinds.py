@@ -24,8 +24,8 @@ from app.identity import access, audit
 from app.identity.auth import Principal
 from app.incidents import projection
 from app.incidents.documents import (
-    DEFAULT_PRIORITY,
     Invalid,
+    default_priority,
     log_entries,
     validate_incident,
     validate_report,
@@ -119,7 +119,7 @@ class ReportKind(AppKind):
             return changed
         arrived_at = time.time()
         route = self.svc.directory.route(data.get("lat"), data.get("lon"), data["category"])
-        priority = DEFAULT_PRIORITY[data["category"]]
+        priority = default_priority(data["category"], data.get("danger") is True)
         triage_due = arrived_at + self.svc.settings.triage_timeout_s
 
         def created_fn(tx: Any) -> None:

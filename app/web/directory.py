@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -13,11 +15,21 @@ CATEGORIES = ("crime", "traffic", "fire", "other")
 
 
 async def units(request: Request) -> Response:
+    """The active units, and the police people by id with their display names: entries in the
+    incident logs are signed with a user id, and the field app shows who wrote them by name."""
     require_principal(request)
-    rows = await services(request).db.read(
-        lambda c: [dict(r) for r in c.execute("SELECT * FROM units WHERE active = 1 ORDER BY code")]
-    )
-    return JSONResponse({"units": rows})
+
+    def read(c: Any) -> dict[str, Any]:
+        units = [dict(r) for r in c.execute("SELECT * FROM units WHERE active = 1 ORDER BY code")]
+        people = [
+            {"id": str(r["id"]), "display_name": r["display_name"]}
+            for r in c.execute(
+                "SELECT id, display_name FROM users WHERE active = 1 AND display_name IS NOT NULL"
+            )
+        ]
+        return {"units": units, "people": people}
+
+    return JSONResponse(await services(request).db.read(read))
 
 
 async def ward_boundaries(request: Request) -> Response:

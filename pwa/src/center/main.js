@@ -18,4 +18,5 @@ mount(
       Refused=${OfficerRefusal}
     />
   `,
+  'center',
 );

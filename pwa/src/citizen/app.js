@@ -40,14 +40,16 @@ function startServices() {
   onOutboxChange((message) => {
     if (message.type === 'sent' && message.name.startsWith('report/')) {
       const report = reports.view(message.name.slice('report/'.length));
-      if (report) announce(`${t(`citizen.categories.${report.category}.label`)}: ${t('citizen.status.sent')}`);
+      if (report) announce(() => `${t(`citizen.categories.${report.category}.label`)}: ${t('citizen.status.sent')}`);
     }
   });
   listenStatusChanges((report) => {
-    announce(t('citizen.status.changed', {
-      category: t(`citizen.categories.${report.category}.label`),
-      status: statusLabel(report),
-    }));
+    announce(() =>
+      t('citizen.status.changed', {
+        category: t(`citizen.categories.${report.category}.label`),
+        status: statusLabel(report),
+      }),
+    );
   });
 }
 

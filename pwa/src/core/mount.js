@@ -3,9 +3,10 @@ import { render } from 'preact';
 import { html } from 'htm/preact';
 import { registerServiceWorker } from './sw-bridge.js';
 
-export function mount(Root) {
+/** `app`: the app key (`citizen`, `officer`, `center`), for what the service worker keeps. */
+export function mount(Root, app = 'citizen') {
   const container = document.getElementById('app');
   container.textContent = ''; // drop the <noscript> fallback before Preact takes over
   render(html`<${Root} />`, container);
-  registerServiceWorker();
+  registerServiceWorker(app);
 }

@@ -6,16 +6,42 @@
 const updateListeners = new Set();
 let waitingWorker = null;
 
-export function registerServiceWorker() {
+/**
+ * `app` is the app key of the page. The worker installs with the citizen app's files only, so
+ * any other app asks it to keep its own files too (sw/precache.js).
+ */
+export function registerServiceWorker(app = 'citizen') {
   if (!('serviceWorker' in navigator)) return;
   const register = () =>
     navigator.serviceWorker
       .register('/sw.js', { scope: '/' })
-      .then(watch)
+      .then((registration) => {
+        watch(registration);
+        appPrecached();
+        if (app === 'citizen') markAppStored(); // the install itself holds the citizen app
+        else askToPrecache(app);
+      })
       .catch((error) => console.warn('service worker registration failed', error));
   // After `load`: the precache download must not compete with the first paint on a slow link.
   if (document.readyState === 'complete') register();
   else addEventListener('load', register, { once: true });
+}
+
+let appStored = null;
+let markAppStored;
+
+/** Resolves once the worker holds this app's own files (at once for the citizen app). */
+export function appPrecached() {
+  if (!appStored) appStored = new Promise((resolve) => (markAppStored = resolve));
+  return appStored;
+}
+
+function askToPrecache(app) {
+  navigator.serviceWorker.ready.then((registration) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => markAppStored();
+    registration.active?.postMessage({ type: 'precache-app', app }, [channel.port2]);
+  });
 }
 
 function watch(registration) {

@@ -59,6 +59,11 @@ function beep() {
 
 export const isMuted = () => load(MUTE_KEY) === true;
 
+// Chrome refuses a vibration before the first tap in the page, and says so in the console (an
+// "intervention"): an officer opening the app from the home screen would see that on every start.
+// Until then the banner, the title and (after the tap) the next ring carry the alert.
+const mayVibrate = () => Boolean(navigator.vibrate) && (navigator.userActivation?.hasBeenActive ?? true);
+
 /**
  * `{items, dismiss(), seen(id), muted, setMuted}` for `list` (the model's views). `items`: what is
  * new, assignments first.
@@ -87,7 +92,7 @@ export function useAlerts(list, userId, title) {
   useEffect(() => {
     if (!urgent) return undefined;
     const ring = () => {
-      navigator.vibrate?.(VIBRATION);
+      if (mayVibrate()) navigator.vibrate(VIBRATION);
       if (!isMuted()) beep();
     };
     ring();

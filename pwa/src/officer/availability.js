@@ -57,8 +57,22 @@ class Availability {
   }
 
   set(status) {
-    this.update({ status, at: Date.now(), pending: true, error: null });
+    this.update({ status, at: Date.now(), pending: true, error: null, chosen_in: this.sessionTag() });
     return this.send();
+  }
+
+  /**
+   * True until the officer has said, in this session, whether they can take work. Asked at every
+   * sign-in: yesterday's "available" says nothing about today's shift, and the command center
+   * would otherwise see the officer as "unknown" until they thought of it.
+   */
+  asking(value = this.value) {
+    return Boolean(this.session) && value.chosen_in !== this.sessionTag();
+  }
+
+  sessionTag() {
+    // Enough of the token to tell one sign-in from the next; the session itself is stored anyway.
+    return this.session ? this.session.token.slice(-12) : null;
   }
 
   async send() {

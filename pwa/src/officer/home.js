@@ -4,6 +4,7 @@ import { t } from '../core/i18n.js';
 import { useLang } from '../core/use-lang.js';
 import { useAlerts } from './alerts.js';
 import { availability } from './availability.js';
+import { directory } from './directory.js';
 import { IncidentScreen } from './incident-screen.js';
 import { ListScreen } from './list-screen.js';
 import { officer } from './model.js';
@@ -33,6 +34,7 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
       onSignOut();
     };
     officer.start(session, expired);
+    directory.load(session);
     if (isOfficer) {
       availability.start(session, {
         onExpired: expired,

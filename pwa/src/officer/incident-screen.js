@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
 import { t } from '../core/i18n.js';
+import { useDirectory } from './directory.js';
 import { clock, elapsed, metres, useNow } from './format.js';
 import { distance, usePosition } from './location.js';
 import { MapView } from './map-view.js';
@@ -12,6 +13,7 @@ import { Timeline } from './timeline.js';
 export function IncidentScreen({ id, alerts }) {
   const { position } = usePosition();
   const now = useNow(1000);
+  const directory = useDirectory();
 
   useEffect(() => {
     officer.setFocus(id);
@@ -54,7 +56,7 @@ export function IncidentScreen({ id, alerts }) {
       html`<section class="o-instructions" aria-labelledby="instructions-heading">
         <h2 id="instructions-heading" class="o-instructions__heading">${t('officer.instructions')}</h2>
         ${view.instructions.map(
-          (e) => html`<p key=${e.id}>${e.instructions} <span class="o-muted">· ${e.by_name || ''} ${clock(e.at)}</span></p>`,
+          (e) => html`<p key=${e.id}>${e.instructions} <span class="o-muted">· ${directory.personName(e.by, e.by_name)} ${clock(e.at)}</span></p>`,
         )}
       </section>`}
       <${PendingBar} />

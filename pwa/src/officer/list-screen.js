@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { t } from '../core/i18n.js';
 import { UserCard } from '../core/ui/user-card.js';
 import { AVAILABILITY, availability, useAvailability } from './availability.js';
+import { useDirectory } from './directory.js';
 import { age, metres, useNow } from './format.js';
 import { distance, usePosition, watchPosition } from './location.js';
 import { officer } from './model.js';
@@ -10,6 +11,9 @@ import { PushOffer } from './push.js';
 
 export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut }) {
   const list = officer.list();
+  const chosen = useAvailability(); // asked until chosen in this session
+  const names = useDirectory();
+  const asking = isOfficer && availability.asking(chosen);
   const { position, state } = usePosition();
   useNow(30_000); // the ages in the list
   const assigned = list.filter((v) => v.assigned);
@@ -18,8 +22,9 @@ export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut 
 
   return html`
     ${unconfirmed && html`<p class="notice" role="status">${t('police.offline_session')}</p>`}
+    ${asking && html`<${AvailabilityPicker} asking=${true} />`}
     <${AlertBanner} alerts=${alerts} />
-    ${isOfficer && html`<${AvailabilityPicker} />`}
+    ${isOfficer && !asking && html`<${AvailabilityPicker} asking=${false} />`}
     <${PendingBar} />
     ${unit
       ? html`
@@ -35,12 +40,18 @@ export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut 
         `
       : html`<p class="notice">${t('officer.no_unit')}</p>`}
     <section class="card o-account" aria-label=${t('officer.account')}>
-      <${UserCard} user=${session.user} />
+      <${UserCard} user=${session.user} unitName=${unit ? names.unitName(unit) : null} />
       <${PushOffer} session=${session} />
-      <label class="o-toggle">
-        <input type="checkbox" checked=${!alerts.muted} onChange=${(e) => alerts.setMuted(!e.currentTarget.checked)} />
-        ${t('officer.sound')}
-      </label>
+      <button
+        type="button"
+        class="o-toggle"
+        aria-pressed=${alerts.muted ? 'false' : 'true'}
+        onClick=${() => alerts.setMuted(!alerts.muted)}
+      >
+        <span class="o-toggle__switch" aria-hidden="true"></span>
+        <span class="o-toggle__label">${t('officer.sound')}</span>
+        <span class="o-toggle__state" aria-hidden="true">${alerts.muted ? t('officer.sound_off') : t('officer.sound_on')}</span>
+      </button>
       ${officer.pendingTotal() > 0 && html`<p class="notice">${t('officer.sign_out_pending')}</p>`}
       <button type="button" class="button button--secondary" onClick=${onSignOut}>${t('police.sign_out')}</button>
     </section>
@@ -104,14 +115,15 @@ function AlertBanner({ alerts }) {
   `;
 }
 
-function AvailabilityPicker() {
+function AvailabilityPicker({ asking }) {
   const value = useAvailability();
   return html`
-    <fieldset class="o-availability">
+    <fieldset class=${asking ? 'o-availability o-availability--ask' : 'o-availability'} aria-describedby=${asking ? 'availability-ask-hint' : undefined}>
       <legend class="o-availability__legend">
-        ${t('officer.availability.label')}
+        ${asking ? t('officer.availability.ask') : t('officer.availability.label')}
         ${value.pending && html`<span class="o-flag o-flag--pending">${t('officer.not_sent')}</span>`}
       </legend>
+      ${asking && html`<p class="o-availability__hint" id="availability-ask-hint">${t('officer.availability.ask_hint')}</p>`}
       <div class="o-availability__options">
         ${AVAILABILITY.map(
           (status) => html`

@@ -9,8 +9,8 @@ import { warmCache } from './offline-ready.js';
 const acceptsAnyPolice = () => true;
 
 /**
- * The signed-in screens, loaded on demand: one service worker precaches every app's shell on
- * every phone, citizens' included, and this code is only ever needed by the police. Once loaded
+ * The signed-in screens, loaded on demand: this code is only ever needed once signed in, and the
+ * start screen (sign-in) must come up fast on a weak signal. Once loaded
  * it is kept for offline use (offline-ready.js).
  */
 function Home(props) {
@@ -39,5 +39,5 @@ function Home(props) {
   return html`<${Screens} ...${props} />`;
 }
 
-mount(() => html`<${PoliceApp} appKey="officer" accepts=${acceptsAnyPolice} Home=${Home} />`);
+mount(() => html`<${PoliceApp} appKey="officer" accepts=${acceptsAnyPolice} Home=${Home} />`, 'officer');
 warmCache();

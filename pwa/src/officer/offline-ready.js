@@ -1,7 +1,10 @@
 // The officer's screens load on demand (main.js), so the service worker's precache does not hold
 // them. Once the worker controls this page, what the page loaded from /assets/ is requested again
 // through it: its cache then holds the screens for the next start with no signal. The page is
-// marked `data-offline="ready"` when that is done after the screens themselves have loaded.
+// marked `data-offline="ready"` when that is done after the screens themselves have loaded, and
+// the worker holds the app's shell.
+import { appPrecached } from '../core/sw-bridge.js';
+
 const warmed = new Set();
 
 function controlled() {
@@ -24,6 +27,8 @@ export function warmCache(final = false) {
         ),
       ),
     );
-    if (final) document.documentElement.dataset.offline = 'ready';
+    if (!final) return;
+    await appPrecached(); // the shell itself, which the worker keeps when asked (sw-bridge.js)
+    document.documentElement.dataset.offline = 'ready';
   });
 }

@@ -156,13 +156,38 @@ function NoteForm({ id, label, required = false, photos = false, submit, busy, o
         <label for=${`${id}-note`}>${label}</label>
         <textarea id=${`${id}-note`} name="note" rows="3" maxlength="2000" required=${required}></textarea>
       </div>
-      ${photos &&
-      html`<div class="field">
-        <label for=${`${id}-photos`}>${t('officer.photos')}</label>
-        <input id=${`${id}-photos`} name="photos" type="file" accept="image/*" capture="environment" multiple />
-      </div>`}
+      ${photos && html`<${PhotoField} id=${`${id}-photos`} />`}
       <button type="submit" class="button button--primary button--block" disabled=${busy}>${submit}</button>
       <button type="button" class="button button--secondary button--block" onClick=${onCancel}>${t('officer.cancel')}</button>
     </form>
+  `;
+}
+
+/**
+ * The outcome photos: a button in the app's language and style (the browser's own file input
+ * says "Choose file" in the browser's language, in small grey type). The input stays in the
+ * form, transparent over the button (officer.css), so taps, the keyboard and screen readers
+ * still reach it.
+ */
+function PhotoField({ id }) {
+  const [count, setCount] = useState(0);
+  return html`
+    <div class="field">
+      <p class="o-field-label" id=${`${id}-label`}>${t('officer.photos')}</p>
+      <label class="button button--secondary button--block o-file-button">
+        <input
+          id=${id}
+          name="photos"
+          type="file"
+          accept="image/*"
+          capture="environment"
+          multiple
+          aria-labelledby=${`${id}-label ${id}-pick`}
+          onChange=${(e) => setCount(e.currentTarget.files.length)}
+        />
+        <span id=${`${id}-pick`}>${t('officer.photos_pick')}</span>
+      </label>
+      ${count > 0 && html`<p class="o-muted" role="status">${t('officer.photos_chosen', { n: count })}</p>`}
+    </div>
   `;
 }

@@ -1,5 +1,5 @@
 // The service worker: only wiring of events to strategies (see strategies.js, precache.js).
-import { deleteOldShells, precache } from './precache.js';
+import { deleteOldShells, precache, precacheApp } from './precache.js';
 import { onNotificationClick, onPush } from './push.js';
 import { cacheFirst, navigation, networkFirst } from './strategies.js';
 import { onSync } from './sync-queue.js';
@@ -20,6 +20,11 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('message', (event) => {
   // Sent by the page when the user accepts the "update available" prompt (core/sw-bridge.js).
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
+  // Sent by the officer and center pages when they start: their files are not in the install.
+  if (event.data?.type === 'precache-app') {
+    const done = () => event.ports[0]?.postMessage({ type: 'precached', app: event.data.app });
+    event.waitUntil(precacheApp(event.data.app).then(done));
+  }
 });
 
 self.addEventListener('fetch', (event) => {

@@ -22,6 +22,7 @@ export function ReportScreen() {
   const draft = useRef(loadDraft()).current;
   const [category, setCategory] = useState(draft.category ?? null);
   const [description, setDescription] = useState(draft.description ?? '');
+  const [danger, setDanger] = useState(draft.danger === true);
   const [media, setMedia] = useState([]);
   const [contact, setContact] = useState(null);
   const [error, setError] = useState(null);
@@ -34,7 +35,7 @@ export function ReportScreen() {
     loadContact().then(setContact);
   }, []);
 
-  useEffect(() => saveDraft({ category, description }), [category, description]);
+  useEffect(() => saveDraft({ category, description, danger }), [category, description, danger]);
 
   function choose(code) {
     setCategory(code);
@@ -54,6 +55,7 @@ export function ReportScreen() {
       const id = await reports.create({
         category,
         description: description.trim(),
+        danger,
         location: position && ['found', 'placed'].includes(location.state) ? position : null,
         contact: reportContact(contact),
         mediaIds: media.map((m) => m.localId),
@@ -70,9 +72,23 @@ export function ReportScreen() {
   const left = MAX_DESCRIPTION - description.length;
   return html`
     <form class="report-form" onSubmit=${send} noValidate>
+      <${EmergencyNumbers} />
       <div ref=${categoryRef}>
         <${CategoryPicker} value=${category} onChange=${choose} />
       </div>
+      <button
+        type="button"
+        class="danger-toggle"
+        aria-pressed=${danger ? 'true' : 'false'}
+        aria-describedby="danger-hint"
+        onClick=${() => setDanger(!danger)}
+      >
+        <span class="danger-toggle__mark" aria-hidden="true">${danger ? '✓' : '!'}</span>
+        <span class="danger-toggle__label">${t('citizen.form.danger')}</span>
+      </button>
+      <p class="field__hint danger-hint" id="danger-hint">
+        ${danger ? t('citizen.form.danger_on') : t('citizen.form.danger_hint')}
+      </p>
       <${LocationCard} location=${location} />
       <section class="card" aria-labelledby="details-heading">
         <h2 class="card__heading" id="details-heading">${t('citizen.form.details_heading')}</h2>
@@ -107,7 +123,6 @@ export function ReportScreen() {
                 <a href="#/contact">${t('citizen.form.contact_edit')}</a>`
             : html`<a href="#/contact">${t('citizen.form.contact_add')}</a>`}
       </p>
-      <${EmergencyNumbers} />
     </form>
   `;
 }

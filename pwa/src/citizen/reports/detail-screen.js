@@ -6,7 +6,7 @@ import { ContactForm } from '../contact/contact-form.js';
 import { reportContact, wasAsked } from '../contact/contact.js';
 import { formatCoord, formatTime } from '../format.js';
 import { MediaList } from '../report/media-list.js';
-import { StatusBadge, statusExplanation } from './status.js';
+import { StatusBadge, stageLine, statusExplanation } from './status.js';
 import { Thread } from './thread.js';
 import { useReports } from './use-reports.js';
 
@@ -41,6 +41,8 @@ export function ReportDetailScreen({ id }) {
       <h2 class="screen-heading" id="report-heading">${category}</h2>
       <section class=${`card status-card status-card--${report.status}`} aria-label=${t('citizen.detail.status')}>
         <p class="status-card__badge"><${StatusBadge} report=${report} /></p>
+        ${stageLine(report) &&
+        html`<p class="status-card__stage" data-stage=${report.stage}>${stageLine(report)}</p>`}
         ${statusExplanation(report, online).map(
           (line) => html`<p class=${`status-card__line status-card__line--${line.tone}`}>${line.text}</p>`,
         )}

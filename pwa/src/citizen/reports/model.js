@@ -83,8 +83,12 @@ class ReportsModel extends Observable {
     return this.ready;
   }
 
+  /**
+   * Start showing a report. Its record is listed only once its documents are open: while they
+   * open, a reply's update or the queue's change of another report runs `follow()` and the
+   * screens, which read every listed record's documents.
+   */
   async track(record) {
-    this.records.set(record.id, record);
     if (!this.docs.has(record.id)) {
       const [report, reply] = await Promise.all([
         openDoc(reportName(record.id)),
@@ -97,6 +101,7 @@ class ReportsModel extends Observable {
         this.changed();
       });
     }
+    this.records.set(record.id, record);
     this.media.set(record.id, await listMedia(record.id));
     this.checkStatus(record.id);
   }
@@ -161,6 +166,7 @@ class ReportsModel extends Observable {
       media: this.media.get(id) ?? [],
       progress: Object.fromEntries([...this.progress].filter(([localId]) => (this.media.get(id) ?? []).some((m) => m.localId === localId))),
       status,
+      stage: reply.stage ?? null,
       reason: reply.reason ?? null,
       merged: Boolean(reply.merged_into),
       updated_at: reply.updated_at ?? null,
@@ -249,6 +255,7 @@ class ReportsModel extends Observable {
     const now = Date.now();
     const wanted = new Set(
       [...this.records.values()]
+        .filter((r) => this.docs.has(r.id))
         .filter((r) => this.acked.has(reportName(r.id)) || this.docs.get(r.id)?.reply.getMap('reply').has('status'))
         .filter((r) => r.id === this.focus || (now - r.created_at < LIVE_RECENT_MS && !FINAL.has(r.seen_status)))
         .sort((a, b) => (a.id === this.focus ? -1 : b.id === this.focus ? 1 : b.created_at - a.created_at))
@@ -291,7 +298,7 @@ class ReportsModel extends Observable {
    * Make a report: the document is saved on the phone and queued before this resolves, so
    * nothing typed is lost whatever happens next; sending starts at once if there is a network.
    */
-  async create({ category, description, location, contact, mediaIds = [] }) {
+  async create({ category, description, danger = false, location, contact, mediaIds = [] }) {
     const id = newId();
     const created_at = Date.now();
     const doc = new Y.Doc();
@@ -299,6 +306,7 @@ class ReportsModel extends Observable {
       const report = doc.getMap('report');
       report.set('category', category);
       report.set('description', description);
+      if (danger) report.set('danger', true); // absent otherwise: the server's rule is P1 if true
       if (location) {
         report.set('lat', location.lat);
         report.set('lon', location.lon);

@@ -21,6 +21,12 @@ export function statusLabel(report) {
   return label;
 }
 
+/** The finer stage under the headline (police on the way, on scene, resolved, closed), or null. */
+export function stageLine(report) {
+  if (!report.stage || report.status === 'saved') return null;
+  return t(`citizen.status.stages.${report.stage}`);
+}
+
 export function StatusBadge({ report }) {
   const tone = TONES[report.status] ?? 'sent';
   return html`

@@ -2,7 +2,8 @@ import { html } from 'htm/preact';
 import { t } from '../i18n.js';
 
 /** Who is signed in on this device: shown on every police home so a shared phone is not misused. */
-export function UserCard({ user }) {
+/** `unitName`: the unit's name, when the app knows it (the code stays beside it, smaller). */
+export function UserCard({ user, unitName }) {
   return html`
     <dl class="user-card">
       <div>
@@ -15,7 +16,13 @@ export function UserCard({ user }) {
       </div>
       <div>
         <dt>${t('police.unit')}</dt>
-        <dd>${user.unit ?? t('police.no_unit')}</dd>
+        <dd>
+          ${!user.unit
+            ? t('police.no_unit')
+            : unitName && unitName !== user.unit
+              ? html`${unitName} <span class="user-card__code">${user.unit}</span>`
+              : user.unit}
+        </dd>
       </div>
     </dl>
   `;
