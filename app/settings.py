@@ -66,7 +66,7 @@ class Settings:
     # Addresses whose X-Forwarded-For/-Proto are believed (the TLS proxy); uvicorn's format.
     trusted_proxies: str = "127.0.0.1"
     vapid_subject: str = "mailto:ops@sos-antt.example"
-    # Web push (push/, app/alerts.py). The VAPID key: PEM or raw base64url; when unset it is made
+    # Web push (push/, app/incidents/alerts.py). The VAPID key: PEM or raw base64url; when unset it is made
     # on first start and kept in the data directory as vapid_private_key.pem.
     vapid_private_key: str | None = None
     # Push service hosts the server will POST to (comma-separated, a host covers its subdomains;

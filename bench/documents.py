@@ -36,7 +36,7 @@ def ward_points(count: int) -> list[tuple[float, float]]:
 
 
 def report_update(category: str, where: tuple[float, float] | None) -> tuple[Doc, bytes]:
-    """A citizen's new report document (layout of `app/documents.py`) and its whole update."""
+    """A citizen's new report document (layout of `app/incidents/documents.py`) and its whole update."""
     doc: Doc = Doc()
     report = doc.get("report", type=Map)
     with doc.transaction():
@@ -62,7 +62,7 @@ def new_id() -> str:
 
 
 def inbox_summary(incident_id: str, note: str = "") -> dict[str, Any]:
-    """An entry of an inbox document, as `app/fanout.py` writes it (about 400 bytes)."""
+    """An entry of an inbox document, as `app/incidents/fanout.py` writes it (about 400 bytes)."""
     return {
         "id": incident_id,
         "category": "crime",

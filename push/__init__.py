@@ -1,7 +1,7 @@
 """Web push: VAPID keys, browser subscriptions, planned notifications and their delivery.
 
 The library knows owners (a user or a device id), notifications and subscriptions, and nothing of
-incidents: `app/alerts.py` decides who is told what and runs `deliver` from the app's outbox.
+incidents: `app/incidents/alerts.py` decides who is told what and runs `deliver` from the app's outbox.
 See docs/push.md. This package never imports `app`.
 
     push = PushService(db, VapidKeys.load_or_create(data_dir / "vapid_private_key.pem"),

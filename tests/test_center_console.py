@@ -2,7 +2,7 @@
 as Python sync clients. Needs a build (`make pwa`). Screenshots go to /tmp/sos-center/.
 
 Also here: the merge candidates endpoint, the server refusing an officer's dispatcher write, and
-the console's port of the status rule checked against app/incident_state.py in Node.
+the console's port of the status rule checked against app/incidents/state.py in Node.
 """
 
 from __future__ import annotations

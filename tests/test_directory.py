@@ -1,4 +1,4 @@
-"""The unit directory, the sample ward boundaries and routing (app/directory.py)."""
+"""The unit directory, the sample ward boundaries and routing (app/directory/routing.py)."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from app.incidents.documents import DEFAULT_PRIORITY
 from pycrdt import Map
 
+from app.incidents.documents import DEFAULT_PRIORITY
 from app.settings import Settings
 
 from .conftest import PASSWORD, LiveServer

@@ -1,7 +1,7 @@
 """Units, wards and routing: where a report goes the moment it arrives.
 
 The directory is three tables (`wards`, `units`, `category_departments`) seeded from
-`vietnam-provinces` and `app/data/`, and an in-memory index of the ward boundaries: an STRtree over
+`vietnam-provinces` and `app/directory/data/`, and an in-memory index of the ward boundaries: an STRtree over
 prepared shapely geometries, so `route()` costs microseconds and reads no database on its way.
 Routing is called from request handlers and from inside write transactions, so everything here is
 synchronous. (Not from inside a `db.read` function, though: a reload reads through the same pool.)

@@ -8,7 +8,7 @@
 | inbox/UNIT | the server                               | the unit's members (center: dispatchers)|
 
 Each kind's commit function writes the projection rows, the audit entry and the outbox items in the
-same transaction as the update (see `app/projection.py`).
+same transaction as the update (see `app/incidents/projection.py`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class AppKind(DocKind):
         self.svc = svc
 
     async def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        # Access questions are point lookups (app/access.py): answered on the spot.
+        # Access questions are point lookups (app/identity/access.py): answered on the spot.
         return self.svc.db.read_now(lambda conn: fn(conn, *args))
 
     async def _audit_read(self, principal: Principal, target: str) -> None:
@@ -181,7 +181,7 @@ class IncidentKind(AppKind):
         photos = [m for entry in timeline for m in entry.get("media") or []]
 
         def commit(tx: Any) -> list[str]:
-            # An officer's photos are uploaded to the incident's report first (app/endpoints/media.py);
+            # An officer's photos are uploaded to the incident's report first (app/web/media.py);
             # the timeline may name only those.
             unknown = foreign_ids(tx, doc_id, photos) if photos else []
             if unknown:

@@ -1,6 +1,6 @@
 """The figures: each a pure function of the facts, the filters and the time, returning JSON data.
 
-Stages (seconds; see `app/stats.py` for the percentile and the clock-skew rule):
+Stages (seconds; see `app/stats/query.py` for the percentile and the clock-skew rule):
 
 | stage              | from                     | to                                              |
 |--------------------|--------------------------|-------------------------------------------------|

@@ -3,7 +3,7 @@
 The statistics tests compare the API with figures they compute themselves from the same history,
 and the benchmark needs 100,000 incidents in seconds: neither can go through the documents. So
 this writes the projected rows (`reports`, `incidents`, `assignments`, `incident_units`) exactly
-as `app/projection.py` would have left them, and returns the same facts as plain Python.
+as `app/incidents/projection.py` would have left them, and returns the same facts as plain Python.
 
     history = generate(5000, days=90, end=time.time(), seed=1)
     insert(svc.db, history)

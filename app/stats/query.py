@@ -1,7 +1,7 @@
 """Statistics for supervisors and the command center: filters, periods, selections, percentiles.
 
-The figures themselves are in `app/stats_figures.py`, their CSV tables in `app/stats_tables.py`,
-the facts they read in `app/stats_facts.py`. Definitions that every figure shares, stated once:
+The figures themselves are in `app/stats/figures.py`, their CSV tables in `app/stats/tables.py`,
+the facts they read in `app/stats/facts.py`. Definitions that every figure shares, stated once:
 
 - Times in the rows are seconds since the epoch. Days begin at midnight in Ho Chi Minh City
   (UTC+07:00 all year: Vietnam has kept no daylight saving time since 1975, so a fixed offset is

@@ -157,7 +157,7 @@ class Worker:
         with background():
             items = await self.db.write(self._claim)
         # Background writes: the handlers' writes for one cause may wait a moment to share a
-        # commit (app/db.py). Not when draining a backlog: a full batch of handlers makes
+        # commit (app/storage/sqlite.py). Not when draining a backlog: a full batch of handlers makes
         # company enough, and waiting would slow the chains of writes to one busy inbox.
         with background() if len(items) < self.batch else contextlib.nullcontext():
             await asyncio.gather(*(self._run_one(item) for item in items))

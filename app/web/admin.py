@@ -47,7 +47,7 @@ async def create_user(request: Request) -> Response:
 
 
 async def audit_log(request: Request) -> Response:
-    """The audit log, newest first, filtered and paged (see `app/stats_audit.py`); `format=csv`
+    """The audit log, newest first, filtered and paged (see `app/stats/audit.py`); `format=csv`
     or `/api/audit.csv` gives the same entries as a file (up to 100,000, itself audited)."""
     principal = require_principal(request, "supervisor", "admin")
     params = request.query_params

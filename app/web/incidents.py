@@ -1,7 +1,7 @@
 """Incidents for the command center: duplicate candidates for a merge, and the dispatch timers.
 
 - `GET /api/incidents/timers` → `{triage_timeout_s, ack_timeout_s}`: the console counts down to
-  the same deadlines the server escalates at (app/timers.py), so it asks rather than guesses.
+  the same deadlines the server escalates at (app/incidents/timers.py), so it asks rather than guesses.
 - `GET /api/incidents/<id>/candidates` → `{incident, radius_m, window_s, candidates: [...]}`:
   the open incidents that may be the same event as `<id>` — within `RADIUS_M` of it and
   `WINDOW_S` of its arrival, nearest first — for the dispatcher's "merge as a duplicate".

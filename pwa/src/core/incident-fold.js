@@ -1,4 +1,4 @@
-// An incident's state folded from its append-only logs: the same rule as app/incident_state.py,
+// An incident's state folded from its append-only logs: the same rule as app/incidents/state.py,
 // so the console shows what the server projects into its rows without waiting for them.
 // tests/test_center_console.py runs this module in Node against the Python fold on the same cases.
 //

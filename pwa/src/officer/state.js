@@ -1,6 +1,6 @@
 // An incident's state, folded from its append-only logs exactly as the server does
 // (core/incident-fold.js, the same module as the command center's, checked against
-// app/incident_state.py by tests/test_center_console.py), so the phone shows the same status
+// app/incidents/state.py by tests/test_center_console.py), so the phone shows the same status
 // offline as the command center does online. Nobody writes a shared status field; the rule, also
 // shown on screen (officer.rule): closed / rejected / merged are dispatcher decisions; otherwise
 // the furthest stage reached by any unit still assigned (dispatched < acknowledged < en route <

@@ -1,6 +1,6 @@
 // Web push: show what the server sent, and open the right screen when the notification is clicked.
 //
-// Payloads (app/alerts.py) carry ids and a short title, never a citizen's personal data:
+// Payloads (app/incidents/alerts.py) carry ids and a short title, never a citizen's personal data:
 //   {kind, app: 'center'|'officer'|'citizen', incident, category, priority, ward_code, ward,
 //    status?, title, body, url, tag, renotify, require_interaction, at}
 // `tag` is the same value as the push's Topic: a newer notice about the same incident replaces

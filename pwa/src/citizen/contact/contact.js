@@ -4,7 +4,7 @@ import { request } from '../../core/api.js';
 import { ensureDevice } from '../../core/device.js';
 import { getPref, setPref } from '../store.js';
 
-// The server's rule (app/devices.py): digits, spaces, dots, dashes, an optional leading +.
+// The server's rule (app/identity/devices.py): digits, spaces, dots, dashes, an optional leading +.
 export const PHONE = /^\+?[0-9 .-]{6,20}$/;
 
 /** `{name, phone, synced}` or null when none was given. */
