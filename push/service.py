@@ -35,7 +35,7 @@ TOPIC_MAX = 32
 
 
 class Database(Protocol):
-    """What push needs from the app's database (`app.db.Database` fits)."""
+    """What push needs from the app's database (`app.storage.sqlite.SQLiteDatabase` fits)."""
 
     async def write(self, fn: Callable[[Any], T]) -> T: ...
 

@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class Database(Protocol):
-    """What the engine needs from the app's database (`app.db.Database` fits)."""
+    """What the engine needs from the app's database (`app.storage.sqlite.SQLiteDatabase` fits)."""
 
     async def write(self, fn: Callable[[Any], T]) -> T: ...
 

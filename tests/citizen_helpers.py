@@ -27,6 +27,11 @@ def tan_phu() -> dict[str, float]:
     return {"latitude": lat, "longitude": lon, "accuracy": 12}
 
 
+def located_phone() -> dict[str, Any]:
+    """Context options of a phone in Tân Phú that has granted its location."""
+    return {"viewport": PHONE, "geolocation": tan_phu(), "permissions": ["geolocation"]}
+
+
 
 
 

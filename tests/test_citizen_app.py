@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Page, Request, expect
@@ -21,6 +21,7 @@ from .citizen_helpers import (
     TAN_PHU,
     device_token,
     fire_background_sync,
+    located_phone,
     police,
     report_id_of,
     shoot,
@@ -147,11 +148,7 @@ def test_offline_report_survives_a_browser_restart_and_arrives_once(
     live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path
 ) -> None:
     profile = tmp_path / "profile"
-    options: dict[str, Any] = {
-        "viewport": PHONE,
-        "geolocation": tan_phu(),
-        "permissions": ["geolocation"],
-    }
+    options = located_phone()
     context = new_context(user_data_dir=profile, **options)
     page = context.new_page()
     errors = watch_console(page)
@@ -551,11 +548,7 @@ def test_reopening_with_two_reports_changed_by_the_police_shows_both_without_an_
     """Issue 15: a saved profile whose two reports the police changed while the tab was closed
     used to throw "Cannot read properties of undefined (reading 'reply')" at start."""
     profile = tmp_path / "profile"
-    options: dict[str, Any] = {
-        "viewport": PHONE,
-        "geolocation": tan_phu(),
-        "permissions": ["geolocation"],
-    }
+    options = located_phone()
     context = new_context(user_data_dir=profile, **options)
     page = context.new_page()
     errors = watch_console(page)

@@ -230,12 +230,12 @@ def test_a_handler_that_completes_its_item_in_its_own_write_costs_no_second_writ
 
 
 def test_outbox_handlers_write_in_the_background_except_when_draining_a_backlog(db: SQLiteDatabase) -> None:
-    from app.storage.base import _background
+    from app.storage.base import is_background
 
     seen: list[bool] = []
 
     async def handler(item: outbox.Item) -> None:
-        seen.append(_background.get())
+        seen.append(is_background())
 
     db.write_sync(lambda tx: [outbox.enqueue(tx, "t", f"k{i}", {}) for i in range(3)])
 

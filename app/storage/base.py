@@ -108,7 +108,7 @@ class Migration:
     steps: tuple[Callable[[Connection], None], ...]
 
     @property
-    def __name__(self) -> str:  # noqa: PLW3201 - read by the backends' migration log
+    def __name__(self) -> str:  # the backends log migrations by their function's name
         return self.name
 
     def __call__(self, tx: Connection) -> None:

@@ -39,14 +39,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.storage.base import _background
+from app.storage.base import ReadFn, WriteFn, is_background
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-WriteFn = Callable[["SQLiteConnection"], T]
-ReadFn = Callable[["SQLiteConnection"], T]
-Migration = Callable[["SQLiteConnection"], None]
+MigrationStep = Callable[["SQLiteConnection"], None]  # a `base.Migration`, or any such function
 
 # Enough to amortise one commit over a burst of requests, small enough that a batch's latency stays low.
 MAX_BATCH = 256
@@ -96,7 +94,7 @@ class SQLiteDatabase:
     def __init__(
         self,
         path: Path | str,
-        migrations: Sequence[Migration] = (),
+        migrations: Sequence[MigrationStep] = (),
         synchronous: str = "NORMAL",
         readers: int = 4,
         background_linger_s: float = 0.002,
@@ -169,7 +167,7 @@ class SQLiteDatabase:
         if self._writer is None:
             raise RuntimeError("database is not open")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future, not _background.get()))
+        self._queue.put((fn, future, not is_background()))
         return future
 
     async def write(self, fn: WriteFn[T]) -> T:
