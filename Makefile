@@ -12,7 +12,7 @@ PORT ?= 8000
 CHROMIUM := /usr/lib/chromium/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install pwa interop push-testing chromium clean
+.PHONY: run test lint bench install pwa interop push-testing chromium servers clean
 
 install: $(VENV)/.installed
 
@@ -47,13 +47,23 @@ chromium:
 	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-core )
 
+# The scale-out tests start a real PostgreSQL and HAProxy themselves (tests/pg.py, tests/cluster.py);
+# they need only the Debian packages. `make run` needs neither: SQLite is the embedded default.
+servers:
+	@( ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null ) || \
+		( $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql haproxy )
+
 run: install pwa
 	$(BIN)/sos seed-demo
 	@echo "Serving on http://localhost:$(PORT)  (citizen /, officer /officer/, command center /center/)"
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
-test: install pwa interop push-testing chromium
+# Two passes: the whole suite on SQLite (with the multi-process tests, which always use
+# PostgreSQL), then everything but the browser and multi-process tests again on PostgreSQL.
+test: install pwa interop push-testing chromium servers
 	$(BIN)/pytest
+	SOS_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser and not multiprocess"
 
 lint: install
 	$(BIN)/ruff check .

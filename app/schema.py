@@ -27,4 +27,5 @@ MIGRATIONS = [
     Migration("stats", (stats.facts,)),
     Migration("availability", (identity.availability,)),
     Migration("inbox_entries_by_incident", (incidents.inbox_entries_by_incident,)),
+    Migration("rate_limits", (identity.rate_limits,)),
 ]

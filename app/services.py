@@ -18,7 +18,7 @@ from app.directory.routing import Directory
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
-from app.identity.ratelimit import RateLimiter
+from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.incidents.fanout import Fanout
 from app.incidents.timers import Timers
 from app.schema import MIGRATIONS
@@ -29,6 +29,7 @@ from app.storage.sqlite import SQLiteDatabase
 from media import MediaConfig, MediaService
 from push import PushService
 from sync import SyncEngine
+from sync.peers import NotifyPeers
 
 
 @dataclass
@@ -47,6 +48,9 @@ class Services:
     media_workers: list[Worker] = field(init=False, default_factory=list)
     push: PushService = field(init=False)
     push_worker: Worker | None = field(init=False, default=None)
+    # The other web processes on the same database (PostgreSQL only): each commit and some app
+    # events reach them through NOTIFY (sync/peers.py). None on SQLite: one process is the whole app.
+    peers: NotifyPeers | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -58,7 +62,7 @@ class Services:
         """`role`: "web" runs the HTTP app and the document-writing jobs; "worker" runs the jobs
         that touch no document (push, media), which the web process also runs unless
         `SOS_INPROCESS_WORKER=0` says a separate `sos worker` does."""
-        db = SQLiteDatabase(settings.db_path, MIGRATIONS, synchronous=settings.sqlite_synchronous)
+        db = open_database(settings)
         tokens = TokenIssuer(settings.resolved_secret(), clock=clock)
         return cls(
             settings=settings,
@@ -70,8 +74,8 @@ class Services:
             accounts=Accounts(db, settings, tokens),
             devices=Devices(db, tokens),
             directory=Directory(db),
-            limiter=RateLimiter(),
-            worker=Worker(db),
+            limiter=SharedRateLimiter(db) if db.dialect == "postgresql" else RateLimiter(),
+            worker=Worker(db, lease_s=settings.outbox_lease_s),
             clock=clock,
             role=role,
         )
@@ -80,9 +84,12 @@ class Services:
         from app.identity.auth import SERVER
         from app.incidents.kinds import kinds
 
+        if self.db.dialect == "postgresql":
+            self.peers = NotifyPeers(self.db)  # type: ignore[arg-type]
+            self.peers.on("signed_out", self._end_streams)
         self.sync = SyncEngine(
             self.db, kinds(self), server_principal=SERVER,
-            idle_unload_s=self.settings.sync_idle_unload_s,
+            idle_unload_s=self.settings.sync_idle_unload_s, peers=self.peers,
         )
         from app.incidents.alerts import build_push
 
@@ -110,13 +117,15 @@ class Services:
             # Sending waits on push services: in the web process it gets a worker of its own, so
             # a slow push service never holds up inbox writes and timers (`sos worker` runs
             # nothing that such a wait could hold up).
-            self.push_worker = Worker(self.db, batch=64)
+            self.push_worker = Worker(self.db, batch=64, lease_s=self.settings.outbox_lease_s)
         Alerts(self).register(self.worker, self.push_worker)
 
     async def start_async(self) -> None:
         """The parts that need the event loop: the sync engine (idle unloading)."""
         self.loop = asyncio.get_running_loop()  # for threads that must hand work to the loop
         await self.sync.start()
+        if self.peers is not None:
+            self.peers.start(self.sync)
         await self.media.start()  # its workers, when this process runs the media jobs
         if self.push_worker is not None:
             await self.push_worker.start()
@@ -127,6 +136,16 @@ class Services:
         if self.push_worker is not None:
             await self.push_worker.stop()
         await self.push.aclose()
+
+    async def signed_out(self, session_id: str) -> None:
+        """Live sync connections opened with this session end now, in every process, not at
+        their next reconnect."""
+        self._end_streams(session_id)
+        if self.peers is not None:
+            await self.peers.publish("signed_out", session_id)
+
+    def _end_streams(self, session_id: str) -> None:
+        self.sync.disconnect(lambda p: getattr(p, "session_id", None) == session_id, "Signed out.")
 
     def start(self) -> Services:
         self.db.open()
@@ -142,7 +161,7 @@ def _media_service(settings: Settings, db: Database, clock: Callable[[], float])
     from app.storage.outbox import enqueue
 
     config = MediaConfig(
-        root=settings.data_dir / "media",
+        root=settings.media_root,
         photo_max_bytes=settings.media_photo_max_bytes,
         video_max_bytes=settings.media_video_max_bytes,
         preview_max_bytes=settings.media_preview_max_bytes,
@@ -152,6 +171,17 @@ def _media_service(settings: Settings, db: Database, clock: Callable[[], float])
         x264_preset=settings.media_x264_preset,
     )
     return MediaService(db, config, enqueue, clock)
+
+
+def open_database(settings: Settings) -> Database:
+    """The backend the settings choose: PostgreSQL when `SOS_DATABASE_URL` is set, else SQLite."""
+    if settings.database_url:
+        if not settings.database_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("SOS_DATABASE_URL must be a postgresql:// URL")
+        from app.storage.postgres import PostgresDatabase
+
+        return PostgresDatabase(settings.database_url, MIGRATIONS)
+    return SQLiteDatabase(settings.db_path, MIGRATIONS, synchronous=settings.sqlite_synchronous)
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -18,6 +18,12 @@ from dotenv import dotenv_values
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
+    # PostgreSQL for several web processes (app/storage/postgres.py), as
+    # postgresql://user:pass@host:port/db; unset: the embedded SQLite file in `data_dir`.
+    database_url: str | None = None
+    # Media originals and derivatives: on storage every web process and worker reaches
+    # (a shared directory) when there are several; unset: `data_dir`/media.
+    media_dir: Path | None = None
     secret_key: str | None = None
     # Tokens: a police login lasts a shift; a citizen device keeps its identity for a long time.
     token_ttl_s: int = 12 * 3600
@@ -49,6 +55,9 @@ class Settings:
     # process is a whole deployment; set 0 when `sos worker` runs them (see the Procfile).
     # Jobs that write documents always run in the web process, which owns the documents' rooms.
     inprocess_worker: bool = True
+    # How long a process may hold a claimed outbox item before another may take it: what a dead
+    # process's work waits, on PostgreSQL, before a survivor runs it.
+    outbox_lease_s: int = 60
     # A document nobody uses or watches is unloaded after this long (a reconnecting reader finds
     # it warm before that). Every loaded document is ~15 objects the garbage collector walks in
     # each full collection, which stops the event loop: under a surge of new reports each one
@@ -99,6 +108,21 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "sos.db"
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
+
+    @property
+    def database_label(self) -> str:
+        """Where the data lives, for logs and the CLI (the URL without its password)."""
+        if not self.database_url:
+            return str(self.db_path)
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or "localhost"
+        return f"postgresql://{parts.username or ''}@{host}:{parts.port or 5432}{parts.path}"
 
     def resolved_secret(self) -> str:
         """The signing key: from the environment, or kept in the data directory (made once)."""

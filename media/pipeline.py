@@ -277,9 +277,14 @@ class Pipeline:
                 self._locks[media_id] = (lock, users - 1)
 
 
+# Merged in SQL, each dialect with its own JSON function: a preview and its original may finish
+# at the same moment (in different processes, on PostgreSQL).
+MERGE_DERIVATIVES = {
+    "sqlite": "json_patch(COALESCE(derivatives, '{}'), ?)",
+    "postgresql": "CAST(CAST(COALESCE(derivatives, '{}') AS jsonb) || CAST(? AS jsonb) AS TEXT)",
+}
+
+
 def _merge_derivatives(tx: Any, media_id: str, made: dict[str, Any]) -> None:
-    # json_patch in SQL: a preview and its original may finish at the same moment.
-    tx.execute(
-        "UPDATE media SET derivatives = json_patch(COALESCE(derivatives, '{}'), ?) WHERE id = ?",
-        (json.dumps(made), media_id),
-    )
+    merged = MERGE_DERIVATIVES[getattr(tx, "dialect", "sqlite")]
+    tx.execute(f"UPDATE media SET derivatives = {merged} WHERE id = ?", (json.dumps(made), media_id))

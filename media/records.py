@@ -86,7 +86,7 @@ def foreign_ids(conn: Any, report_id: str, media_ids: list[str]) -> list[str]:
 def totals(conn: Any, report_id: str) -> tuple[int, int]:
     """(bytes, originals) the report holds or is receiving; failed uploads no longer count."""
     row = conn.execute(
-        """SELECT COALESCE(SUM(length), 0), COALESCE(SUM(role = 'original'), 0) FROM media
+        """SELECT COALESCE(SUM(length), 0), COALESCE(SUM(CASE WHEN role = 'original' THEN 1 ELSE 0 END), 0) FROM media
            WHERE report_id = ? AND state != 'failed'""",
         (report_id,),
     ).fetchone()

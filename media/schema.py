@@ -38,14 +38,20 @@ STATEMENTS = [
     )""",
     "CREATE INDEX media_report ON media(report_id, created_at)",
     "CREATE INDEX media_preview_of ON media(preview_of)",
-    # Evidence: once an original's hash is recorded, nothing rewrites it (nor who sent it, nor when).
-    """CREATE TRIGGER media_evidence_fixed BEFORE UPDATE OF sha256, uploader, length, created_at, report_id
-        ON media WHEN OLD.sha256 IS NOT NULL
-        BEGIN SELECT RAISE(ABORT, 'media evidence fields are fixed once the hash is recorded'); END""",
 ]
+# Evidence: once an original's hash is recorded, nothing rewrites it (nor who sent it, nor when).
+EVIDENCE_FIXED = {
+    "sqlite": """CREATE TRIGGER media_evidence_fixed BEFORE UPDATE OF sha256, uploader, length, created_at, report_id
+        ON media WHEN OLD.sha256 IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'media evidence fields are fixed once the hash is recorded'); END;""",
+    "postgresql": """CREATE FUNCTION media_evidence_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'media evidence fields are fixed once the hash is recorded'; END $$;
+        CREATE TRIGGER media_evidence_fixed BEFORE UPDATE OF sha256, uploader, length, created_at, report_id
+        ON media FOR EACH ROW WHEN (OLD.sha256 IS NOT NULL) EXECUTE FUNCTION media_evidence_fixed();""",
+}
 
 
 def create_tables(tx: Any) -> None:
-    """Create the table inside the caller's transaction (`tx`: a connection of the app's storage)."""
-    for statement in STATEMENTS:
-        tx.execute(statement)
+    """Create the table inside the caller's transaction (`tx`: a connection of the app's storage,
+    whose `script()` runs shared DDL on either dialect)."""
+    tx.script(";\n".join(STATEMENTS) + ";\n" + EVIDENCE_FIXED[getattr(tx, "dialect", "sqlite")])

@@ -32,6 +32,8 @@ from .vapid import VapidKeys
 T = TypeVar("T")
 URGENCIES = ("very-low", "low", "normal", "high")
 TOPIC_MAX = 32
+# The owners of a notification travel as one JSON parameter, unnested by each dialect's own function.
+OWNERS_TABLE = {"sqlite": "json_each(?) o", "postgresql": "jsonb_array_elements(CAST(? AS jsonb)) o(value)"}
 
 
 class Database(Protocol):
@@ -206,11 +208,12 @@ class PushService:
         ).fetchone()
         if row is None or not owners:
             return []
+        owners_table = OWNERS_TABLE[getattr(conn, "dialect", "sqlite")]
         rows = conn.execute(
-            """INSERT INTO push_deliveries (notification_id, subscription_id, endpoint, updated_at)
+            f"""INSERT INTO push_deliveries (notification_id, subscription_id, endpoint, updated_at)
                SELECT ?, s.id, s.endpoint, ? FROM push_subscriptions s
-               JOIN json_each(?) o ON s.owner_kind = o.value ->> 0 AND s.owner_id = o.value ->> 1
-               WHERE ? IS NULL OR s.lang = ?
+               JOIN {owners_table} ON s.owner_kind = o.value ->> 0 AND s.owner_id = o.value ->> 1
+               WHERE CAST(? AS TEXT) IS NULL OR s.lang = ?
                ORDER BY s.id
                ON CONFLICT (notification_id, subscription_id) DO NOTHING
                RETURNING id""",

@@ -12,7 +12,6 @@ reader watches it, and for `idle_unload_s` after that (a reconnecting reader fin
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -32,9 +31,9 @@ class Database(Protocol):
 
     async def write(self, fn: Callable[[Any], T]) -> T: ...
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def read(self, fn: Callable[[Any], T]) -> T: ...
 
-    def read_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def read_now(self, fn: Callable[[Any], T]) -> T:
         """Run a short indexed read on the calling thread (loading a document is one)."""
         ...
 
@@ -60,6 +59,7 @@ class LoadedDoc:
         "last_used",
         "shadow",
         "size",
+        "seq",
     )
 
     def __init__(self, name: str, kind: DocKind, doc_id: str) -> None:
@@ -81,6 +81,9 @@ class LoadedDoc:
         # live, so a refused change (which leaves its copy dirty) simply drops it.
         self.shadow: Any = None
         self.size = 0  # encoded size when last measured, plus every update stored since
+        # The store's seq of the last update in `doc`: a write commits only if it is the next
+        # one, so no process ever judges a change against a copy another process moved past.
+        self.seq = 0
 
     def drop_shadow(self) -> None:
         """Free the cached shadow (see `Shadow.close`: an unclosed one is never freed)."""
@@ -150,6 +153,7 @@ class Documents:
             loaded.size = len(stored.state)
             loaded.writers = dict(stored.writers)
             loaded.exists = True
+            loaded.seq = stored.last_seq
         self._loaded[name] = loaded
         return loaded
 

@@ -6,12 +6,17 @@ missing dependencies, write permission, client-id ownership, sizes, the kind's `
 ONE database write appends the update and runs the kind's commit function (and `in_tx`); only
 after COMMIT does the live document change, the room hear of it, and the caller get an answer.
 A refused change leaves no trace: not in the database, not in memory, not at any reader.
+
+Several processes may share one database: a write commits only if its update gets the seq after
+the live copy's (the append locks the document's row); else it rolls back, the copy catches up,
+and the change is judged again. `peers` tells the other processes of each commit (sync/peers.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 import random
 import time
@@ -25,6 +30,7 @@ from pycrdt import Doc
 from . import protocol, store
 from .documents import Database, Documents, LoadedDoc
 from .kinds import CommitFn, DocKind, Refused, denied, too_large_update
+from .peers import PeerChanges, Peers, Stale
 from .room import Room, Subscriber
 from .shadow import Shadow, guarded, merge, new_clients
 
@@ -52,7 +58,7 @@ class Applied:
         return self.seq is not None
 
 
-class SyncEngine:
+class SyncEngine(PeerChanges):
     """Documents named `<kind>/<id>`: who may read and change them, and how changes commit.
 
     engine = SyncEngine(db, [NoteKind()], server_principal=SERVER)
@@ -73,8 +79,10 @@ class SyncEngine:
         idle_unload_s: float = 60.0,
         squash: store.Squash | None = None,
         client_id: int | None = None,
+        peers: Peers | None = None,
     ) -> None:
         self.db = db
+        self.peers = peers
         self.kinds: dict[str, DocKind] = {}
         for kind in kinds:
             if not kind.name or "/" in kind.name or kind.name in self.kinds:
@@ -120,8 +128,15 @@ class SyncEngine:
     async def reauthorize(self, name: str) -> int:
         """Re-check `can_read` for every live reader of `name`; close the refused. Returns count.
 
-        Call it when access to a document changes (an officer unassigned, a device blocked).
+        Call it when access to a document changes (an officer unassigned, a device blocked); the
+        other processes (`peers`) are asked to do the same for their readers.
         """
+        if self.peers is not None:
+            await self.peers.reauthorize(name)
+        return await self.reauthorize_here(name)
+
+    async def reauthorize_here(self, name: str) -> int:
+        """`reauthorize` for this process's readers only (what a peer's request runs)."""
         loaded = self.documents.get(name)
         return 0 if loaded is None else await self._evict_unreadable(loaded, exclude=None)
 
@@ -273,21 +288,24 @@ class SyncEngine:
         if update == protocol.EMPTY_UPDATE:  # what every reader sends as its step 2
             return Applied(name, None, protocol.EMPTY_UPDATE)
         async with self.documents.using(name) as loaded, loaded.lock:
-            shadow = self._take_shadow(loaded, self.client_id)
-            try:
-                shadow.apply(update)
-                effective = shadow.effective
-                if effective is None:  # nothing new: a retry, or a reader's step 2
-                    loaded.shadow = shadow  # unchanged: still equal to the live document
-                    return Applied(name, None, protocol.EMPTY_UPDATE)
-                if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
-                    raise denied(principal, f"You may not change {name}.")
-                writers = self._new_writers(loaded, shadow, principal)
-                return await self._commit(
-                    loaded, principal, shadow, effective, writers, None, origin
-                )
-            finally:
-                _drop_unless_kept(loaded, shadow)
+            for attempt in itertools.count(1):
+                shadow = self._take_shadow(loaded, self.client_id)
+                try:
+                    shadow.apply(update)
+                    effective = shadow.effective
+                    if effective is None:  # nothing new: a retry, or a reader's step 2
+                        loaded.shadow = shadow  # unchanged: still equal to the live document
+                        return Applied(name, None, protocol.EMPTY_UPDATE)
+                    if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
+                        raise denied(principal, f"You may not change {name}.")
+                    writers = self._new_writers(loaded, shadow, principal)
+                    return await self._commit(
+                        loaded, principal, shadow, effective, writers, None, origin
+                    )
+                except Stale:
+                    await self._stale(loaded, attempt)
+                finally:
+                    _drop_unless_kept(loaded, shadow)
 
     async def _server_write(
         self,
@@ -298,24 +316,27 @@ class SyncEngine:
         validate: bool,
     ) -> Applied:
         async with self.documents.using(name) as loaded, loaded.lock:
-            client_id = self.client_id
-            owner = loaded.writers.get(client_id)
-            if owner is not None and owner != loaded.kind.writer_key(principal):
-                client_id = random.getrandbits(32)  # someone took our id in this document
-            shadow = self._take_shadow(loaded, client_id)
-            try:
-                shadow.mutate(mutate)
-                effective = shadow.effective
-                if effective is None:
-                    loaded.shadow = shadow
-                    result = await self.db.write(in_tx) if in_tx is not None else None
-                    return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
-                writers = self._new_writers(loaded, shadow, principal)
-                return await self._commit(
-                    loaded, principal, shadow, effective, writers, in_tx, None, validate
-                )
-            finally:
-                _drop_unless_kept(loaded, shadow)
+            for attempt in itertools.count(1):
+                client_id = self.client_id
+                owner = loaded.writers.get(client_id)
+                if owner is not None and owner != loaded.kind.writer_key(principal):
+                    client_id = random.getrandbits(32)  # someone took our id in this document
+                shadow = self._take_shadow(loaded, client_id)
+                try:
+                    shadow.mutate(mutate)
+                    effective = shadow.effective
+                    if effective is None:
+                        loaded.shadow = shadow
+                        result = await self.db.write(in_tx) if in_tx is not None else None
+                        return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
+                    writers = self._new_writers(loaded, shadow, principal)
+                    return await self._commit(
+                        loaded, principal, shadow, effective, writers, in_tx, None, validate
+                    )
+                except Stale:
+                    await self._stale(loaded, attempt)
+                finally:
+                    _drop_unless_kept(loaded, shadow)
 
     def _new_writers(self, loaded: LoadedDoc, shadow: Shadow, principal: Any) -> dict[int, str]:
         """Client ids this change writes with for the first time; refuses someone else's ids.
@@ -367,19 +388,24 @@ class SyncEngine:
         commit_fn: CommitFn | None = kind.prepare_commit(
             principal, loaded.doc_id, shadow.doc, created
         )
-        squash = self.squash
+        squash, peers, expected = self.squash, self.peers, loaded.seq + 1
 
         def run(tx: Any) -> tuple[int, Any, Any]:
-            seq = store.append(tx, name, effective, squash)
+            seq = store.append(tx, name, effective, squash)  # locks the document's row
+            if seq != expected:
+                raise Stale(name)  # rolls back: this change was judged on an older state
             if writers:
                 store.bind_writers(tx, name, writers)
             value = commit_fn(tx) if commit_fn is not None else None
             result = in_tx(tx) if in_tx is not None else None
+            if peers is not None:
+                peers.changed(tx, name, seq, effective, writers)
             return seq, value, result
 
         seq, value, result = await self.db.write(run)
         # Committed: from here on the live document must follow, whatever else happens.
         self._apply_live(loaded, effective, writers)
+        loaded.seq = seq
         loaded.size = size
         if size >= CACHE_SHADOW_BYTES:
             loaded.shadow = shadow  # equal to the live document again: keep it for the next change
@@ -470,4 +496,4 @@ def _consume(task: asyncio.Future[Any]) -> None:
         log.debug("abandoned sync operation failed: %r", task.exception())
 
 
-__all__ = ["Applied", "Database", "SyncEngine"]
+__all__ = ["Applied", "Database", "Peers", "Stale", "SyncEngine"]

@@ -1,8 +1,8 @@
-"""Durable documents in the app's SQLite: an append log per document, squashed into a snapshot.
+"""Durable documents in the app's database: an append log per document, squashed into a snapshot.
 
 Writes run inside the caller's write transaction (`append(tx, ...)`), so that a document update,
 the app's projection rows and its outbox items commit together or not at all. Reads take a
-`sqlite3.Connection` and see one consistent snapshot of a document.
+connection of the app's storage and see one consistent snapshot of a document.
 
     create_tables(tx)                      # from the app's migration
     seq = append(tx, "report/abc", update) # inside db.write
@@ -15,7 +15,6 @@ from an in-memory document that might not match the database).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,10 +92,10 @@ def append(tx: Any, name: str, update: bytes, squash: Squash = Squash()) -> int:
                (name, last_seq, log_count, log_bytes, size_bytes, created_at, updated_at)
            VALUES (?, 1, 1, ?, ?, ?, ?)
            ON CONFLICT(name) DO UPDATE SET
-               last_seq = last_seq + 1,
-               log_count = log_count + 1,
-               log_bytes = log_bytes + excluded.log_bytes,
-               size_bytes = size_bytes + excluded.size_bytes,
+               last_seq = sync_documents.last_seq + 1,
+               log_count = sync_documents.log_count + 1,
+               log_bytes = sync_documents.log_bytes + excluded.log_bytes,
+               size_bytes = sync_documents.size_bytes + excluded.size_bytes,
                updated_at = excluded.updated_at
            RETURNING last_seq, log_count, log_bytes""",
         (name, size, size, now, now),
@@ -139,7 +138,7 @@ def bind_writers(tx: Any, name: str, writers: dict[int, str]) -> None:
     )
 
 
-def _parts(conn: sqlite3.Connection, name: str) -> list[tuple[int, bytes]]:
+def _parts(conn: Any, name: str) -> list[tuple[int, bytes]]:
     # One statement, so one consistent read even while the writer squashes this document.
     rows = conn.execute(
         """SELECT seq, data FROM sync_snapshots WHERE name = ?
@@ -151,7 +150,7 @@ def _parts(conn: sqlite3.Connection, name: str) -> list[tuple[int, bytes]]:
     return [(int(row[0]), bytes(row[1])) for row in rows]
 
 
-def load(conn: sqlite3.Connection, name: str) -> bytes | None:
+def load(conn: Any, name: str) -> bytes | None:
     """The document's merged state as one update, or None if it was never written."""
     parts = _parts(conn, name)
     if not parts:
@@ -161,7 +160,7 @@ def load(conn: sqlite3.Connection, name: str) -> bytes | None:
     return merge_updates(*(data for _, data in parts))
 
 
-def load_stored(conn: sqlite3.Connection, name: str) -> Stored | None:
+def load_stored(conn: Any, name: str) -> Stored | None:
     """State, last seq and client-id bindings, read in one transaction."""
     began = not conn.in_transaction
     if began:
@@ -183,7 +182,38 @@ def load_stored(conn: sqlite3.Connection, name: str) -> Stored | None:
             conn.execute("COMMIT")
 
 
-def stats(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Tail:
+    """What was stored after a seq: the updates to apply in order, the new last seq, the bindings."""
+
+    parts: list[bytes]
+    last_seq: int
+    writers: dict[int, str]
+
+
+def load_since(conn: Any, name: str, after: int) -> Tail | None:
+    """Everything stored of `name` after seq `after`, or None if nothing is. When the log was
+    squashed past `after`, the snapshot stands in for the updates it absorbed: applying a state
+    a document already partly has is harmless in a CRDT."""
+    rows = conn.execute(
+        """SELECT seq, data FROM sync_snapshots WHERE name = ? AND seq > ?
+           UNION ALL
+           SELECT seq, data FROM sync_updates WHERE name = ? AND seq > ?
+           ORDER BY 1""",
+        (name, after, name, after),
+    ).fetchall()
+    if not rows:
+        return None
+    writers = {
+        int(client): str(writer)
+        for client, writer in conn.execute(
+            "SELECT client, writer FROM sync_writers WHERE name = ?", (name,)
+        )
+    }
+    return Tail([bytes(row[1]) for row in rows], int(rows[-1][0]), writers)
+
+
+def stats(conn: Any, name: str) -> dict[str, Any] | None:
     """Bookkeeping of one document (seqs, log length, sizes), for tests and monitoring."""
     cursor = conn.execute(
         """SELECT name, snapshot_seq, last_seq, log_count, log_bytes, size_bytes, created_at,

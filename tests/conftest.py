@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.services import Services
 from app.settings import Settings
+from tests.pg import PostgresServer, backend, shared_server
 
 # The browser fixtures are a plugin so that pytest rewrites their asserts before any test imports.
 pytest_plugins = ["tests.browser"]
@@ -22,10 +23,31 @@ pytest_plugins = ["tests.browser"]
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (tests/pg.py)."""
+    yield shared_server()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A fresh PostgreSQL database when the suite runs on PostgreSQL (SOS_TEST_BACKEND), else None."""
+    if backend() != "postgresql":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
+        database_url=database_url,
         secret_key="test-secret-key-not-for-production",
         login_slowdown_ms=1,
         inprocess_worker=True,

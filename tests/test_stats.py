@@ -27,6 +27,7 @@ from starlette.testclient import TestClient
 from app.services import Services
 from app.settings import Settings
 from app.stats import history as stats_history
+from tests.pg import backend, shared_server
 
 N = 5000
 DAYS = 90
@@ -59,22 +60,27 @@ def history() -> stats_history.History:
 
 
 @pytest.fixture(scope="session")
-def stats_template(tmp_path_factory: pytest.TempPathFactory, history) -> Path:
+def stats_template(tmp_path_factory: pytest.TempPathFactory, history) -> Path | str:
+    """The history once: a SQLite file, or a PostgreSQL database to clone (tests/pg.py)."""
     data = tmp_path_factory.mktemp("stats-template")
-    svc = Services.build(Settings(data_dir=data, secret_key="template-key"))
+    url = shared_server().create_database() if backend() == "postgresql" else None
+    svc = Services.build(Settings(data_dir=data, secret_key="template-key", database_url=url))
     svc.start()
     try:
         stats_history.insert(svc.db, history)
     finally:
         svc.stop()
-    return data / "sos.db"
+    return url or data / "sos.db"
 
 
 @pytest.fixture
-def stats_db(settings: Settings, clock, stats_template: Path) -> Path:
+def stats_db(settings: Settings, clock, stats_template: Path | str) -> Path:
     """The history in this test's database (before the app starts), and the clock at its end."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(stats_template, settings.db_path)
+    if settings.database_url:
+        shared_server().clone(str(stats_template), settings.database_url)
+    else:
+        shutil.copy(stats_template, settings.db_path)
     clock.now = END
     return settings.db_path
 

@@ -42,12 +42,23 @@ def version_counter(tx: Connection) -> None:
     # triggers on any change to them, however it was made (import, admin screen, plain SQL), lets
     # each process notice a change with one cheap read instead of reloading on a timer.
     bump = "UPDATE directory_meta SET value = value + 1 WHERE key = 'version';"
-    triggers = "".join(
-        f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
-        f"BEGIN {bump} END;\n"
-        for table in ("wards", "units", "category_departments")
-        for event in ("INSERT", "UPDATE", "DELETE")
-    )
+    tables = ("wards", "units", "category_departments")
+    if tx.dialect == "postgresql":
+        triggers = (
+            "CREATE FUNCTION directory_bump() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f" BEGIN {bump} RETURN NULL; END $$;\n"
+        ) + "".join(
+            f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION directory_bump();\n"
+            for table in tables
+        )
+    else:
+        triggers = "".join(
+            f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+            f"BEGIN {bump} END;\n"
+            for table in tables
+            for event in ("INSERT", "UPDATE", "DELETE")
+        )
     tx.script(
         """
         CREATE TABLE directory_meta (

@@ -1,9 +1,10 @@
 """Rate limits as a generic cell rate algorithm (GCRA): O(1) state per key, exact Retry-After.
 
-Kept in process memory: a single web process is the deployment today; the scale-out path swaps this
-class for one on Redis with the same `hit` signature.
+`RateLimiter` keeps the state in process memory: on SQLite one process is the whole app.
+`SharedRateLimiter` keeps it in the database, one row per key, for several web processes on
+PostgreSQL: each hit is one atomic upsert, so the processes share one budget.
 
-    limiter = RateLimiter()
+    limiter = RateLimiter()          # or SharedRateLimiter(db)
     wait = limiter.hit(("devices", ip), limit=20, period_s=3600)
     if wait: raise ApiError(429, ..., headers={"Retry-After": str(ceil(wait))})
 """
@@ -11,9 +12,11 @@ class for one on Redis with the same `hit` signature.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from app.errors import ApiError
 
@@ -61,6 +64,44 @@ class RateLimiter:
         self._last_sweep = now
         for key in [k for k, tat in self._tat.items() if tat <= now]:
             del self._tat[key]
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same algorithm with the theoretical arrival times in the `rate_limits` table.
+
+    One statement per hit, on the calling thread's own autocommitted connection (`write_now`):
+    the upsert either moves the key's time on (allowed) or leaves it (limited), atomically, so two
+    processes can never both spend the last unit of a budget. Wall-clock time: the processes
+    share it (monotonic clocks are per machine)."""
+
+    def __init__(self, db: Any, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(clock)
+        self.db = db
+
+    def hit(self, key: Hashable, limit: int, period_s: float) -> float:
+        if limit <= 0:
+            return 0.0
+        interval = period_s / limit
+        now = self._clock()
+        name = "|".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+        def hit(conn: Any) -> float:
+            row = conn.execute(
+                """INSERT INTO rate_limits AS r (key, tat) VALUES (?, ?)
+                   ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat, ?) + ?
+                   WHERE GREATEST(r.tat, ?) + ? - ? <= ?
+                   RETURNING tat""",
+                (name, now + interval, now, interval, now, interval, period_s, now + 1e-9),
+            ).fetchone()
+            if row is not None:
+                return 0.0
+            tat = conn.execute("SELECT tat FROM rate_limits WHERE key = ?", (name,)).fetchone()
+            return max(0.0, max(float(tat[0]), now) + interval - period_s - now) if tat else 0.0
+
+        wait = float(self.db.write_now(hit))
+        if random.random() < 0.001:  # now and then: forget keys whose budget is full again
+            self.db.write_now(lambda c: c.execute("DELETE FROM rate_limits WHERE tat < ?", (now,)))
+        return wait
 
 
 def _human(seconds: int) -> str:

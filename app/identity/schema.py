@@ -53,16 +53,28 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_target ON audit_log(target, at);
 CREATE INDEX audit_actor ON audit_log(actor_kind, actor_id, at);
--- Append-only: the log is evidence, so the database itself refuses to rewrite it.
+"""
+# Append-only: the log is evidence, so the database itself refuses to rewrite it.
+APPEND_ONLY = {
+    "sqlite": """
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-"""
+""",
+    "postgresql": """
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+""",
+}
 
 
 def foundation(tx: Connection) -> None:
-    tx.script(FOUNDATION)
+    tx.script(FOUNDATION + APPEND_ONLY[tx.dialect])
 
 
 def availability(tx: Connection) -> None:
@@ -74,6 +86,19 @@ def availability(tx: Connection) -> None:
             user_id INTEGER PRIMARY KEY REFERENCES users(id),
             status TEXT NOT NULL CHECK (status IN ('available', 'busy', 'off_duty')),
             at REAL NOT NULL                   -- s since epoch: when the officer chose it
+        );
+        """,
+    )
+
+
+def rate_limits(tx: Connection) -> None:
+    # Shared rate limits (app/identity/ratelimit.py, SharedRateLimiter): used by the processes of
+    # a PostgreSQL deployment; created on SQLite too, so that both schemas are the same.
+    tx.script(
+        """
+        CREATE TABLE rate_limits (
+            key TEXT PRIMARY KEY,              -- e.g. login|203.0.113.7
+            tat REAL NOT NULL                  -- s since epoch: the key's theoretical arrival time
         );
         """,
     )

@@ -105,8 +105,8 @@ def search(conn: Any, q: AuditQuery) -> tuple[list[dict[str, Any]], int | None]:
     sql = f"""SELECT a.id, a.at, a.actor_kind, a.actor_id, a.actor_role, a.action, a.target,
                      a.detail, u.username AS actor_name, u.display_name AS actor_display_name
               FROM audit_log a
-              LEFT JOIN users u ON a.actor_kind = 'user' AND u.id = CAST(a.actor_id AS INTEGER)
-              WHERE {' AND '.join(where) or '1'} ORDER BY a.id DESC LIMIT ?"""
+              LEFT JOIN users u ON a.actor_kind = 'user' AND CAST(u.id AS TEXT) = a.actor_id
+              WHERE {' AND '.join(where) or 'TRUE'} ORDER BY a.id DESC LIMIT ?"""
     rows = [dict(r) for r in conn.execute(sql, (*args, q.limit + 1))]
     more = len(rows) > q.limit
     rows = rows[: q.limit]

@@ -51,6 +51,8 @@ def _case(column: str, values: Sequence[str]) -> str:
 INCIDENT_SELECT = f"""SELECT i.arrived_at, i.triaged_at, i.dispatched_at, NULL, NULL, NULL,
     i.resolved_at, i.closed_at, {_case('i.status', STATUSES)}, {_case('i.category', CATEGORIES)},
     i.ward_code, i.lat, i.lon FROM incidents i"""
+# A number per incident that grows with insertion: SQLite's rowid, a column of its own on PostgreSQL.
+ROW_NUMBER = {"sqlite": "i.rowid", "postgresql": "i.row_no"}
 ASSIGNMENT_STAMPS = (
     "a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.cleared_at, a.withdrawn_at"
 )
@@ -125,14 +127,15 @@ def load(conn: Any, since: float, until: float = float("inf")) -> Facts:
         bounds = (since, until)
         cur = conn.cursor()
         cur.row_factory = None  # plain tuples: a sqlite3.Row per row costs a third more
+        rowid = ROW_NUMBER[conn.dialect]
         keys = cur.execute(
-            f"SELECT i.rowid, i.id FROM incidents i WHERE {where} ORDER BY i.rowid", bounds
+            f"SELECT {rowid}, i.id FROM incidents i WHERE {where} ORDER BY {rowid}", bounds
         ).fetchall()
         incidents = _matrix(
-            cur.execute(f"{INCIDENT_SELECT} WHERE {where} ORDER BY i.rowid", bounds).fetchall(), 13
+            cur.execute(f"{INCIDENT_SELECT} WHERE {where} ORDER BY {rowid}", bounds).fetchall(), 13
         )
         raw = cur.execute(
-            f"""SELECT i.rowid, a.unit, {ASSIGNMENT_STAMPS} FROM assignments a
+            f"""SELECT {rowid}, a.unit, {ASSIGNMENT_STAMPS} FROM assignments a
                 JOIN incidents i ON i.id = a.incident_id WHERE {where}""",
             bounds,
         ).fetchall()

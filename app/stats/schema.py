@@ -38,7 +38,36 @@ TRIGGERS = [
 ]
 
 
+# PostgreSQL runs writers side by side: the number is taken under a lock held until commit, so
+# that numbers still follow the commit order (a reader that saw N has seen everything below N).
+# And incidents get a row number of their own, what SQLite's rowid is to app/stats/facts.py.
+POSTGRES = """
+ALTER TABLE incidents ADD COLUMN row_no BIGINT GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX incidents_row_no ON incidents(row_no);
+CREATE FUNCTION stats_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE ref TEXT;
+BEGIN
+    IF TG_TABLE_NAME = 'incidents' THEN ref := NEW.id;
+    ELSIF TG_OP = 'DELETE' THEN ref := OLD.incident_id;
+    ELSE ref := NEW.incident_id;
+    END IF;
+    PERFORM pg_advisory_xact_lock(7420002);
+    INSERT INTO stats_changes (incident_id, seq)
+        VALUES (ref, (SELECT coalesce(max(seq), 0) + 1 FROM stats_changes))
+        ON CONFLICT (incident_id) DO UPDATE SET seq = excluded.seq;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER incidents_stats AFTER INSERT OR UPDATE ON incidents
+    FOR EACH ROW EXECUTE FUNCTION stats_bump();
+CREATE TRIGGER assignments_stats AFTER INSERT OR UPDATE OR DELETE ON assignments
+    FOR EACH ROW EXECUTE FUNCTION stats_bump();
+"""
+
+
 def facts(tx: Connection) -> None:
+    if tx.dialect == "postgresql":
+        tx.script(SCHEMA + POSTGRES)
+        return
     triggers = "".join(
         f"CREATE TRIGGER {table}_{event.lower()}_stats AFTER {event} ON {table} "
         f"BEGIN {_BUMP.format(ref=ref)} END;\n"

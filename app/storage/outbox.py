@@ -44,6 +44,11 @@ CREATE INDEX outbox_due ON outbox(state, run_at);
 """
 
 
+# Several processes claim at once on PostgreSQL: each skips the rows another is claiming, instead
+# of waiting for it and then finding them leased. SQLite has one writer: nothing to skip.
+CLAIM_LOCK = {"sqlite": "", "postgresql": " FOR UPDATE SKIP LOCKED"}
+
+
 def create_tables(db: Connection) -> None:
     db.script(SCHEMA)
 
@@ -118,11 +123,13 @@ class Worker:
         self._wake.set()
 
     async def start(self) -> None:
-        """Start the loop. Items leased by a previous run of this process's role (killed before it
-        finished them) are released at once rather than after their lease runs out: no other
-        process runs these topics, so nobody else can be working on them."""
+        """Start the loop. On SQLite, items leased by a previous run of this process's role
+        (killed before it finished them) are released at once rather than after their lease runs
+        out: no other process runs these topics, so nobody else can be working on them. On
+        PostgreSQL several processes run the same topics: a dead one's leases simply expire."""
         self._stopping = False
-        await self.db.write(self._release_leases)
+        if self.db.dialect == "sqlite":
+            await self.db.write(self._release_leases)
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
 
     def _release_leases(self, tx: Connection) -> None:
@@ -173,7 +180,7 @@ class Worker:
             f"""UPDATE outbox SET lease_until = ?, attempts = attempts + 1
                 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND run_at <= ?
                              AND (lease_until IS NULL OR lease_until < ?) AND topic IN ({marks})
-                             ORDER BY run_at, id LIMIT ?)
+                             ORDER BY run_at, id LIMIT ?{CLAIM_LOCK[tx.dialect]})
                 RETURNING id, topic, key, payload, attempts""",
             (now + self.lease_s, now, now, *topics, self.batch),
         ).fetchall()

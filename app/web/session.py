@@ -37,8 +37,8 @@ async def logout(request: Request) -> Response:
     principal = require_principal(request)
     svc = services(request)
     await svc.accounts.logout(principal)
-    # Live sync connections opened with this session end now, not at their next reconnect.
-    svc.sync.disconnect(lambda p: getattr(p, "session_id", None) == principal.session_id, "Signed out.")
+    if principal.session_id:
+        await svc.signed_out(principal.session_id)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response

@@ -5,7 +5,7 @@
 //                             "keys":["<id>", ...]}'
 import { args, provider, synced, until, done, fail } from './lib.mjs'
 
-const { server, room, token, root, keys } = args()
+const { server, room, token, root, keys, ms = 20000 } = args()
 try {
   const p = provider(server, room, token)
   await synced(p)
@@ -22,7 +22,7 @@ try {
     }
     return announced.size === keys.length
   }
-  await until(p.doc, 'update', announce, 20000, `${keys.join(', ')} in ${room}`)
+  await until(p.doc, "update", announce, ms, `${keys.join(', ')} in ${room}`)
   done({ seen: Object.fromEntries(keys.map((key) => [key, map.get(key)])) }, p)
 } catch (error) {
   fail(error)

@@ -213,7 +213,7 @@ async def test_server_write_commits_with_in_tx_and_is_exactly_once(
             items.append("first")
 
     def mark(tx: Any) -> int:
-        tx.execute("INSERT OR IGNORE INTO toy_events VALUES ('done:first', 'feed/f', '{}')")
+        tx.execute("INSERT INTO toy_events VALUES ('done:first', 'feed/f', '{}') ON CONFLICT DO NOTHING")
         return 7
 
     channel = FakeChannel()

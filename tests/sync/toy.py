@@ -16,8 +16,10 @@ from pycrdt import Array, Doc, Map
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.storage.postgres import PostgresDatabase
 from app.storage.sqlite import SQLiteDatabase
 from sync import DocKind, Refused, SyncEngine, asgi, store
+from tests.pg import backend, url_for
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,11 @@ def m2_toy(tx: Any) -> None:
     tx.script(TOY_SCHEMA)
 
 
-def open_db(path: Path) -> SQLiteDatabase:
+def open_db(path: Path) -> Any:
+    """The toy's database at `path`: a SQLite file, or a PostgreSQL database standing for it when
+    the suite runs on PostgreSQL (tests/pg.py)."""
+    if backend() == "postgresql":
+        return PostgresDatabase(url_for(path), migrations=[m1_sync, m2_toy]).open()
     return SQLiteDatabase(path, migrations=[m1_sync, m2_toy]).open()
 
 
@@ -103,7 +109,7 @@ class NoteKind(DocKind):
             tx.execute(
                 """INSERT INTO toy_notes (id, text, author, changes) VALUES (?, ?, ?, 1)
                    ON CONFLICT(id) DO UPDATE SET text = excluded.text, author = excluded.author,
-                   changes = changes + 1""",
+                   changes = toy_notes.changes + 1""",
                 (doc_id, text, author),
             )
             if created:

@@ -1,0 +1,124 @@
+"""A real PostgreSQL server for the tests: Debian's `postgresql`, started by the tests themselves.
+
+`initdb` into a temporary directory and `pg_ctl` on a free port, as the `postgres` user when the
+tests run as root (PostgreSQL refuses to run as root). One server per test session; each test gets
+a database of its own (`fresh_url()`), dropped when the test ends.
+
+    server = PostgresServer().start()
+    url = server.create_database()     # postgresql://sos@127.0.0.1:PORT/t_1
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+BACKEND_ENV = "SOS_TEST_BACKEND"  # "postgresql": the suite runs on PostgreSQL instead of SQLite
+
+
+def backend() -> str:
+    return os.environ.get(BACKEND_ENV, "sqlite")
+
+
+def _bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql (make test does)")
+    return Path(found[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PostgresServer:
+    def __init__(self, fsync: bool = False) -> None:
+        self.bindir = _bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="sos-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.fsync = fsync
+        self._names = itertools.count(1)
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> PostgresServer:
+        if self.as_root:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "sos", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        options = [
+            f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}",
+            "-c max_connections=400", "-c shared_buffers=64MB",
+        ]
+        if not self.fsync:  # a test server: nothing here must survive a power cut
+            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "30",
+                  "-o", " ".join(options), "start")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://sos@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        name = f"t_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def clone(self, template_url: str, url: str) -> None:
+        """Make the database of `url` a copy of the one at `template_url` (which nobody may use)."""
+        name, template = url.rsplit("/", 1)[1], template_url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+    def drop_database(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+_shared: PostgresServer | None = None
+_by_path: dict[str, str] = {}
+
+
+def shared_server() -> PostgresServer:
+    """The session's server, started on first use and stopped when the test process exits."""
+    global _shared
+    if _shared is None:
+        _shared = PostgresServer().start()
+        atexit.register(_shared.stop)
+    return _shared
+
+
+def url_for(path: object) -> str:
+    """A database standing for a SQLite file path: the same path, the same database (a test that
+    reopens its file reopens its database)."""
+    key = str(path)
+    if key not in _by_path:
+        _by_path[key] = shared_server().create_database()
+    return _by_path[key]
