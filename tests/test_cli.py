@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from app.cli import DEMO_USERS, WEBSOCKET_OPTIONS, main
@@ -14,9 +15,18 @@ from app.settings import Settings
 
 from .conftest import LiveServer
 
+DATABASE: dict[str, str | None] = {"url": None}
+
+
+@pytest.fixture(autouse=True)
+def _database(database_url: str | None) -> None:
+    DATABASE["url"] = database_url  # the CLI and the servers below use it on PostgreSQL
+
 
 def run(args: list[str], data_dir: Path, stdin: str | None = None):
     env = {"SOS_DATA_DIR": str(data_dir), "SOS_SECRET_KEY": "cli-test"}
+    if DATABASE["url"]:
+        env["SOS_DATABASE_URL"] = DATABASE["url"]
     return CliRunner().invoke(main, args, input=stdin, env=env, catch_exceptions=False)
 
 
@@ -29,7 +39,7 @@ def test_seed_demo_then_serve_then_the_demo_dispatcher_signs_in(tmp_path: Path) 
     # Running it again is harmless (accounts are reset, nothing duplicated).
     assert run(["seed-demo"], tmp_path).exit_code == 0
 
-    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test")).start()
+    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test", database_url=DATABASE["url"])).start()
     try:
         assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
         assert "SOS ANTT" in httpx.get(f"{server.url}/").text
@@ -55,7 +65,7 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
     short = run(["user", "add", "minh", "--role", "dispatcher", "--password-stdin"], tmp_path, "short\n")
     assert short.exit_code != 0 and "at least" in short.output
 
-    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test")).start()
+    server = LiveServer(Settings(data_dir=tmp_path, secret_key="cli-test", database_url=DATABASE["url"])).start()
     try:
         r = httpx.post(f"{server.url}/api/auth/login", json={"username": "lan", "password": "a long secret"})
         assert r.status_code == 200 and r.json()["user"]["unit"] == "ward-27031"

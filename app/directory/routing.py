@@ -358,7 +358,7 @@ class Directory:
             for b in boundaries:
                 cur = tx.execute(
                     "UPDATE wards SET boundary = ?, boundary_source = ?, boundary_updated_at = ?"
-                    " WHERE code = ? AND boundary IS NOT ?",
+                    " WHERE code = ? AND boundary IS DISTINCT FROM ?",
                     (b.geometry, path.name, now, b.code, b.geometry),
                 )
                 if cur.rowcount:
