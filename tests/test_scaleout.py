@@ -173,3 +173,32 @@ def test_two_processes_writing_one_incident_at_once_converge(cluster: Cluster) -
     assert copies[0] == copies[1] == sorted(ids)
     stored = cluster.rows("SELECT entry_id FROM timeline_events WHERE incident_id = ? AND log = 'timeline'", report_id)
     assert sorted(r["entry_id"] for r in stored if r["entry_id"] in ids) == sorted(ids)
+
+
+def test_sessions_lockouts_and_rate_limits_hold_across_processes(cluster: Cluster) -> None:
+    a, b = cluster.start(2)
+    token, _ = cluster.login("dispatcher", via=a)
+    me = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{b.url}/api/auth/me", headers=me).status_code == 200  # signed in on A, known on B
+    assert httpx.post(f"{b.url}/api/auth/logout", headers=me).status_code == 204
+    assert httpx.get(f"{a.url}/api/auth/me", headers=me).status_code == 401  # signed out on B, gone on A
+
+    # Failed sign-ins spread over both processes count against one account.
+    cluster.sos("user", "add", "target", "--role", "dispatcher", "--password-stdin", stdin="right password\n")
+    statuses = [
+        httpx.post(f"{server.url}/api/auth/login", json={"username": "target", "password": "wrong"}).status_code
+        for server in (a, b) * 4
+    ]
+    assert statuses[:6] == [401] * 6 and set(statuses[6:]) == {429}
+    r = httpx.post(f"{a.url}/api/auth/login", json={"username": "target", "password": "right password"})
+    assert r.status_code == 429, r.text  # locked everywhere, even with the right password
+
+    # One device's hourly report budget is one budget, whichever process its reports reach.
+    device = device_token(a)
+    sent = []
+    for i in range(12):
+        server = (a, b)[i % 2]
+        client = SyncClient(server.url, device)
+        report_id = client.new_report("other", where=point_in_ward(TAN_PHU))
+        sent.append(client.sync(f"report/{report_id}").status_code)
+    assert sent[:10] == [200] * 10 and set(sent[10:]) == {429}

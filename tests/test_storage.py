@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from app.identity import audit
@@ -17,13 +18,27 @@ from app.settings import Settings
 from app.storage import outbox
 from app.storage.base import background
 from app.storage.outbox import Retry, Worker
+from app.storage.postgres import PostgresDatabase
 from app.storage.sqlite import SQLiteDatabase
+from tests.pg import backend
 
 
 @pytest.fixture
-def db(tmp_path: Path):
+def db(tmp_path: Path, database_url: str | None):
+    """The app's database on the suite's backend (SQLite, or PostgreSQL: tests/pg.py)."""
+    if database_url:
+        with PostgresDatabase(database_url, MIGRATIONS) as database:
+            yield database
+        return
     with SQLiteDatabase(tmp_path / "t.db", MIGRATIONS) as database:
         yield database
+
+
+# What each backend raises when the database refuses a statement (a trigger) or a read
+# connection is asked to write.
+REFUSED = (sqlite3.IntegrityError, psycopg.errors.RaiseException)
+READ_ONLY = (sqlite3.OperationalError, psycopg.errors.ReadOnlySqlTransaction)
+sqlite_only = pytest.mark.skipif(backend() == "postgresql", reason="the SQLite writer's own batching")
 
 
 def test_migrations_set_user_version_and_are_idempotent(tmp_path: Path) -> None:
@@ -48,6 +63,7 @@ def test_a_failed_migration_leaves_the_schema_untouched(tmp_path: Path) -> None:
         assert "half_done" not in tables
 
 
+@sqlite_only
 def test_group_commit_isolates_a_failing_write(db: SQLiteDatabase) -> None:
     """Many writers at once share commits, yet one failure undoes only its own write."""
     gate = threading.Event()
@@ -69,6 +85,7 @@ def test_group_commit_isolates_a_failing_write(db: SQLiteDatabase) -> None:
     assert ids == {f"d{i}" for i in range(20) if i != 7}
 
 
+@sqlite_only
 def test_a_write_that_ends_the_transaction_does_not_lose_its_neighbours(db: SQLiteDatabase) -> None:
     db.write_sync(
         lambda tx: tx.execute(
@@ -137,7 +154,7 @@ def test_read_now_runs_on_the_calling_thread_and_sees_every_commit(db: SQLiteDat
     # Committed by the writer thread: visible at once to this thread's own connection.
     assert db.read_now(read) == before + 1
     assert seen == [threading.current_thread().name] * 2
-    with pytest.raises(sqlite3.OperationalError):  # a read connection cannot write
+    with pytest.raises(READ_ONLY):  # a read connection cannot write
         db.read_now(lambda c: c.execute("DELETE FROM devices"))
 
 
@@ -146,7 +163,7 @@ def test_audit_log_is_append_only(db: SQLiteDatabase) -> None:
     rows = db.read_sync(lambda c: audit.entries(c, "report/1"))
     assert rows[0]["action"] == "report.read" and rows[0]["detail"] == {"reason": "test"}
     for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(REFUSED, match="append-only"):
             db.write_sync(lambda tx, sql=sql: tx.execute(sql))
     assert len(db.read_sync(lambda c: audit.entries(c))) == 1
 

@@ -302,14 +302,21 @@ class PostgresDatabase:
 
     def write_now(self, fn: WriteFn[T]) -> T:
         """One short autocommitted statement (a rate-limit counter) on the calling thread's own
-        connection: no transaction of several statements, no hop to a writer thread."""
-        return self.read_now(lambda conn: fn(PGConnection(conn.raw)))
+        writable connection: no transaction of several statements, no hop to a writer thread."""
+        conn: PGConnection | None = getattr(self._local, "writable", None)
+        if conn is None or conn.raw.closed or conn.raw.broken:
+            conn = PGConnection(connect(self.url))
+            self._local.writable = conn
+            with self._lock:
+                self._all_read_conns.append(conn.raw)
+        return fn(conn)
 
     # -- reads -----------------------------------------------------------------------------------
     def _reader(self) -> PGConnection:
         conn: PGConnection | None = getattr(self._local, "conn", None)
         if conn is None or conn.raw.closed or conn.raw.broken:
             raw = connect(self.url)
+            raw.execute("SET default_transaction_read_only = on")  # as SQLite's query_only
             conn = PGConnection(raw, reader=True)
             self._local.conn = conn
             with self._lock:
