@@ -1,6 +1,8 @@
 """A generic CRDT sync engine: y-protocols over WebSocket and HTTP, a durable document store in
-SQLite, access control, validation on a shadow copy, and transactional hooks. It knows documents,
-principals, permissions and hooks; the app registers its document kinds. See docs/sync.md.
+the app's database (SQLite or PostgreSQL), access control, validation on a shadow copy,
+transactional hooks, and peers: other processes on the same database, told of every commit.
+It knows documents, principals, permissions and hooks; the app registers its document kinds.
+See docs/sync.md.
 
 This package never imports `app`.
 """

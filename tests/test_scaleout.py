@@ -202,3 +202,32 @@ def test_sessions_lockouts_and_rate_limits_hold_across_processes(cluster: Cluste
         report_id = client.new_report("other", where=point_in_ward(TAN_PHU))
         sent.append(client.sync(f"report/{report_id}").status_code)
     assert sent[:10] == [200] * 10 and set(sent[10:]) == {429}
+
+
+def test_an_upload_begun_on_one_process_finishes_on_another_and_is_served_by_both(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from .media.files import jpeg
+    from .media.helpers import create, patch, wait_media
+
+    a, b = cluster.start(2)
+    device = device_token(a)
+    on_a, on_b = SyncClient(a.url, device), SyncClient(b.url, device)
+    report_id = on_a.new_report("traffic", where=point_in_ward(TAN_PHU))
+    assert on_a.sync(f"report/{report_id}").status_code == 200
+    data = jpeg(tmp_path / "photo.jpg").read_bytes()
+    r = create(on_a, report_id, len(data))
+    assert r.status_code == 201, r.text
+    location = r.headers["location"]
+    half = len(data) // 2
+    assert patch(on_a, location, 0, data[:half]).status_code == 204
+    r = patch(on_b, location, half, data[half:])  # the phone's next request reached B
+    assert r.status_code == 204, r.text
+    media_id = location.rsplit("/", 1)[-1]
+    meta = wait_media(on_b, media_id)
+    assert meta["state"] == "ready", meta
+    dispatcher, _ = cluster.login("dispatcher", via=a)
+    for server in (a, b):
+        got = httpx.get(f"{server.url}/media/{media_id}/original", headers={"Authorization": f"Bearer {dispatcher}"})
+        assert got.status_code == 200 and got.content == data, (server.name, got.status_code)
+    assert (cluster.root / "shared-media").is_dir()
