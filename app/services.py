@@ -131,6 +131,8 @@ class Services:
             await self.push_worker.start()
 
     async def stop_async(self) -> None:
+        if self.peers is not None:
+            await self.peers.stop()
         await self.media.stop()
         await self.sync.stop()
         if self.push_worker is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -158,10 +159,18 @@ class NotifyPeers:
         self.engine: SyncEngine | None = None
         self.received = 0  # notices from other processes (for tests and monitoring)
         self._handlers: dict[str, list[Callable[[Any], Any]]] = {}
+        self._listening: Any = None
 
     def start(self, engine: SyncEngine) -> None:
         self.engine = engine
-        self.db.listen(self.channel, self._heard)
+        self._listening = self.db.listen(self.channel, self._heard)
+
+    async def stop(self) -> None:
+        task, self._listening = self._listening, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     # -- the engine's side -----------------------------------------------------------------------
     def changed(self, tx: Any, name: str, seq: int, update: bytes, writers: dict[int, str]) -> None:

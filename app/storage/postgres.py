@@ -228,7 +228,8 @@ class PostgresDatabase:
 
     def close(self) -> None:
         for task in self._listeners:
-            task.cancel()
+            if not task.get_loop().is_closed():
+                task.cancel()
         self._listeners.clear()
         if self._write_threads is not None:
             self._write_threads.shutdown(wait=True)
