@@ -11,23 +11,32 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
+
+from app.storage.postgres import translate
 
 from .conftest import free_port
 from .sync_client import SyncClient, point_in_ward
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, database_url: str | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SOS_DATA_DIR": str(data_dir),
+        # On PostgreSQL nobody releases a dead process's leases at start (another process might
+        # hold them): they run out instead, here after 3 s.
+        "SOS_OUTBOX_LEASE_S": "3",
         "SOS_SECRET_KEY": "crash-test-secret",
         "SOS_REPORTS_PER_DEVICE_PER_HOUR": "100000",
         "SOS_REPORTS_PER_IP_PER_HOUR": "100000",
         "SOS_DEVICES_PER_IP_PER_HOUR": "100000",
     }
+    if database_url:
+        env["SOS_DATABASE_URL"] = database_url
     with open(data_dir / f"server-{port}-{time.monotonic_ns()}.log", "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
@@ -47,11 +56,30 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("server did not start within 30 s")
 
 
+class _PG:
+    """The few calls the checks below make, on PostgreSQL (`?` placeholders, autocommit)."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, args: tuple[object, ...] = ()) -> Any:
+        return self.conn.execute(translate(sql) if args else sql, args or None)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect(data_dir: Path, database_url: str | None) -> Any:
+    return _PG(database_url) if database_url else sqlite3.connect(data_dir / "sos.db")
+
+
 @pytest.mark.slow
-def test_sigkill_loses_no_acknowledged_report_and_duplicates_nothing(tmp_path: Path) -> None:
+def test_sigkill_loses_no_acknowledged_report_and_duplicates_nothing(
+    tmp_path: Path, database_url: str | None
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(tmp_path, port)
+    server = start_server(tmp_path, port, database_url)
     acknowledged: list[str] = []
     attempted: list[str] = []
     stop = threading.Event()
@@ -85,9 +113,9 @@ def test_sigkill_loses_no_acknowledged_report_and_duplicates_nothing(tmp_path: P
     assert len(acknowledged) >= 60, "the stream never got going"
 
     # Restart on the same data directory and let the outbox catch up.
-    server = start_server(tmp_path, port)
+    server = start_server(tmp_path, port, database_url)
     try:
-        db = sqlite3.connect(tmp_path / "sos.db")
+        db = connect(tmp_path, database_url)
 
         def count(sql: str, *args: object) -> int:
             return int(db.execute(sql, args).fetchone()[0])
