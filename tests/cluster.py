@@ -12,14 +12,15 @@ the processes of a real deployment do (docs/deploy.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,5 +161,14 @@ class Cluster:
         return "\n".join(f"--- {s.name}\n{s.log.read_text()[-4000:]}" for s in self.servers if s.log.exists())
 
 
-def haproxy_available() -> bool:
-    return shutil.which("haproxy") is not None
+@contextlib.contextmanager
+def running(postgres: PostgresServer, root: Path, **settings: Any) -> Iterator[Cluster]:
+    """A cluster for one test: its processes' logs printed if the test fails, everything stopped."""
+    cluster = Cluster(postgres, root, **settings)
+    try:
+        yield cluster
+    except BaseException:
+        print(cluster.logs())
+        raise
+    finally:
+        cluster.stop()

@@ -24,7 +24,7 @@ import pytest
 
 from sync import protocol
 
-from .cluster import Cluster, ServerProcess, free_port
+from .cluster import Cluster, ServerProcess, free_port, running
 from .pg import PostgresServer
 from .server_checks import wait_for
 from .sync_client import SyncClient, point_in_ward
@@ -101,14 +101,8 @@ def report_body(report_id: str) -> bytes:
 def cluster(postgres: PostgresServer, tmp_path: Path) -> Any:
     # A short lease: the dead process's claimed outbox items go to a survivor after 3 s.
     # One test phone sends all the reports: its hourly limit is raised for the test.
-    c = Cluster(postgres, tmp_path, outbox_lease_s=3, reports_per_device_per_hour=1000)
-    try:
+    with running(postgres, tmp_path, outbox_lease_s=3, reports_per_device_per_hour=1000) as c:
         yield c
-    except BaseException:
-        print(c.logs())
-        raise
-    finally:
-        c.stop()
 
 
 def test_a_process_killed_mid_stream_loses_no_acknowledged_report(

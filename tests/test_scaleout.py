@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .cluster import Cluster, ServerProcess
+from .cluster import Cluster, ServerProcess, running
 from .pg import PostgresServer
 from .server_checks import wait_for
 from .sync_client import SyncClient, entry_id, now_ms, point_in_ward
@@ -33,14 +33,8 @@ __all__ = ["interop"]  # the fixture, shared with test_domain_interop
 
 @pytest.fixture
 def cluster(postgres: PostgresServer, tmp_path: Path) -> Iterator[Cluster]:
-    c = Cluster(postgres, tmp_path)
-    try:
+    with running(postgres, tmp_path) as c:
         yield c
-    except BaseException:
-        print(c.logs())
-        raise
-    finally:
-        c.stop()
 
 
 def device_token(server: ServerProcess) -> str:
