@@ -12,7 +12,7 @@ PORT ?= 8000
 CHROMIUM := /usr/lib/chromium/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install pwa interop push-testing chromium servers clean
+.PHONY: run test lint bench install pwa interop push-testing a11y chromium servers clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,13 @@ tests/push/node_modules/.installed: tests/push/package.json tests/push/package-l
 
 push-testing: tests/push/node_modules/.installed
 
+# axe-core, injected into the pages of the accessibility tests (tests/test_a11y.py).
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+a11y: tests/a11y/node_modules/.installed
+
 # Browser tests drive Debian's chromium through playwright; `playwright install` cannot download here.
 chromium:
 	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && \
@@ -61,7 +68,7 @@ run: install pwa
 
 # Two passes: the whole suite on SQLite (with the multi-process tests, which always use
 # PostgreSQL), then everything but the browser and multi-process tests again on PostgreSQL.
-test: install pwa interop push-testing chromium servers
+test: install pwa interop push-testing a11y chromium servers
 	$(BIN)/pytest
 	SOS_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser and not multiprocess"
 
@@ -72,4 +79,4 @@ bench: install pwa interop push-testing
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist tests/interop/node_modules tests/push/node_modules
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/interop/node_modules tests/push/node_modules tests/a11y/node_modules

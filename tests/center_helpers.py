@@ -65,11 +65,12 @@ def sign_in(page: Page, username: str) -> None:
 
 def open_console(
     server: LiveServer, new_context: NewContext, username: str = "dieu.phoi", role: str = "dispatcher",
-    viewport: dict[str, int] | None = None,
+    viewport: dict[str, int] | None = None, **options: Any,
 ) -> Page:
-    """A console signed in as a new account, its live queue connected."""
+    """A console signed in as a new account, its live queue connected (`options`: the browser
+    context's, e.g. `bypass_csp` for a test that injects a script)."""
     server.svc.accounts.create_sync(username, PASSWORD, role)
-    page = new_context(viewport=viewport or LAPTOP).new_page()
+    page = new_context(viewport=viewport or LAPTOP, **options).new_page()
     page.goto(server.url + "/center/")
     sign_in(page, username)
     expect(page.locator(".console")).to_have_attribute("data-queue", "live")

@@ -157,7 +157,7 @@ export function DetailPanel({
           onCancel=${() => onForm(null)}
         />
       `}
-      <div class="detail__scroll">
+      <div class="detail__scroll" tabindex="0" role="region" aria-labelledby="detail-title">
         ${state && html`<${StatusBanner} state=${state} summary=${summary} info=${info} now=${now} timers=${timers} units=${units} onOpenIncident=${onOpenIncident} />`}
         <${ReportSection} report=${view.report} info=${info} token=${session.token} onOpenMedia=${onMedia} />
         <${RoutingSection} info=${info} state=${state} units=${units} />
@@ -201,8 +201,8 @@ function DetailHead({ id, category, priority, status, arrived, now, viewers = []
           ${viewers.length > 0 && html` · <span class="detail__viewers">${t('center.detail.viewers', { names: viewers.map((v) => v.name).join(', ') })}</span>`}
         </p>
       </div>
-      <button type="button" class="icon-button" onClick=${onClose} aria-label=${t('center.detail.close')} title=${t('center.detail.close')}>
-        ✕ <kbd>Esc</kbd>
+      <button type="button" class="icon-button" onClick=${onClose} aria-label=${`${t('center.detail.close')} (Esc)`} title=${t('center.detail.close')}>
+        <span aria-hidden="true">✕</span> <kbd>Esc</kbd>
       </button>
     </header>
   `;
