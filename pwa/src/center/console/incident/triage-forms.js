@@ -6,7 +6,7 @@ import { ApiError, request } from '../../../core/api.js';
 import { describeError } from '../../../core/ui/errors.js';
 import { categoryLabel, categoryLetter, duration, metres, shortId, statusLabel } from '../format.js';
 import { t } from '../i18n.js';
-import { ActionForm, Choices, TextField } from './action-form.js';
+import { ActionForm, Choices, TextField, useRequired } from './action-form.js';
 
 const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 const REASONS = ['spam', 'false', 'not_police', 'other'];
@@ -63,6 +63,7 @@ export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
 export function RejectForm({ act, entry, busy, error, onCancel }) {
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
+  const [missing, check, clear] = useRequired('input[name=reason]');
   return html`
     <${ActionForm}
       id="reject"
@@ -73,14 +74,15 @@ export function RejectForm({ act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${() => act([entry('reject', { reason, ...(note.trim() ? { note: note.trim() } : {}) })])}
+      onSubmit=${(_, form) => check(reason, form) && act([entry('reject', { reason, ...(note.trim() ? { note: note.trim() } : {}) })])}
     >
       <${Choices}
         name="reason"
         legend=${t('center.reject.reason')}
         value=${reason}
-        onChange=${setReason}
+        onChange=${(r) => { setReason(r); clear(); }}
         columns="2"
+        error=${missing && t('center.reject.reason_missing')}
         options=${REASONS.map((r) => ({ value: r, label: t(`center.reasons.${r}`) }))}
       />
       <${TextField} name="note" label=${t('center.reject.note')} value=${note} onInput=${setNote} max=${2000} rows=${2} />
