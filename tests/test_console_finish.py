@@ -1,11 +1,14 @@
 """The console's finish (issue 15): what a dispatcher trips over in a real walkthrough. A real
 Chromium against the real server, citizens and officers as Python sync clients (`make pwa` first).
 
-- closing without an outcome is said next to the field, in the page's language.
+- closing without an outcome is said next to the field, in the page's language;
+- the overdue warning shows once; triage and dispatch are disabled once the incident is resolved,
+  closed or rejected.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,11 +20,14 @@ from app.settings import Settings
 from .center_helpers import (
     NO_TILES,
     TAN_PHU,
+    offset,
     open_console,
+    queue_item,
     report,
     tan_phu,
     write,
 )
+from .citizen_helpers import police
 from .server_checks import rows
 
 if TYPE_CHECKING:
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
 WatchConsole = Callable[[Page], list[str]]
 WARD = f"ward-{TAN_PHU}"
+TRIAGE = ["Xác minh", "Điều động", "Từ chối", "Gộp trùng"]
 
 pytestmark = pytest.mark.browser
 
@@ -87,4 +94,76 @@ def test_closing_without_an_outcome_is_said_next_to_the_field_in_the_pages_langu
     close.get_by_role("button", name="Close incident").click()
     expect(detail).to_have_attribute("data-status", "closed")
     assert rows(live_server, sql, incident_id)[0] == {"status": "closed", "outcome": "false_alarm"}
+    assert errors == []
+
+
+# --- the overdue warning once; triage and dispatch off when there is nothing left to triage ----
+
+
+class TestOverdue:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.with_(triage_timeout_s=2)
+
+    def test_the_overdue_warning_shows_once(
+        self, live_server, new_context: NewContext, watch_console: WatchConsole
+    ) -> None:
+        page = open_console(live_server, new_context)
+        errors = watch_console(page)
+        _, late_id = report(live_server, "fire", "Khói bốc lên từ tầng hai.", where=tan_phu())
+        expect(queue_item(page, late_id)).to_have_class(re.compile(r"\bis-escalated\b"))
+        detail = open_incident(page, late_id)
+        banners = detail.locator(".banners")
+        # Escalated by the server and past the console's own countdown: one warning, how late.
+        expect(banners).to_contain_text(re.compile(r"Quá hạn xác minh \d+ giây"))
+        expect(detail.get_by_text(re.compile("Quá hạn"))).to_have_count(1)
+        expect(banners.get_by_role("alert")).to_have_count(1)
+        assert errors == []
+
+
+def test_triage_and_dispatch_are_disabled_on_resolved_closed_and_rejected_incidents(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    here = tan_phu()
+    ids = {
+        key: report(live_server, "crime", text, where=offset(here, 500 * n, 0))[1]
+        for n, (key, text) in enumerate(
+            [
+                ("open", "Trộm xe máy."),
+                ("resolved", "Đánh nhau, đã giải tán."),
+                ("closed", "Mất ví."),
+                ("rejected", "Quảng cáo."),
+            ]
+        )
+    }
+    dp = police(live_server, "dp.truc", "dispatcher")
+    officer = police(live_server, "cb.phuong", "officer", WARD)
+    append(dp, ids["resolved"], "dispatch", action="dispatch", unit=WARD)
+    for stage in ("acknowledged", "on_scene", "resolved"):
+        append(officer, ids["resolved"], "timeline", type=stage, unit=WARD)
+    append(dp, ids["closed"], "dispatch", action="close", outcome="handled")
+    append(dp, ids["rejected"], "dispatch", action="reject", reason="spam")
+
+    page = open_console(live_server, new_context)
+    errors = watch_console(page)
+    toolbar = lambda detail: detail.locator(".detail__actions")  # noqa: E731
+
+    detail = open_incident(page, ids["open"])
+    for name in TRIAGE:
+        expect(toolbar(detail).get_by_role("button", name=re.compile(name))).to_be_enabled()
+
+    for key, status in (("resolved", "resolved"), ("closed", "closed"), ("rejected", "rejected")):
+        detail = open_incident(page, ids[key])
+        expect(detail).to_have_attribute("data-status", status)
+        for name in TRIAGE:
+            expect(toolbar(detail).get_by_role("button", name=re.compile(name))).to_be_disabled()
+        for shortcut, form in (("v", "verify"), ("d", "dispatch"), ("r", "reject"), ("g", "merge")):
+            page.keyboard.press(shortcut)
+            expect(page.locator(f'[data-form="{form}"]')).to_have_count(0)
+        if key == "resolved":  # what is left to do: close it
+            expect(
+                toolbar(detail).get_by_role("button", name=re.compile("Đóng vụ việc"))
+            ).to_be_enabled()
+        else:
+            expect(toolbar(detail).get_by_role("button", name=re.compile("Mở lại"))).to_be_enabled()
     assert errors == []
