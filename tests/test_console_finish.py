@@ -3,7 +3,9 @@ Chromium against the real server, citizens and officers as Python sync clients (
 
 - closing without an outcome is said next to the field, in the page's language;
 - the overdue warning shows once; triage and dispatch are disabled once the incident is resolved,
-  closed or rejected.
+  closed or rejected;
+- merge candidates of the same category come first, the others are marked, the line reads well;
+- durations are in the language of the page.
 """
 
 from __future__ import annotations
@@ -166,4 +168,67 @@ def test_triage_and_dispatch_are_disabled_on_resolved_closed_and_rejected_incide
             ).to_be_enabled()
         else:
             expect(toolbar(detail).get_by_role("button", name=re.compile("Mở lại"))).to_be_enabled()
+    assert errors == []
+
+
+# --- merge candidates ---------------------------------------------------------------------------
+
+
+def test_merge_candidates_of_the_same_category_come_first_and_the_others_are_marked(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    here = tan_phu()
+    _, me = report(live_server, "crime", "Giật túi xách trước chợ.", where=here)
+    _, fire = report(live_server, "fire", "Khói ở chợ.", where=offset(here, 0, 20))  # nearer
+    _, crime = report(live_server, "crime", "Cướp giật ở cổng chợ.", where=offset(here, 50, 0))
+    page = open_console(live_server, new_context)
+    errors = watch_console(page)
+    open_incident(page, me)
+    page.keyboard.press("g")
+    merge = page.locator('[data-form="merge"]')
+    candidates = merge.locator("[data-candidate]")
+    expect(candidates).to_have_count(2)
+    expect(candidates.nth(0)).to_have_attribute("data-candidate", crime)
+    expect(candidates.nth(1)).to_have_attribute("data-candidate", fire)
+    expect(candidates.nth(0).locator("input")).to_be_checked()  # the likely duplicate, chosen
+    expect(candidates.nth(1)).to_contain_text("khác loại")
+    expect(candidates.nth(0)).not_to_contain_text("khác loại")
+    # One space either side of each dot, none missing.
+    meta = candidates.nth(0).locator(".candidate__meta")
+    expect(meta).to_have_text(
+        re.compile(r"^cách \d+ m · đến (trước|sau) \d+ giây · Phường Tân Phú$")
+    )
+    top = candidates.nth(1).locator(".candidate__top")
+    expect(top).to_have_text(re.compile(r"^Cháy nổ khác loại · P\d · Mới\s*[0-9A-F]{8}$"))
+    page.get_by_role("button", name="English").click()
+    expect(candidates.nth(1)).to_contain_text("other category")
+    assert errors == []
+
+
+# --- durations in the language of the page --------------------------------------------------
+
+
+def test_durations_read_in_the_language_of_the_page(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    here = tan_phu()
+    _, first = report(live_server, "traffic", "Xe tải va chạm xe máy.", where=here)
+    _, second = report(live_server, "traffic", "Tai nạn ở ngã tư.", where=offset(here, 40, 0))
+    live_server.svc.db.write_sync(
+        lambda tx: tx.execute(
+            "UPDATE incidents SET arrived_at = (SELECT arrived_at FROM incidents WHERE id = ?) - 91 WHERE id = ?",
+            (second, first),
+        )
+    )
+    page = open_console(live_server, new_context)
+    errors = watch_console(page)
+    detail = open_incident(page, second)
+    expect(detail.locator(".detail__sub")).to_contain_text(re.compile(r"\d+ giây trước"))
+    page.keyboard.press("g")
+    candidate = page.locator(f'[data-form="merge"] [data-candidate="{first}"]')
+    expect(candidate).to_contain_text("đến trước 1 phút 31 giây")
+
+    page.get_by_role("button", name="English").click()
+    expect(candidate).to_contain_text("arrived 1 min 31 s earlier")
+    expect(detail.locator(".detail__sub")).to_contain_text(re.compile(r"\d+ s ago"))
     assert errors == []
