@@ -34,7 +34,12 @@ async def client_config(request: Request) -> Response:
     """Public settings the apps need before anyone signs in."""
     settings = request.app.state.services.settings
     return JSONResponse(
-        {"tile_url": settings.tile_url, "languages": ["vi", "en"], "default_language": "vi"}
+        {
+            "tile_url": settings.tile_url,
+            "timezone": settings.city_timezone,
+            "languages": ["vi", "en"],
+            "default_language": "vi",
+        }
     )
 
 

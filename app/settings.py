@@ -46,6 +46,8 @@ class Settings:
     # Dispatch timers (DESIGN §2).
     triage_timeout_s: int = 60
     ack_timeout_s: int = 120
+    # The city's time zone (IANA): every app shows times on its clock, whatever the device's.
+    city_timezone: str = "Asia/Ho_Chi_Minh"
     # Front end.
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"

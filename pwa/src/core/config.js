@@ -1,6 +1,8 @@
-// Public settings from `GET /api/config` (the map's tile URL, ...), remembered on the device so
-// the app has them offline; a fresh copy is fetched in the background on each start.
+// Public settings from `GET /api/config` (the map's tile URL, the city's time zone, ...),
+// remembered on the device so the app has them offline; a fresh copy is fetched in the background
+// on each start (core/mount.js asks for it).
 import { request } from './api.js';
+import { setCityZone } from './time-format.js';
 
 const STORAGE_KEY = 'sos.config';
 let pending = null;
@@ -18,6 +20,7 @@ export function getConfig() {
   if (!pending) {
     pending = request('/api/config')
       .then((config) => {
+        setCityZone(config?.timezone);
         try {
           localStorage.setItem(STORAGE_KEY, JSON.stringify(config));
         } catch {

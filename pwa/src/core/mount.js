@@ -1,6 +1,7 @@
-// Start an app: render its root into #app and register the service worker.
+// Start an app: render its root into #app, register the service worker, refresh the config.
 import { render } from 'preact';
 import { html } from 'htm/preact';
+import { getConfig } from './config.js';
 import { registerServiceWorker } from './sw-bridge.js';
 
 /** `app`: the app key (`citizen`, `officer`, `center`), for what the service worker keeps. */
@@ -9,4 +10,5 @@ export function mount(Root, app = 'citizen') {
   container.textContent = ''; // drop the <noscript> fallback before Preact takes over
   render(html`<${Root} />`, container);
   registerServiceWorker(app);
+  getConfig(); // the city's time zone and the rest, fresh for this start (remembered for offline)
 }

@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getLang, t } from '../core/i18n.js';
+import { cityTime, isCityToday } from '../core/time-format.js';
 
 const locale = () => (getLang() === 'vi' ? 'vi-VN' : 'en-GB');
 const pad = (n) => String(n).padStart(2, '0');
 
-/** "14:05", with the date when it is not today: the phone's own clock. */
+/** "14:05", with the date when it is not today: the city's clock, whatever the phone's zone. */
 export function clock(ms) {
   if (!ms) return '';
-  const date = new Date(ms);
-  const today = new Date().toDateString() === date.toDateString();
-  const options = today ? { hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'numeric' };
-  return new Intl.DateTimeFormat(locale(), options).format(date);
+  const options = isCityToday(ms)
+    ? { hour: '2-digit', minute: '2-digit' }
+    : { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'numeric' };
+  return cityTime(ms, options);
 }
 
 /** "7:05" (m:ss) under an hour, "1:07:05" beyond: the time since arrival, counting up. */

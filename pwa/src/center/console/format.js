@@ -1,20 +1,19 @@
 // How times, durations, distances and units read on the console.
 import { getLang } from '../../core/i18n.js';
+import { cityClock, cityParts, isCityToday } from '../../core/time-format.js';
 import { t } from './i18n.js';
 
 const pad = (n) => String(n).padStart(2, '0');
 
-/** 14:05:09 today; 03/11 14:05 on another day (a dispatcher's shift crosses midnight). */
+/** 14:05:09 today; 03/11 14:05 on another day (a dispatcher's shift crosses midnight). The city's clock. */
 export function clock(ms) {
   if (!Number.isFinite(ms)) return '–';
-  const d = new Date(ms);
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  const today = new Date();
-  if (d.toDateString() === today.toDateString()) return time;
-  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)} ${time.slice(0, 5)}`;
+  if (isCityToday(ms)) return cityClock(ms);
+  const p = cityParts(ms);
+  return `${p.day}/${p.month} ${p.hour}:${p.minute}`;
 }
 
-/** 0:07, 12:40, 1:02:13: how long since (or until) something, to the second. */
+/** 0:07, 12:40, 1:02:13: a counter, to the second (the queue's ages, countdowns). */
 export function duration(ms) {
   const total = Math.max(0, Math.floor(Math.abs(ms) / 1000));
   const h = Math.floor(total / 3600);
@@ -22,6 +21,9 @@ export function duration(ms) {
   const s = total % 60;
   return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
+
+/** "1 phút 31 giây" / "1 min 31 s": a duration in a sentence, in the page's language. */
+export { spokenDuration as spoken } from '../../core/time-format.js';
 
 export function metres(m) {
   if (!Number.isFinite(m)) return '–';

@@ -1,6 +1,7 @@
 // The page's filters, kept in the address bar's query so a view can be shared, bookmarked and
 // printed as it is; and the API addresses built from them (the same query for JSON, CSV and SVG).
 import { getLang } from '../../core/i18n.js';
+import { cityDay } from '../../core/time-format.js';
 
 export const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 export const STATUSES = ['new', 'triaged', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'resolved', 'closed', 'rejected', 'merged'];
@@ -8,10 +9,8 @@ export const GROUPS = ['ward', 'category', 'unit', 'day', 'week'];
 export const PRESETS = [1, 7, 30, 90];
 const FIELDS = ['from', 'to', 'ward', 'category', 'unit', 'status'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-// The statistics count local days in Ho Chi Minh City, whatever the desk computer's time zone.
-const LOCAL_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' });
-
-export const localDay = (date = new Date()) => LOCAL_DAY.format(date);
+// The statistics count the city's days, whatever the desk computer's time zone.
+export const localDay = (date = new Date()) => cityDay(date.getTime());
 
 /** `day` (YYYY-MM-DD) moved by `n` days. */
 export function addDays(day, n) {

@@ -1,11 +1,28 @@
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 
 /**
  * The frame of every dispatcher action: a form at the top of the incident, its first control
  * focused, Ctrl+Enter sends from anywhere in it, Esc (handled by the console) cancels.
+ * `noValidate`: a missing choice is said by the form itself, next to the field and in the page's
+ * language (the browser's bubble speaks the browser's language and vanishes in a second).
  */
+/**
+ * `[missing, check, clear]` for a field a form needs: `check(ok, form)` says whether the form may
+ * be sent and, if not, marks the field missing and puts the focus on it (`selector` in `form`).
+ */
+export function useRequired(selector) {
+  const [missing, setMissing] = useState(false);
+  function check(ok, form) {
+    if (ok) return true;
+    setMissing(true);
+    form?.querySelector(selector)?.focus();
+    return false;
+  }
+  return [missing, check, () => setMissing(false)];
+}
+
 export function ActionForm({ id, title, submitLabel, busy, error, onSubmit, onCancel, children, danger, focus = 'submit' }) {
   const form = useRef(null);
 
@@ -26,7 +43,7 @@ export function ActionForm({ id, title, submitLabel, busy, error, onSubmit, onCa
 
   function submit(event) {
     event.preventDefault();
-    if (!busy) onSubmit(new FormData(event.currentTarget));
+    if (!busy) onSubmit(new FormData(event.currentTarget), event.currentTarget);
   }
 
   return html`
@@ -36,6 +53,7 @@ export function ActionForm({ id, title, submitLabel, busy, error, onSubmit, onCa
       aria-labelledby=${`${id}-title`}
       aria-busy=${busy ? 'true' : 'false'}
       data-form=${id}
+      noValidate
       onSubmit=${submit}
       onKeyDown=${keyDown}
     >
@@ -54,11 +72,17 @@ export function ActionForm({ id, title, submitLabel, busy, error, onSubmit, onCa
   `;
 }
 
-/** A set of radio buttons drawn as a row of large choices. */
-export function Choices({ name, legend, options, value, onChange, required = true, columns }) {
+/** A set of radio buttons drawn as a row of large choices; `error`: what is missing, said under the legend. */
+export function Choices({ name, legend, options, value, onChange, columns, error }) {
+  const errorId = `${name}-error`;
   return html`
-    <fieldset class=${columns ? `choices choices--${columns}` : 'choices'}>
+    <fieldset
+      class=${columns ? `choices choices--${columns}` : 'choices'}
+      aria-invalid=${error ? 'true' : undefined}
+      aria-describedby=${error ? errorId : undefined}
+    >
       <legend>${legend}</legend>
+      ${error && html`<p class="field-error" id=${errorId} role="alert">${error}</p>`}
       ${options.map(
         (option) => html`
           <label key=${option.value} class="choice">
@@ -67,7 +91,6 @@ export function Choices({ name, legend, options, value, onChange, required = tru
               name=${name}
               value=${option.value}
               checked=${String(value) === String(option.value)}
-              required=${required}
               onChange=${() => onChange?.(option.value)}
             />
             <span class="choice__text">
@@ -82,8 +105,9 @@ export function Choices({ name, legend, options, value, onChange, required = tru
   `;
 }
 
-/** A text area with the count of characters left. */
-export function TextField({ name, label, value, onInput, max, rows = 3, required, placeholder }) {
+/** A text area with the count of characters left; `error`: what is missing, said under it. */
+export function TextField({ name, label, value, onInput, max, rows = 3, required, placeholder, error }) {
+  const errorId = `${name}-error`;
   return html`
     <label class="text-field">
       <span class="text-field__label">${label}</span>
@@ -91,11 +115,14 @@ export function TextField({ name, label, value, onInput, max, rows = 3, required
         name=${name}
         rows=${rows}
         maxlength=${max}
-        required=${required}
+        aria-required=${required ? 'true' : undefined}
+        aria-invalid=${error ? 'true' : undefined}
+        aria-describedby=${error ? errorId : undefined}
         placeholder=${placeholder}
         value=${value}
         onInput=${(e) => onInput(e.currentTarget.value)}
       ></textarea>
+      ${error && html`<span class="field-error" id=${errorId} role="alert">${error}</span>`}
       <small class="text-field__count">${t('center.actions.chars_left', { n: max - value.length })}</small>
     </label>
   `;

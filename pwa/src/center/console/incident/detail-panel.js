@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HttpError } from '../../../core/http-error.js';
 import { describeError } from '../../../core/ui/errors.js';
-import { categoryLabel, clock, duration, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, clock, shortId, spoken, statusLabel, unitName } from '../format.js';
 import { t } from '../i18n.js';
 import { OPEN_STATUSES } from '../../../core/incident-fold.js';
 import { DispatchForm } from './dispatch-form.js';
@@ -14,12 +14,21 @@ import { CloseForm, MessageForm, NoteForm, ReopenForm } from './text-forms.js';
 import { categoryIcon, MergeForm, RejectForm, VerifyForm } from './triage-forms.js';
 import { entryId } from './writer.js';
 
-/** The actions, their keys, and when each is offered. */
+// Triage and dispatch are for an incident still being handled: once the units report it resolved,
+// or it is closed, rejected or merged, what is left is to close it, reopen it, or write.
+const HANDLING = OPEN_STATUSES.filter((s) => s !== 'resolved');
+const handling = (s) => HANDLING.includes(s);
+
+/**
+ * The actions, their keys, and when each may be done. `fixed`: always in the toolbar, disabled when
+ * not allowed (the dispatcher sees that triage is over, not that the buttons moved); the others
+ * appear only when allowed.
+ */
 export const ACTIONS = [
-  { form: 'verify', key: 'v', when: (s) => OPEN_STATUSES.includes(s) },
-  { form: 'dispatch', key: 'd', when: (s) => OPEN_STATUSES.includes(s) },
-  { form: 'reject', key: 'r', when: (s) => OPEN_STATUSES.includes(s) },
-  { form: 'merge', key: 'g', when: (s) => OPEN_STATUSES.includes(s) },
+  { form: 'verify', key: 'v', when: handling, fixed: true },
+  { form: 'dispatch', key: 'd', when: handling, fixed: true },
+  { form: 'reject', key: 'r', when: handling, fixed: true },
+  { form: 'merge', key: 'g', when: handling, fixed: true },
   { form: 'message', key: 'm', when: () => true },
   { form: 'note', key: 'n', when: () => true },
   { form: 'close', key: 'c', when: (s) => OPEN_STATUSES.includes(s) },
@@ -103,9 +112,10 @@ export function DetailPanel({
     `;
   }
 
-  const Form = form ? FORMS[form] : null;
+  // A form whose action the incident no longer allows (resolved meanwhile, say) is not drawn.
+  const Form = form && ACTIONS.find((a) => a.form === form)?.when(state?.status ?? summary?.status ?? 'new') ? FORMS[form] : null;
   const status = state?.status ?? summary?.status ?? 'new';
-  const offered = ACTIONS.filter((a) => a.when(status));
+  const offered = ACTIONS.filter((a) => a.fixed || a.when(status));
   return html`
     <section class="detail" aria-labelledby="detail-title" data-incident=${model.id} data-status=${status}>
       <${DetailHead}
@@ -129,6 +139,8 @@ export function DetailPanel({
                 class=${form === a.form ? 'action action--on' : `action action--${a.form}`}
                 aria-pressed=${form === a.form ? 'true' : 'false'}
                 aria-keyshortcuts=${a.key}
+                disabled=${!a.when(status)}
+                title=${a.when(status) ? undefined : t('center.actions.not_now', { status: statusLabel(status) })}
                 onClick=${() => onForm(form === a.form ? null : a.form)}
               >
                 ${t(`center.actions.${a.form}`)} <kbd>${a.key.toUpperCase()}</kbd>
@@ -197,7 +209,7 @@ function DetailHead({ id, category, priority, status, arrived, now, viewers = []
         </h2>
         <p class="detail__sub">
           <span class="detail__id">${shortId(id)}</span>
-          ${Number.isFinite(arrived) && html` · ${t('center.detail.arrived', { time: clock(arrived), ago: duration(now - arrived) })}`}
+          ${Number.isFinite(arrived) && html` · ${t('center.detail.arrived', { time: clock(arrived), ago: spoken(now - arrived) })}`}
           ${viewers.length > 0 && html` · <span class="detail__viewers">${t('center.detail.viewers', { names: viewers.map((v) => v.name).join(', ') })}</span>`}
         </p>
       </div>
@@ -211,18 +223,22 @@ function DetailHead({ id, category, priority, status, arrived, now, viewers = []
 /** Escalations, the triage countdown and the decisions that end the incident, on top. */
 function StatusBanner({ state, summary, info, now, timers, units, onOpenIncident }) {
   const lines = [];
-  if (summary?.escalation) {
-    const [code, unit] = String(summary.escalation).split(':');
-    lines.push(html`<p class="banner banner--escalated" role="alert">▲ ${code === 'not_acknowledged' ? t('center.escalation.not_acknowledged', { unit: unitName(unit, units) }) : t('center.escalation.not_triaged')}</p>`);
+  const [code, unit] = String(summary?.escalation ?? '').split(':');
+  const left = state.status === 'new' && timers && info?.arrived_at
+    ? info.arrived_at + timers.triage_timeout_s * 1000 - now
+    : null;
+  // Late for triage is said once: the server's escalation and the console's own countdown past
+  // zero are the same fact, shown as one alert with how late it is.
+  if (code === 'not_triaged' || (left !== null && left <= 0)) {
+    const late = left !== null && left <= 0 ? t('center.timers.triage_late', { time: spoken(-left) }) : t('center.escalation.not_triaged');
+    lines.push(html`<p class="banner banner--escalated" role="alert" data-banner="triage-late">▲ ${late}</p>`);
+  } else if (code) {
+    const text = code === 'not_acknowledged' ? t('center.escalation.not_acknowledged', { unit: unitName(unit, units) }) : t('center.escalation.other');
+    lines.push(html`<p class="banner banner--escalated" role="alert">▲ ${text}</p>`);
   }
   if (state.need_support_at) lines.push(html`<p class="banner banner--escalated">▲ ${t('center.escalation.need_support')} (${clock(state.need_support_at)})</p>`);
-  if (state.status === 'new' && timers && info?.arrived_at) {
-    const left = info.arrived_at + timers.triage_timeout_s * 1000 - now;
-    lines.push(html`
-      <p class=${left > 0 ? 'banner banner--timer' : 'banner banner--late'}>
-        ${left > 0 ? t('center.timers.triage_in', { time: duration(left) }) : t('center.timers.triage_late', { time: duration(-left) })}
-      </p>
-    `);
+  if (left !== null && left > 0) {
+    lines.push(html`<p class="banner banner--timer">${t('center.timers.triage_in', { time: spoken(left) })}</p>`);
   }
   if (state.status === 'rejected') lines.push(html`<p class="banner">${t('center.detail.rejected', { reason: t(`center.reasons.${state.rejected_reason}`) })}</p>`);
   if (state.status === 'merged') {

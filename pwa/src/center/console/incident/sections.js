@@ -2,7 +2,7 @@
 // assignment with its own timestamps.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { categoryLabel, clock, coordinates, duration, metres, unitName } from '../format.js';
+import { categoryLabel, clock, coordinates, duration, metres, spoken, unitName } from '../format.js';
 import { t } from '../i18n.js';
 import { isActive, stageOf, STAGE_FIELD } from '../../../core/incident-fold.js';
 import { MediaThumbs } from './media-thumbs.js';
@@ -31,7 +31,7 @@ export function ReportSection({ report, info, token, onOpenMedia }) {
           <dd>
             ${clock(arrived)}
             ${lag !== null && Math.abs(lag) >= 60_000 && html`
-              <span class="muted"> (${t(lag > 0 ? 'center.report.lag_late' : 'center.report.lag_clock', { time: duration(lag) })})</span>
+              <span class="muted"> (${t(lag > 0 ? 'center.report.lag_late' : 'center.report.lag_clock', { time: spoken(lag) })})</span>
             `}
           </dd>
         </div>
@@ -157,7 +157,7 @@ function AssignmentCard({ a, units, timers, now, canAct, onWithdraw, busy }) {
       ${!active && html`<p class="muted">${t('center.assignments.withdrawn_at', { time: clock(a.withdrawn_at) })}</p>`}
       ${waitingAck && html`
         <p class=${left > 0 ? 'flag flag--timer' : 'flag flag--late'}>
-          ${left > 0 ? t('center.timers.ack_in', { time: duration(left) }) : t('center.timers.ack_late', { time: duration(-left) })}
+          ${left > 0 ? t('center.timers.ack_in', { time: spoken(left) }) : t('center.timers.ack_late', { time: spoken(-left) })}
         </p>
       `}
       ${a.instructions && html`<p class="assignment__instructions"><span class="muted">${t('center.assignments.instructions')}:</span> ${a.instructions}</p>`}

@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
-import { ActionForm, Choices, TextField } from './action-form.js';
+import { ActionForm, Choices, TextField, useRequired } from './action-form.js';
 
 const OUTCOMES = ['handled', 'arrested', 'warned', 'transferred', 'false_alarm', 'no_action'];
 const TEMPLATES = ['received', 'on_the_way', 'thanks'];
@@ -11,6 +11,7 @@ const MAX_MESSAGE = 1000;
 
 export function MessageForm({ act, entry, busy, error, onCancel }) {
   const [text, setText] = useState('');
+  const [missing, check, clear] = useRequired('textarea');
   return html`
     <${ActionForm}
       id="message"
@@ -20,7 +21,7 @@ export function MessageForm({ act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${() => text.trim() && act([entry('message', { text: text.trim() })])}
+      onSubmit=${(_, form) => check(text.trim(), form) && act([entry('message', { text: text.trim() })])}
     >
       <p class="action-form__hint">${t('center.message.hint')}</p>
       <div class="templates" role="group" aria-label=${t('center.message.templates')}>
@@ -32,13 +33,23 @@ export function MessageForm({ act, entry, busy, error, onCancel }) {
           `,
         )}
       </div>
-      <${TextField} name="text" label=${t('center.message.text')} value=${text} onInput=${setText} max=${MAX_MESSAGE} rows=${3} required />
+      <${TextField}
+        name="text"
+        label=${t('center.message.text')}
+        value=${text}
+        onInput=${(v) => { setText(v); clear(); }}
+        max=${MAX_MESSAGE}
+        rows=${3}
+        required
+        error=${missing && t('center.message.text_missing')}
+      />
     <//>
   `;
 }
 
 export function NoteForm({ act, entry, busy, error, onCancel }) {
   const [text, setText] = useState('');
+  const [missing, check, clear] = useRequired('textarea');
   return html`
     <${ActionForm}
       id="note"
@@ -48,10 +59,19 @@ export function NoteForm({ act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${() => text.trim() && act([entry('note', { text: text.trim() })])}
+      onSubmit=${(_, form) => check(text.trim(), form) && act([entry('note', { text: text.trim() })])}
     >
       <p class="action-form__hint">${t('center.note.hint')}</p>
-      <${TextField} name="text" label=${t('center.note.text')} value=${text} onInput=${setText} max=${2000} rows=${3} required />
+      <${TextField}
+        name="text"
+        label=${t('center.note.text')}
+        value=${text}
+        onInput=${(v) => { setText(v); clear(); }}
+        max=${2000}
+        rows=${3}
+        required
+        error=${missing && t('center.note.text_missing')}
+      />
     <//>
   `;
 }
@@ -59,6 +79,7 @@ export function NoteForm({ act, entry, busy, error, onCancel }) {
 export function CloseForm({ state, act, entry, busy, error, onCancel }) {
   const [outcome, setOutcome] = useState('');
   const [note, setNote] = useState('');
+  const [missing, check, clear] = useRequired('input[name=outcome]');
   const unresolved = state.status !== 'resolved';
   return html`
     <${ActionForm}
@@ -69,15 +90,16 @@ export function CloseForm({ state, act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${() => act([entry('close', { outcome, ...(note.trim() ? { note: note.trim() } : {}) })])}
+      onSubmit=${(_, form) => check(outcome, form) && act([entry('close', { outcome, ...(note.trim() ? { note: note.trim() } : {}) })])}
     >
       ${unresolved && html`<p class="notice">${t('center.close.unresolved')}</p>`}
       <${Choices}
         name="outcome"
         legend=${t('center.close.outcome')}
         value=${outcome}
-        onChange=${setOutcome}
+        onChange=${(o) => { setOutcome(o); clear(); }}
         columns="2"
+        error=${missing && t('center.close.outcome_missing')}
         options=${OUTCOMES.map((o) => ({ value: o, label: t(`center.outcomes.${o}`) }))}
       />
       <${TextField} name="note" label=${t('center.close.note')} value=${note} onInput=${setNote} max=${2000} rows=${2} />

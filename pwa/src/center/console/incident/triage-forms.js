@@ -4,9 +4,9 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../../../core/api.js';
 import { describeError } from '../../../core/ui/errors.js';
-import { categoryLabel, categoryLetter, duration, metres, shortId, statusLabel } from '../format.js';
+import { categoryLabel, categoryLetter, duration, metres, shortId, spoken, statusLabel } from '../format.js';
 import { t } from '../i18n.js';
-import { ActionForm, Choices, TextField } from './action-form.js';
+import { ActionForm, Choices, TextField, useRequired } from './action-form.js';
 
 const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 const REASONS = ['spam', 'false', 'not_police', 'other'];
@@ -63,6 +63,7 @@ export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
 export function RejectForm({ act, entry, busy, error, onCancel }) {
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
+  const [missing, check, clear] = useRequired('input[name=reason]');
   return html`
     <${ActionForm}
       id="reject"
@@ -73,14 +74,15 @@ export function RejectForm({ act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${() => act([entry('reject', { reason, ...(note.trim() ? { note: note.trim() } : {}) })])}
+      onSubmit=${(_, form) => check(reason, form) && act([entry('reject', { reason, ...(note.trim() ? { note: note.trim() } : {}) })])}
     >
       <${Choices}
         name="reason"
         legend=${t('center.reject.reason')}
         value=${reason}
-        onChange=${setReason}
+        onChange=${(r) => { setReason(r); clear(); }}
         columns="2"
+        error=${missing && t('center.reject.reason_missing')}
         options=${REASONS.map((r) => ({ value: r, label: t(`center.reasons.${r}`) }))}
       />
       <${TextField} name="note" label=${t('center.reject.note')} value=${note} onInput=${setNote} max=${2000} rows=${2} />
@@ -89,7 +91,21 @@ export function RejectForm({ act, entry, busy, error, onCancel }) {
   `;
 }
 
-export function MergeForm({ incidentId, items, token, act, entry, busy, error, onCancel, now }) {
+/**
+ * The server's candidates (nearest first), those of this incident's category first: a duplicate
+ * is nearly always reported under the same category, and another category is worth a second look.
+ */
+export function byCategory(candidates, category) {
+  const same = (c) => (c.category === category ? 0 : 1);
+  return candidates.map((c, i) => [c, i]).sort(([a, i], [b, j]) => same(a) - same(b) || i - j).map(([c]) => c);
+}
+
+function candidateMeta(c) {
+  const apart = t(c.seconds_apart < 0 ? 'center.merge.earlier' : 'center.merge.later', { time: spoken(c.seconds_apart * 1000) });
+  return [t('center.merge.distance', { d: metres(c.distance_m) }), apart, c.ward_name].filter(Boolean).join(' · ');
+}
+
+export function MergeForm({ incidentId, state, items, token, act, entry, busy, error, onCancel, now }) {
   const [candidates, setCandidates] = useState(null);
   const [failure, setFailure] = useState(null);
   const [into, setInto] = useState('');
@@ -99,8 +115,9 @@ export function MergeForm({ incidentId, items, token, act, entry, busy, error, o
     request(`/api/incidents/${encodeURIComponent(incidentId)}/candidates`, { token }).then(
       (body) => {
         if (!current) return;
-        setCandidates(body.candidates);
-        if (body.candidates.length) setInto(body.candidates[0].id);
+        const ordered = byCategory(body.candidates, state?.category);
+        setCandidates(ordered);
+        if (ordered.length) setInto(ordered[0].id);
       },
       (e) => current && setFailure(e instanceof ApiError ? describeError(e) : t('center.merge.failed')),
     );
@@ -131,19 +148,20 @@ export function MergeForm({ incidentId, items, token, act, entry, busy, error, o
           <legend>${t('center.merge.suggested')}</legend>
           ${candidates.map(
             (c) => html`
-              <label key=${c.id} class="candidate" data-candidate=${c.id}>
+              <label
+                key=${c.id}
+                class=${c.category === state?.category ? 'candidate' : 'candidate candidate--other'}
+                data-candidate=${c.id}
+                data-same-category=${c.category === state?.category ? 'true' : 'false'}
+              >
                 <input type="radio" name="into" value=${c.id} checked=${into === c.id} onChange=${() => setInto(c.id)} />
                 ${categoryIcon(c.category)}
                 <span class="candidate__body">
                   <span class="candidate__top">
-                    <strong>${categoryLabel(c.category)}</strong> · P${c.priority} · ${statusLabel(c.status)}
+                    <strong>${categoryLabel(c.category)}</strong>${c.category !== state?.category && html` <span class="candidate__other">${t('center.merge.other_category')}</span>`}${` · P${c.priority} · ${statusLabel(c.status)}`}
                     <span class="candidate__id">${shortId(c.id)}</span>
                   </span>
-                  <span class="candidate__meta">
-                    ${t('center.merge.distance', { d: metres(c.distance_m) })} ·
-                    ${t(c.seconds_apart < 0 ? 'center.merge.earlier' : 'center.merge.later', { time: duration(c.seconds_apart * 1000) })}
-                    ${c.ward_name ? ` · ${c.ward_name}` : ''}
-                  </span>
+                  <span class="candidate__meta">${candidateMeta(c)}</span>
                   ${c.summary && html`<span class="candidate__summary">${c.summary}</span>`}
                 </span>
               </label>
