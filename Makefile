@@ -75,7 +75,7 @@ test: install pwa interop push-testing a11y chromium servers
 lint: install
 	$(BIN)/ruff check .
 
-bench: install pwa interop push-testing
+bench: install pwa interop push-testing servers
 	$(BIN)/python -m bench
 
 clean:
