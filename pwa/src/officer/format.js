@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getLang, t } from '../core/i18n.js';
-import { cityTime, isCityToday } from '../core/time-format.js';
+import { cityTime } from '../core/time-format.js';
+import { isCityToday } from '../core/city-clock.js';
 
 const locale = () => (getLang() === 'vi' ? 'vi-VN' : 'en-GB');
 const pad = (n) => String(n).padStart(2, '0');

@@ -1,6 +1,6 @@
 // How times, durations, distances and units read on the console.
 import { getLang } from '../../core/i18n.js';
-import { cityClock, cityParts, isCityToday } from '../../core/time-format.js';
+import { cityClock, cityParts, isCityToday } from '../../core/city-clock.js';
 import { t } from './i18n.js';
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -23,7 +23,7 @@ export function duration(ms) {
 }
 
 /** "1 phút 31 giây" / "1 min 31 s": a duration in a sentence, in the page's language. */
-export { spokenDuration as spoken } from '../../core/time-format.js';
+export { spokenDuration as spoken } from '../../core/city-clock.js';
 
 export function metres(m) {
   if (!Number.isFinite(m)) return '–';

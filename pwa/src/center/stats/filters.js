@@ -1,7 +1,7 @@
 // The page's filters, kept in the address bar's query so a view can be shared, bookmarked and
 // printed as it is; and the API addresses built from them (the same query for JSON, CSV and SVG).
 import { getLang } from '../../core/i18n.js';
-import { cityDay } from '../../core/time-format.js';
+import { cityDay } from '../../core/city-clock.js';
 
 export const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 export const STATUSES = ['new', 'triaged', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'resolved', 'closed', 'rejected', 'merged'];

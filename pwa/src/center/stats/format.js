@@ -1,6 +1,6 @@
 // Numbers as the page shows them, in the chosen language.
 import { getLang } from '../../core/i18n.js';
-import { cityStamp, spokenDuration } from '../../core/time-format.js';
+import { cityStamp, spokenDuration } from '../../core/city-clock.js';
 import { t } from './i18n.js';
 
 const locale = () => (getLang() === 'vi' ? 'vi-VN' : 'en-GB');
