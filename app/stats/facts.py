@@ -5,11 +5,13 @@ that many rows into Python objects costs 300 ms of CPU here before any arithmeti
 must answer in under 200 ms. So each process keeps the incidents of the last `WINDOW_DAYS` (and
 their assignments) as numpy columns, loads them once, and afterwards reads only what changed.
 
-How it knows what changed: triggers (migration m007) stamp `stats_changes` with a sequence number
-on every insert or update of an incident or an assignment. SQLite has one writer at a time, so the
-numbers follow the commit order: remembering the highest number seen and asking later for
-everything above it misses nothing, however the clocks of the devices or the server move. The
-table holds one row per incident, so it never needs pruning.
+How it knows what changed: triggers stamp `stats_changes` on every insert or update of an incident
+or an assignment. SQLite has one writer at a time, so a counter follows the commit order:
+remembering the highest number seen and asking later for everything above it misses nothing,
+however the clocks of the devices or the server move. PostgreSQL runs writers side by side, so
+there the stamp is the writing transaction's id and the reader remembers its snapshot's oldest
+running transaction instead (`app/stats/schema.py`, WATERMARK); the question asked later is the
+same. The table holds one row per incident, so it never needs pruning.
 
 A `Facts` is an immutable snapshot; a refresh builds a new one and swaps the reference, so a
 figure computed in one reader thread never sees another thread's half-applied refresh.
@@ -30,6 +32,7 @@ import numpy as np
 
 from app.directory.routing import CATEGORIES
 from app.incidents.state import STATUSES
+from app.stats.schema import WATERMARK
 
 WINDOW_DAYS = 400
 # Above this share of changed incidents a full reload is cheaper than patching the columns.
@@ -122,7 +125,7 @@ def load(conn: Any, since: float, until: float = float("inf")) -> Facts:
     if own_tx:
         conn.execute("BEGIN")
     try:
-        seq = conn.execute("SELECT coalesce(max(seq), 0) FROM stats_changes").fetchone()[0]
+        seq = conn.execute(WATERMARK[conn.dialect]).fetchone()[0]
         where = "i.arrived_at >= ? AND i.arrived_at < ?"
         bounds = (since, until)
         cur = conn.cursor()
@@ -221,14 +224,16 @@ class FactsCache:
             else:
                 conn.execute("BEGIN")
                 try:
-                    seq = conn.execute("SELECT coalesce(max(seq), 0) FROM stats_changes").fetchone()[0]
-                    if seq != facts.seq:
-                        changed = [
-                            r[0]
-                            for r in conn.execute(
-                                "SELECT incident_id FROM stats_changes WHERE seq > ?", (facts.seq,)
-                            )
-                        ]
+                    seq = conn.execute(WATERMARK[conn.dialect]).fetchone()[0]
+                    # On PostgreSQL an unchanged watermark does not mean nothing changed (a write
+                    # that is still running holds it back while later ones commit): always ask.
+                    changed = [] if seq == facts.seq and conn.dialect == "sqlite" else [
+                        r[0]
+                        for r in conn.execute(
+                            "SELECT incident_id FROM stats_changes WHERE seq > ?", (facts.seq,)
+                        )
+                    ]
+                    if changed:
                         if len(changed) > max(1000, RELOAD_SHARE * len(facts)):
                             conn.execute("COMMIT")
                             facts = self._reload(conn)
