@@ -28,4 +28,5 @@ MIGRATIONS = [
     Migration("availability", (identity.availability,)),
     Migration("inbox_entries_by_incident", (incidents.inbox_entries_by_incident,)),
     Migration("rate_limits", (identity.rate_limits,)),
+    Migration("channels", (incidents.channels, identity.partners)),
 ]
