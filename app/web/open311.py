@@ -108,8 +108,9 @@ async def _partner(request: Request, params: dict[str, str]) -> tuple[Services, 
         raise Open311Error(401, "An api_key is required; ask the command center for one.")
     partner = await svc.partners.authenticate(key)
     if partner is None:
-        await audit.record(svc.db, None, "open311.refused", request.url.path, reason="unknown or revoked api_key")
+        # Limited before it is audited: someone trying keys in a loop fills no audit log.
         svc.limiter.check(("open311-bad-key", ip), BAD_KEYS_PER_IP_PER_MINUTE, 60, "calls with a wrong key")
+        await audit.record(svc.db, None, "open311.refused", request.url.path, reason="unknown or revoked api_key")
         raise Open311Error(403, "This api_key is not valid (unknown or revoked).")
     svc.limiter.check(("open311", partner.id), svc.settings.partner_calls_per_minute, 60, "calls with this key")
     return svc, partner
