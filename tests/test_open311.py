@@ -9,6 +9,8 @@ import pytest
 
 from app.settings import Settings
 
+from .center_helpers import write
+from .citizen_helpers import police
 from .conftest import LiveServer
 from .server_checks import doc_json, rows, wait_for
 from .sync_client import point_in_ward
@@ -153,3 +155,15 @@ def test_keys_are_stored_hashed(live_server: LiveServer) -> None:
     key = live_server.svc.partners.add_sync("portal-f")
     [row] = rows(live_server, "SELECT * FROM partners WHERE name = 'portal-f'")
     assert key not in str(row) and len(row["key_hash"]) == 64
+
+
+def test_a_rejected_request_reads_closed_with_the_reason(live_server: LiveServer) -> None:
+    key = live_server.svc.partners.add_sync("portal-g")
+    dispatcher = police(live_server, "dp-open311", "dispatcher")
+    with http(live_server) as c:
+        request_id = post_request(c, key).json()[0]["service_request_id"]
+        assert write(dispatcher, request_id, "dispatch", action="reject", reason="spam").status_code == 200
+        [one] = c.get(f"/requests/{request_id}.json", params={"api_key": key}).json()
+        assert one["status"] == "closed" and one["status_notes"] == "Rejected: spam"
+        assert [x["service_request_id"] for x in c.get("/requests.json", params={"api_key": key, "status": "closed"}).json()] == [request_id]
+        assert c.get("/requests.json", params={"api_key": key, "status": "open"}).json() == []

@@ -34,7 +34,6 @@ from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal
 from app.incidents import intake
-from app.incidents.state import OPEN_STATUSES
 from app.services import Services, services
 from app.stats.labels import CATEGORY, STATUS
 from app.stats.query import local_iso
@@ -44,6 +43,9 @@ MAX_BODY = 64 * 1024
 MAX_LIST = 1000
 FIELD_LIMIT = 2000
 BAD_KEYS_PER_IP_PER_MINUTE = 30
+# Open311's "closed": nothing more will be done. A resolved incident counts (the police are done
+# on the scene), although it stays open in the queue until a dispatcher closes it.
+CLOSED = ("resolved", "closed", "rejected", "merged")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -204,7 +206,7 @@ def _status(row: Any) -> dict[str, Any]:
         notes = STATUS["en"].get(status, status)
     return {
         "service_request_id": row["id"],
-        "status": "open" if status in OPEN_STATUSES else "closed",
+        "status": "closed" if status in CLOSED else "open",
         "status_notes": notes,
         "service_code": row["category"],
         "service_name": CATEGORY["vi"].get(row["category"]),
@@ -264,9 +266,13 @@ async def list_requests(request: Request) -> Response:
     wanted = params.get("status")
     if wanted not in (None, "", "open", "closed"):
         raise Open311Error(400, "status must be open or closed.")
+    if wanted:
+        marks = ",".join("?" * len(CLOSED))
+        sql += f" AND status {'IN' if wanted == 'closed' else 'NOT IN'} ({marks})"
+        args.extend(CLOSED)
     sql += " ORDER BY arrived_at DESC LIMIT ?"
-    args.append(MAX_LIST * 3 if wanted else MAX_LIST)
+    args.append(MAX_LIST)
     rows = await svc.db.read(lambda c: c.execute(sql, args).fetchall())
-    found = [s for s in map(_status, rows) if not wanted or s["status"] == wanted][:MAX_LIST]
+    found = [_status(row) for row in rows]
     await audit.record(svc.db, partner, "open311.list", f"partner/{partner.username}", count=len(found))
     return _answer(found)
