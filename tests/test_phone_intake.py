@@ -53,7 +53,7 @@ def test_a_call_becomes_an_incident_routed_like_an_app_report(live_server: LiveS
         listed = wait_for(lambda inbox=inbox: doc_json(live_server, inbox, "incidents").get(incident_id), what=inbox)
         assert listed["channel"] == "phone" and listed["status"] == "new"
     info = wait_for(lambda: doc_json(live_server, f"incident/{incident_id}", "incident").get("info"))
-    assert info["channel"] == "phone"
+    assert info["channel"] == "phone" and info["author"] == "dp1"
     assert rows(live_server, "SELECT topic FROM outbox WHERE key = ?", f"timer.triage:{incident_id}")
     audit = rows(live_server, "SELECT actor_kind, actor_role FROM audit_log WHERE action = 'report.intake'")
     assert audit == [{"actor_kind": "user", "actor_role": "dispatcher"}]

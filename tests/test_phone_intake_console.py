@@ -64,6 +64,7 @@ def test_a_dispatcher_creates_an_incident_from_a_call(live_server, new_context: 
     expect(queue_item(page, incident_id).locator('.flag--channel[data-channel="phone"]')).to_have_text("Qua điện thoại")
     expect(page).to_have_url(f"{live_server.url}/center/#/incident/{incident_id}")
     expect(page.locator(".console__detail")).to_contain_text("Chị Hoa")
+    expect(page.locator('.console__detail .flag--channel[data-channel="phone"]')).to_have_text("Qua điện thoại · dieu.phoi")
     ward_inbox = f"inbox/ward-{incident['ward_code']}"
     listed = wait_for(lambda: doc_json(live_server, ward_inbox, "incidents").get(incident_id), what=ward_inbox)
     assert listed["channel"] == "phone"

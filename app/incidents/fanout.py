@@ -76,6 +76,7 @@ class Fanout:
             "routed_units": row["routed_units"],
             "channel": row["channel"],
             "approximate": bool(row["location_approximate"]),
+            "author": row["author"],  # who took a call or which partner sent it; None from the app
         }
 
         def mutate(doc: Doc) -> None:
@@ -193,8 +194,8 @@ class Fanout:
 # -- reads: indexed point lookups of one incident, made on the spot (Database.read_now) ---------
 def _incident_row(conn: Any, incident_id: str) -> dict[str, Any] | None:
     row = conn.execute(
-        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count, r.location_approximate,
-                  w.name AS ward_name
+        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count,
+                  r.location_approximate, r.author, w.name AS ward_name
            FROM incidents i JOIN reports r ON r.id = i.id LEFT JOIN wards w ON w.code = i.ward_code
            WHERE i.id = ?""",
         (incident_id,),
