@@ -12,6 +12,7 @@ from app.settings import Settings
 
 from .center_helpers import NO_TILES, TAN_PHU, open_console, queue_item, shoot
 from .server_checks import doc_json, rows, wait_for
+from .test_a11y import serious
 
 if TYPE_CHECKING:
     from tests.browser import NewContext
@@ -89,3 +90,13 @@ def test_the_call_button_is_for_dispatchers_only(live_server, new_context: NewCo
     page = open_console(live_server, new_context, username="lanh.dao", role="supervisor")
     expect(page.locator(".topbar")).to_be_visible()
     expect(page.locator('[data-action="phone-intake"]')).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_the_call_form_passes_axe(live_server, new_context: NewContext) -> None:
+    page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    page.locator('[data-action="phone-intake"]').click()
+    expect(page.locator('[data-form="phone-intake"]')).to_be_visible()
+    page.locator('[data-form="phone-intake"]').get_by_role("button", name="Tạo sự vụ").click()
+    expect(page.locator('[data-form="phone-intake"] .field-error').first).to_be_visible()
+    assert serious(page) == []
