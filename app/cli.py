@@ -1,4 +1,4 @@
-"""The `sos` command: serve, worker, seed-demo, wards import, user add."""
+"""The `sos` command: serve, worker, seed-demo, wards import, user add, partner add/revoke."""
 
 from __future__ import annotations
 
@@ -154,6 +154,40 @@ def wards_import(file: str) -> None:
     finally:
         svc.stop()
     click.echo(result.summary())
+
+
+@main.group()
+def partner() -> None:
+    """Partner systems that send reports over Open311 (docs/channels.md)."""
+
+
+@partner.command("add")
+@click.argument("name")
+def partner_add(name: str) -> None:
+    """Make an API key for NAME and print it, once: only its hash is kept."""
+    svc = _services()
+    try:
+        key = svc.partners.add_sync(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    click.echo(f"partner {name}: API key (shown once, keep it safe):")
+    click.echo(key)
+
+
+@partner.command("revoke")
+@click.argument("name")
+def partner_revoke(name: str) -> None:
+    """Refuse NAME's key from now on; its reports stay."""
+    svc = _services()
+    try:
+        svc.partners.revoke_sync(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    click.echo(f"partner {name}: key revoked")
 
 
 @main.command("seed-demo")

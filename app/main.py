@@ -17,7 +17,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.identity.auth import AuthMiddleware, principal_of
 from app.services import Services
 from app.settings import Settings
-from app.web import admin, citizen, directory, incidents, officers, pwa, session
+from app.web import admin, citizen, directory, incidents, intake, officers, open311, pwa, session
 from app.web import media as media_api
 from app.web import push as push_api
 from app.web import stats as stats_api
@@ -85,6 +85,12 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/admin/users", admin.create_user, methods=["POST"]),
         Route("/api/audit", admin.audit_log),
         Route("/api/audit.csv", admin.audit_log),
+        Route("/api/incidents/phone", intake.phone_report, methods=["POST"]),
+        Route("/open311/v2/services.json", open311.service_list),
+        Route("/open311/v2/requests.json", open311.list_requests),
+        Route("/open311/v2/requests.json", open311.create_request, methods=["POST"]),
+        Route("/open311/v2/requests/{request_id}.json", open311.get_request),
+        Route("/api/stats/incidents.geojson", stats_api.incidents_geojson),
         Route("/api/stats/charts/{chart}.svg", stats_api.chart),
         Route("/api/stats/{figure}.csv", stats_api.figure_csv),
         Route("/api/stats/{figure}", stats_api.figure),

@@ -29,4 +29,5 @@ MIGRATIONS = [
     Migration("inbox_entries_by_incident", (incidents.inbox_entries_by_incident,)),
     Migration("rate_limits", (identity.rate_limits,)),
     Migration("stats_changes_without_a_global_lock", (stats.changes_without_a_global_lock,)),
+    Migration("channels", (incidents.channels, identity.partners)),
 ]

@@ -18,6 +18,7 @@ from app.directory.routing import Directory
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
+from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.incidents.fanout import Fanout
 from app.incidents.timers import Timers
@@ -47,6 +48,7 @@ class Services:
     media: MediaService = field(init=False)
     media_workers: list[Worker] = field(init=False, default_factory=list)
     push: PushService = field(init=False)
+    partners: Partners = field(init=False)
     push_worker: Worker | None = field(init=False, default=None)
     # The other web processes on the same database (PostgreSQL only): each commit and some app
     # events reach them through NOTIFY (sync/peers.py). None on SQLite: one process is the whole app.
@@ -94,6 +96,7 @@ class Services:
         from app.incidents.alerts import build_push
 
         self.push = build_push(self.settings, self.db)
+        self.partners = Partners(self.db)
         if self.role == "web":
             # Jobs that write documents run in the process that owns the documents' rooms, so
             # that live readers see the write (see docs/architecture.md).

@@ -43,6 +43,8 @@ class Settings:
     devices_per_ip_per_hour: int = 300
     reports_per_device_per_hour: int = 10
     reports_per_ip_per_hour: int = 600
+    # A partner system (Open311) per key: every call, reads included.
+    partner_calls_per_minute: int = 120
     # Dispatch timers (DESIGN §2).
     triage_timeout_s: int = 60
     ack_timeout_s: int = 120

@@ -337,6 +337,19 @@ class Directory:
         )
         return best[2], best[0]
 
+    def ward_point(self, code: int) -> tuple[float, float, float] | None:
+        """(lat, lon, radius in metres) of a point surely inside the ward (shapely's
+        representative point: a centroid can fall outside a crescent-shaped ward) and the radius
+        of a circle of the ward's area, for a location known only as "in this ward"."""
+        index = self._current()
+        if code not in index.codes:
+            return None
+        i = index.codes.index(code)
+        point = index.geoms[i].representative_point()
+        metres_per_degree = EARTH_RADIUS_M * math.pi / 180
+        area_m2 = index.areas[i] * metres_per_degree**2 * math.cos(math.radians(point.y))
+        return point.y, point.x, math.sqrt(area_m2 / math.pi)
+
     @staticmethod
     def _distance_m(geom: Any, point: Any) -> float:
         edge = nearest_points(geom, point)[0]

@@ -102,3 +102,16 @@ def rate_limits(tx: Connection) -> None:
         );
         """,
     )
+
+
+def partners(tx: Connection) -> None:
+    # Partner systems (Open311): only the SHA-256 of a key is kept; a revoked key stays as a row
+    # so that the audit log's names keep meaning something.
+    tx.script(
+        """CREATE TABLE partners (
+            name TEXT PRIMARY KEY,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            revoked_at REAL
+        );"""
+    )

@@ -74,6 +74,9 @@ class Fanout:
             "lat": row["lat"],
             "lon": row["lon"],
             "routed_units": row["routed_units"],
+            "channel": row["channel"],
+            "approximate": bool(row["location_approximate"]),
+            "author": row["author"],  # who took a call or which partner sent it; None from the app
         }
 
         def mutate(doc: Doc) -> None:
@@ -191,7 +194,8 @@ class Fanout:
 # -- reads: indexed point lookups of one incident, made on the spot (Database.read_now) ---------
 def _incident_row(conn: Any, incident_id: str) -> dict[str, Any] | None:
     row = conn.execute(
-        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count, w.name AS ward_name
+        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count,
+                  r.location_approximate, r.author, w.name AS ward_name
            FROM incidents i JOIN reports r ON r.id = i.id LEFT JOIN wards w ON w.code = i.ward_code
            WHERE i.id = ?""",
         (incident_id,),
@@ -288,6 +292,7 @@ def _inbox_data(conn: Any, incident_id: str) -> tuple[dict[str, dict[str, Any]],
             "units": active,
             "escalation": _live_escalation(row["escalation"], row["status"], assignments),
             "need_support": row["need_support_at"] is not None,
+            "channel": row["channel"],
         }
         for unit in {"center", *row["routed_units"], *active}:
             wanted[unit] = {**base, "assigned": unit in active}

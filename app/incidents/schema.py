@@ -88,3 +88,15 @@ def inbox_entries_by_incident(tx: Connection) -> None:
     # primary key (unit, incident_id) cannot serve that, and a scan made each report's inbox
     # work grow with the number of open incidents.
     tx.script("CREATE INDEX inbox_entries_incident ON inbox_entries(incident_id);")
+
+
+def channels(tx: Connection) -> None:
+    # How a report came in: "app" (the citizen app), "phone" (a call taken at the center) or
+    # "partner:<name>" (Open311). The author is who took it (a dispatcher's username, a partner's
+    # name); a location picked as a ward's centre is approximate (app/incidents/intake.py).
+    tx.script(
+        """ALTER TABLE incidents ADD COLUMN channel TEXT NOT NULL DEFAULT 'app';
+        ALTER TABLE reports ADD COLUMN author TEXT;
+        ALTER TABLE reports ADD COLUMN location_approximate INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX incidents_channel ON incidents(channel, arrived_at);"""
+    )

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from app.directory.routing import CATEGORIES
+from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import STATUSES
 from app.stats.schema import WATERMARK
 
@@ -40,7 +41,8 @@ RELOAD_SHARE = 0.2
 
 # Columns of the incident matrix (float64; NaN where the row has NULL).
 I_ARRIVED, I_TRIAGED, I_DISPATCHED, I_ACK, I_EN_ROUTE, I_ON_SCENE, I_RESOLVED, I_CLOSED = range(8)
-I_STATUS, I_CATEGORY, I_WARD, I_LAT, I_LON = range(8, 13)
+I_STATUS, I_CATEGORY, I_WARD, I_LAT, I_LON, I_CHANNEL = range(8, 14)
+WIDTH = 14
 # Columns of the assignment matrix: the incident's row in the incident matrix, the unit's number.
 A_INCIDENT, A_UNIT, A_DISPATCHED, A_ACK, A_EN_ROUTE, A_ON_SCENE, A_CLEARED, A_WITHDRAWN = range(8)
 
@@ -53,7 +55,7 @@ def _case(column: str, values: Sequence[str]) -> str:
 # Everything numeric, so that one `np.array(rows)` converts the lot in C.
 INCIDENT_SELECT = f"""SELECT i.arrived_at, i.triaged_at, i.dispatched_at, NULL, NULL, NULL,
     i.resolved_at, i.closed_at, {_case('i.status', STATUSES)}, {_case('i.category', CATEGORIES)},
-    i.ward_code, i.lat, i.lon FROM incidents i"""
+    i.ward_code, i.lat, i.lon, {_case('i.channel', CHANNEL_KINDS[:2])} FROM incidents i"""
 # A number per incident that grows with insertion: SQLite's rowid, a column of its own on PostgreSQL.
 ROW_NUMBER = {"sqlite": "i.rowid", "postgresql": "i.row_no"}
 ASSIGNMENT_STAMPS = (
@@ -90,6 +92,8 @@ class Facts:
         self.category = m[:, I_CATEGORY].astype(np.int8)
         self.ward = np.nan_to_num(m[:, I_WARD], nan=-1).astype(np.int64)
         self.lat, self.lon = m[:, I_LAT], m[:, I_LON]
+        # 0 app, 1 phone, -1 any partner (CHANNEL_KINDS): the filter asks for kinds, not names.
+        self.channel = m[:, I_CHANNEL].astype(np.int8)
         self.a_incident = a[:, A_INCIDENT].astype(np.int64)
         self.a_unit = a[:, A_UNIT].astype(np.int64)
         self.a_dispatched, self.a_ack = a[:, A_DISPATCHED], a[:, A_ACK]
@@ -135,7 +139,7 @@ def load(conn: Any, since: float, until: float = float("inf")) -> Facts:
             f"SELECT {rowid}, i.id FROM incidents i WHERE {where} ORDER BY {rowid}", bounds
         ).fetchall()
         incidents = _matrix(
-            cur.execute(f"{INCIDENT_SELECT} WHERE {where} ORDER BY {rowid}", bounds).fetchall(), 13
+            cur.execute(f"{INCIDENT_SELECT} WHERE {where} ORDER BY {rowid}", bounds).fetchall(), WIDTH
         )
         raw = cur.execute(
             f"""SELECT {rowid}, a.unit, {ASSIGNMENT_STAMPS} FROM assignments a
@@ -180,10 +184,10 @@ def _patch(conn: Any, facts: Facts, changed: list[str], seq: int) -> Facts:
         if r[0] not in index:  # a new incident
             index[r[0]] = len(ids)
             ids.append(r[0])
-    incidents = np.empty((len(ids), 13))
+    incidents = np.empty((len(ids), WIDTH))
     incidents[: len(facts)] = facts.incidents
     if rows:
-        incidents[[index[r[0]] for r in rows]] = _matrix([r[1:] for r in rows], 13)
+        incidents[[index[r[0]] for r in rows]] = _matrix([r[1:] for r in rows], WIDTH)
     units, unit_index = list(facts.units), dict(facts.unit_index)
     fresh = []
     for r in raw:

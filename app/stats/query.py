@@ -29,6 +29,7 @@ import numpy as np
 
 from app.directory.routing import CATEGORIES
 from app.errors import ApiError
+from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import OPEN_STATUSES, STATUSES
 from app.stats.facts import Facts
 
@@ -38,7 +39,7 @@ LOCAL = dt.timezone(dt.timedelta(seconds=UTC_OFFSET_S), TIMEZONE)
 DAY_S = 86400
 DEFAULT_DAYS = 7
 MAX_SPAN_DAYS = 1100
-COMMON_PARAMS = frozenset({"from", "to", "ward", "category", "unit", "status", "format", "lang"})
+COMMON_PARAMS = frozenset({"from", "to", "ward", "category", "unit", "status", "channel", "format", "lang"})
 LANGS = ("vi", "en")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
@@ -110,6 +111,7 @@ class Filters:
     unit: str | None = None
     statuses: tuple[str, ...] | None = None
     lang: str = "vi"
+    channel: str | None = None  # app, phone or partner (any partner)
 
     def echo(self) -> dict[str, Any]:
         return {
@@ -122,6 +124,7 @@ class Filters:
             "category": self.category,
             "unit": self.unit,
             "status": list(self.statuses) if self.statuses else None,
+            "channel": self.channel,
         }
 
 
@@ -188,7 +191,10 @@ def parse_filters(
     lang = params.get("lang") or "vi"
     if lang not in LANGS:
         raise invalid("lang must be vi or en.")
-    return Filters(lo, hi, ward, category, unit, statuses, lang)
+    channel = params.get("channel") or None
+    if channel is not None and channel not in CHANNEL_KINDS:
+        raise invalid(f"channel must be one of {', '.join(CHANNEL_KINDS)}; got {channel!r}.")
+    return Filters(lo, hi, ward, category, unit, statuses, lang, channel=channel)
 
 
 def choice(params: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
@@ -230,6 +236,9 @@ def select(facts: Facts, f: Filters, period: bool = True) -> np.ndarray:
         mask &= np.isin(facts.status, [STATUSES.index(s) for s in f.statuses])
     if f.unit is not None:
         mask &= unit_incidents(facts, f.unit)
+    if f.channel is not None:
+        code = CHANNEL_KINDS.index(f.channel)
+        mask &= facts.channel == (code if code < 2 else -1)
     return mask
 
 

@@ -22,7 +22,7 @@ from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal, require_principal
 from app.services import services
-from app.stats import charts
+from app.stats import charts, geojson
 from app.stats import figures as figures
 from app.stats import map as stats_map
 from app.stats import tables as tables
@@ -265,5 +265,30 @@ async def chart(request: Request) -> Response:
             "X-Content-Type-Options": "nosniff",
             # An SVG opened on its own is a document: nothing in it may run or load.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
+    )
+
+
+# -- GIS export ----------------------------------------------------------------------------------
+async def incidents_geojson(request: Request) -> Response:
+    """`GET /api/stats/incidents.geojson`: the filtered incidents as points (app/stats/geojson.py)."""
+    principal = require_stats(request)
+    svc, cache = services(request), _cache(request)
+    now = svc.clock()
+
+    def run(conn: Any) -> tuple[Filters, dict[str, Any]]:
+        names = Names.read(conn)
+        f = parse_filters(request.query_params, names, now)
+        return f, geojson.collection(conn, cache.facts_for(conn, f.lo, f.hi), names, f)
+
+    f, data = await svc.db.read(run)
+    await audit.record(svc.db, principal, "stats.export", "stats/incidents.geojson",
+                       count=len(data["features"]), **{k: v for k, v in f.echo().items() if v is not None})
+    return JSONResponse(
+        data,
+        media_type="application/geo+json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename("incidents", f, "geojson")}"',
+            "Cache-Control": "no-store",
         },
     )

@@ -6,7 +6,7 @@ import { OnlineStatus } from '../../core/ui/online-status.js';
 import { categoryLabel, clock, unitName } from './format.js';
 import { t } from './i18n.js';
 
-export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp, onSignOut }) {
+export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp, onCall, onSignOut }) {
   return html`
     <header class="topbar">
       <h1 class="topbar__brand">
@@ -20,6 +20,11 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
         <li class="count"><strong>${counts.open}</strong> ${t('center.top.open')}</li>
       </ul>
       <div class="topbar__tools">
+        ${onCall && html`
+          <button type="button" class="tool tool--call" onClick=${onCall} data-action="phone-intake">
+            ${t('center.intake.open')}
+          </button>
+        `}
         <button
           type="button"
           class=${sound.muted ? 'tool tool--off' : sound.blocked ? 'tool tool--warn' : 'tool'}

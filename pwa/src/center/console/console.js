@@ -8,6 +8,7 @@ import { AlertStrip, HelpOverlay, TopBar } from './chrome.js';
 import { loadTimers, loadUnits } from './directory.js';
 import { t } from './i18n.js';
 import { ACTIONS, DetailPanel } from './incident/detail-panel.js';
+import { PhoneIntakeForm } from './intake/phone-form.js';
 import { useIncident } from './incident/incident-model.js';
 import { MapPanel } from './map/map-panel.js';
 import { useNow } from './now.js';
@@ -45,6 +46,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const [pending, setPending] = useState(null); // an action key pressed before the incident loaded
   const [help, setHelp] = useState(false);
   const [mediaOpen, setMediaOpen] = useState(null);
+  const [intake, setIntake] = useState(null); // null, or {pick} while a call is being taken
   const [filters, setFilters] = useState(EMPTY_FILTERS);
   const [filtersOpen, setFiltersOpen] = useState(false);
   const [units, setUnits] = useState(null);
@@ -115,6 +117,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
     selectedRef.current = id;
     setSelectedId(id);
+    setIntake(null);
     setForm(null);
     setMediaOpen(null);
     if (id) {
@@ -155,6 +158,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
     if (event.key === 'Escape') {
       if (mediaOpen) setMediaOpen(null);
       else if (help) setHelp(false);
+      else if (intake) setIntake(null);
       else if (form) {
         setForm(null);
         root.current?.querySelector(`.queue__list [data-incident="${cursorId}"]`)?.focus();
@@ -208,6 +212,14 @@ export function Console({ session, unconfirmed, onSignOut }) {
     onSignOut();
   }
 
+  // Stable, so that the map does not re-arm its click handler on every render.
+  const pickPlace = useMemo(() => (lat, lon) => setIntake((current) => current && { pick: { lat, lon } }), []);
+
+  function takeCall() {
+    openIncident(null);
+    setIntake({ pick: null });
+  }
+
   const summary = selectedId ? inbox.byId.get(selectedId) : null;
   // The open incident stays on the map even when the filters hide it from the list.
   const mapItems = useMemo(
@@ -231,6 +243,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         push=${push}
         onPush=${turnOnPush}
         onHelp=${() => setHelp(true)}
+        onCall=${canAct ? takeCall : null}
         onSignOut=${signOut}
       />
       <${AlertStrip}
@@ -269,9 +282,21 @@ export function Console({ session, unconfirmed, onSignOut }) {
           onSelect=${(id) => openIncident(id)}
           token=${session.token}
           lang=${lang}
+          pick=${intake?.pick}
+          onPick=${intake ? pickPlace : null}
         />
         <aside class="console__detail" aria-label=${t('center.detail.label')}>
-          ${model
+          ${intake
+            ? html`
+                <${PhoneIntakeForm}
+                  token=${session.token}
+                  pick=${intake.pick}
+                  onClearPick=${() => setIntake({ pick: null })}
+                  onCreated=${(id) => openIncident(id)}
+                  onCancel=${() => setIntake(null)}
+                />
+              `
+            : model
             ? html`
                 <${DetailPanel}
                   model=${model}

@@ -49,3 +49,7 @@ export const categoryLabel = (category) => t(`center.categories.${category}`);
 // One letter per category, drawn inside a shape that differs too: never colour alone.
 export const categoryLetter = (category) => t(`center.category_letters.${category}`);
 export const statusLabel = (status) => t(`center.statuses.${status}`);
+
+/** How a report came in: "phone" (taken at the center) or "partner:<name>" (Open311). */
+export const channelLabel = (channel) =>
+  channel?.startsWith('partner:') ? t('center.intake.channel_partner', { name: channel.slice(8) }) : t(`center.intake.channel_${channel}`);

@@ -1,9 +1,9 @@
-// The filter bar: period (dates and presets), ward, category, unit, status. Every change applies
+// The filter bar: period (dates and presets), ward, category, unit, status, channel. Every change applies
 // at once; on paper only the one-line summary below it is printed.
 import { html } from 'htm/preact';
 import { getLang } from '../../core/i18n.js';
 import { day } from './format.js';
-import { CATEGORIES, defaults, preset, PRESETS, STATUSES } from './filters.js';
+import { CATEGORIES, CHANNELS, defaults, preset, PRESETS, STATUSES } from './filters.js';
 import { t } from './i18n.js';
 
 export const unitName = (unit) => (getLang() === 'en' && unit.name_en) || unit.name;
@@ -26,6 +26,7 @@ export function summaryLine(filters, units) {
     const status = filters.status === 'open' ? t('stats.filters.open') : t(`stats.statuses.${filters.status}`);
     parts.push(`${t('stats.filters.status')}: ${status}`);
   }
+  if (filters.channel) parts.push(`${t('stats.filters.channel')}: ${t(`stats.channels.${filters.channel}`)}`);
   if (parts.length === 1) parts.push(t('stats.filters.summary_all'));
   return parts.join(' · ');
 }
@@ -96,6 +97,13 @@ export function FilterForm({ filters, units, onApply }) {
         value=${filters.status}
         options=${[['open', t('stats.filters.open')], ...STATUSES.map((s) => [s, t(`stats.statuses.${s}`)])]}
         onChange=${set('status')}
+      />
+      <${Select}
+        name="channel"
+        label=${t('stats.filters.channel')}
+        value=${filters.channel}
+        options=${CHANNELS.map((c) => [c, t(`stats.channels.${c}`)])}
+        onChange=${set('channel')}
       />
       <button type="button" class="stats-tool stats-tool--quiet" onClick=${() => onApply({ ...defaults(), group: filters.group })}>
         ${t('stats.filters.reset')}

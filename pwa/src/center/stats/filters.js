@@ -5,9 +5,10 @@ import { cityDay } from '../../core/city-clock.js';
 
 export const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 export const STATUSES = ['new', 'triaged', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'resolved', 'closed', 'rejected', 'merged'];
+export const CHANNELS = ['app', 'phone', 'partner'];
 export const GROUPS = ['ward', 'category', 'unit', 'day', 'week'];
 export const PRESETS = [1, 7, 30, 90];
-const FIELDS = ['from', 'to', 'ward', 'category', 'unit', 'status'];
+const FIELDS = ['from', 'to', 'ward', 'category', 'unit', 'status', 'channel'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 // The statistics count the city's days, whatever the desk computer's time zone.
 export const localDay = (date = new Date()) => cityDay(date.getTime());
@@ -26,7 +27,7 @@ export function preset(days) {
 }
 
 export function defaults() {
-  return { ...preset(7), ward: '', category: '', unit: '', status: '', group: 'ward' };
+  return { ...preset(7), ward: '', category: '', unit: '', status: '', channel: '', group: 'ward' };
 }
 
 export function fromLocation(search = location.search) {

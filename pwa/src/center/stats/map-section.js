@@ -58,7 +58,12 @@ export function MapSection({ filters, token }) {
     ? t('stats.map.grid', { total: count(data.total), cell: cellSize(data.cell_m) })
     : t('stats.map.points', { located: count(data.located), total: count(data.total) }));
   return html`
-    <${Section} id="map" title=${t('stats.map.title')} csv=${statsUrl('/api/stats/map.csv', filters, { mode: 'auto' })}>
+    <${Section}
+      id="map"
+      title=${t('stats.map.title')}
+      csv=${statsUrl('/api/stats/map.csv', filters, { mode: 'auto' })}
+      tools=${html`<a class="stats-geojson" href=${statsUrl('/api/stats/incidents.geojson', filters)} download data-geojson="incidents">${t('stats.map.geojson')}</a>`}
+    >
       <${Loading} state=${state} />
       ${caption && html`<p class="stats-muted" data-map-mode=${data.mode}>${caption}${data.no_location ? ` ${t('stats.map.no_location', { n: count(data.no_location) })}` : ''}</p>`}
       ${!tiles && html`<p class="stats-muted">${t('stats.map.no_tiles')}</p>`}

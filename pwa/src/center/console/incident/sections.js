@@ -2,7 +2,7 @@
 // assignment with its own timestamps.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { categoryLabel, clock, coordinates, duration, metres, spoken, unitName } from '../format.js';
+import { categoryLabel, channelLabel, clock, coordinates, duration, metres, spoken, unitName } from '../format.js';
 import { t } from '../i18n.js';
 import { isActive, stageOf, STAGE_FIELD } from '../../../core/incident-fold.js';
 import { MediaThumbs } from './media-thumbs.js';
@@ -48,6 +48,8 @@ export function ReportSection({ report, info, token, onOpenMedia }) {
           <dd>
             ${info?.ward_name ? `${info.ward_name} (${info.ward_code})` : t('center.queue.no_ward')}
             ${info?.outside && !info?.no_location && html` <span class="flag flag--warn">${t('center.flags.outside')}</span>`}
+            ${info?.approximate && html` <span class="flag flag--warn">${t('center.intake.approximate_flag')}</span>`}
+            ${info?.channel && info.channel !== 'app' && html` <span class="flag flag--channel" data-channel=${info.channel}>${channelLabel(info.channel)}${info.author ? ` · ${info.author}` : ''}</span>`}
           </dd>
         </div>
         <div class="facts__wide">

@@ -3,6 +3,7 @@
 // tile server unreachable) the dispatcher still sees where each incident is and in which ward.
 import {
   circle,
+  circleMarker,
   divIcon,
   geoJSON,
   latLngBounds,
@@ -118,6 +119,17 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
     }
   }
 
+  // Choosing a place (phone intake): a click puts the marker there and reports it.
+  let picking = null;
+  let pickMarker = null;
+  map.on('click', (event) => picking?.(event.latlng.lat, event.latlng.lng));
+  function setPicking(onPick, at) {
+    picking = onPick;
+    element.classList.toggle('is-picking', Boolean(onPick));
+    pickMarker?.remove();
+    pickMarker = onPick && at ? circleMarker([at.lat, at.lon], { radius: 9, color: '#b3261e', weight: 3, fillOpacity: 0.4, interactive: false }).addTo(map) : null;
+  }
+
   /** Every pin in view (the city centre when there is none). */
   function fitAll({ animate = true } = {}) {
     if (!pins.size) {
@@ -146,6 +158,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
   return {
     setBoundaries,
     setPins,
+    setPicking,
     focus,
     fitAll,
     destroy() {

@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 let boundariesLoad = null;
 
 /** Ward boundaries (GeoJSON), once per page; the server revalidates by ETag on later loads. */
-function loadBoundaries(token) {
+export function loadBoundaries(token) {
   boundariesLoad ??= request('/api/wards/boundaries', { token }).catch((error) => {
     boundariesLoad = null;
     throw error;
@@ -16,8 +16,12 @@ function loadBoundaries(token) {
   return boundariesLoad;
 }
 
-/** The map of open incidents (the queue's items, as filtered), the selected one highlighted. */
-export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token, lang }) {
+/**
+ * The map of open incidents (the queue's items, as filtered), the selected one highlighted.
+ * `onPick(lat, lon)`, when given, makes a click on the map choose a place (phone intake), shown
+ * at `pick`.
+ */
+export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token, lang, pick, onPick }) {
   const element = useRef(null);
   const map = useRef(null);
   const select = useRef(onSelect);
@@ -65,6 +69,10 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     });
   }, [state, items, selectedId, selectedAccuracy, lang]);
 
+  useEffect(() => {
+    map.current?.setPicking(onPick ?? null, pick ?? null);
+  }, [state, onPick, pick?.lat, pick?.lon]);
+
   const selected = items.find((item) => item.id === selectedId);
   useEffect(() => {
     if (selected) map.current?.focus(selected.lat, selected.lon);
@@ -80,6 +88,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
         ${tiles !== 'ok' && state === 'ready' && html`<p class="map-note">${t(`center.map.tiles_${tiles}`)}</p>`}
         ${wards === 'failed' && html`<p class="map-note map-note--warn">${t('center.map.wards_failed')}</p>`}
         ${unplaced.length > 0 && html`<p class="map-note">${t('center.map.unplaced', { n: unplaced.length })}</p>`}
+        ${onPick && html`<p class="map-note map-note--pick">${t('center.intake.click_map')}</p>`}
       </div>
       <button type="button" class="map-panel__fit tool" onClick=${() => map.current?.fitAll()} disabled=${state !== 'ready'}>
         ${t('center.map.fit_all')}

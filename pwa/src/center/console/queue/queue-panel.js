@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { categoryLabel, categoryLetter, duration, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, categoryLetter, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
 import { t } from '../i18n.js';
 import { CATEGORIES, PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
 
@@ -135,6 +135,7 @@ function QueueItem({ item, unseen, selected, cursor, now, timers, units, onOpen,
           </span>
           ${item.summary && html`<span class="q-item__summary">${item.summary}</span>`}
           <span class="q-item__flags">
+            ${item.channel && item.channel !== 'app' && html`<span class="flag flag--channel" data-channel=${item.channel}>${channelLabel(item.channel)}</span>`}
             ${item.need_support && html`<span class="flag flag--escalated"><span aria-hidden="true">▲ </span>${t('center.escalation.need_support')}</span>`}
             <${TimerFlag} item=${item} now=${now} timers=${timers} units=${units} />
             <span class="q-item__id">${shortId(item.id)}</span>
