@@ -61,6 +61,7 @@ def test_every_chart_label_is_at_least_11_px_on_a_1440_px_screen(live_server, ne
         shown[images.nth(i).evaluate("img => img.closest('[data-chart]').dataset.chart")] = round(
             smallest_font(root) * width / units, 1
         )
+    print(f"smallest chart label on a 1440 px screen, in CSS px: {shown}")
     assert len(shown) == 3
     assert all(px >= 11 for px in shown.values()), shown  # label sizes in CSS pixels on screen
     # Nothing runs off the page sideways for it.
