@@ -66,6 +66,7 @@ def test_every_chart_label_is_at_least_11_px_on_a_1440_px_screen(live_server, ne
     assert all(px >= 11 for px in shown.values()), shown  # label sizes in CSS pixels on screen
     # Nothing runs off the page sideways for it.
     assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+    page.screenshot(path=SHOTS / "stats-page-1440-full.png", full_page=True)
     page.locator("#charts").scroll_into_view_if_needed()
     page.screenshot(path=SHOTS / "stats-charts-1440.png")
     page.locator('[data-chart="series"]').screenshot(path=SHOTS / "stats-series-chart-1440.png")

@@ -158,7 +158,6 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
         element?.setAttribute('data-cluster', String(ids.length));
         element?.setAttribute('data-incidents', ids.join(' '));
         element?.setAttribute('aria-label', clusterLabel(ids.length));
-        element?.setAttribute('aria-haspopup', 'true');
       }
       pins.set(id, { marker: pin, key });
     }
