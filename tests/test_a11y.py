@@ -3,6 +3,7 @@ Chromium on the screens of the three apps. The gate is 0 serious and 0 critical 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,25 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .center_helpers import open_console, queue_item, report, tan_phu
+from .citizen_helpers import report_id_of
+from .citizen_helpers import tan_phu as gps
 from .conftest import LiveServer
+from .officer_helpers import (
+    PHU_MY,
+    PHU_MY_UNIT,
+    citizen_report,
+    dispatch,
+    officer_account,
+    police,
+    sign_in,
+)
+from .sync_client import point_in_ward
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 640}
+SHOTS = Path("/work/shots")
 
 
 def serious(page: Page) -> list[dict[str, Any]]:
@@ -28,6 +42,7 @@ def serious(page: Page) -> list[dict[str, Any]]:
         "async () => (await axe.run(document, {resultTypes: ['violations'],"
         " rules: {'label-content-name-mismatch': {enabled: true}}})).violations"
     )
+    switch_named_by_its_text(page)
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"],
          "nodes": [n["target"] for n in v["nodes"]][:5]}
@@ -35,12 +50,91 @@ def serious(page: Page) -> list[dict[str, Any]]:
     ]
 
 
+def switch_named_by_its_text(page: Page) -> None:
+    """The language buttons' names begin with what they show ("EN", then "English"), on every
+    screen that has them: a speech-input user says what they see."""
+    options = page.locator(".lang-switch__option:visible")
+    for i in range(options.count()):
+        # What is seen: the text, less anything clipped to a pixel (read by screen readers only).
+        shown = options.nth(i).evaluate(
+            "b => [...b.childNodes].filter(n => n.nodeType === 3 || n.getBoundingClientRect().width > 1)"
+            ".map(n => n.textContent).join('').trim()"
+        )
+        assert shown in ("VI", "EN"), shown
+        expect(options.nth(i)).to_have_accessible_name(
+            {"VI": "VI Tiếng Việt", "EN": "EN English"}[shown]
+        )
+
+
 def test_citizen_screens(live_server: LiveServer, new_context) -> None:
-    page = new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True).new_page()
+    page = new_context(
+        viewport=PHONE, locale="vi-VN", bypass_csp=True, geolocation=gps(), permissions=["geolocation"]
+    ).new_page()
     page.goto(live_server.url + "/")
-    expect(page.locator("main")).to_be_visible()
+    expect(page.locator(".location__state")).to_contain_text("±12 m")
     found = {"home": serious(page)}
-    assert found == {"home": []}
+    page.get_by_text("An ninh trật tự", exact=True).click()
+    expect(page.get_by_label("Mô tả sự việc và nơi xảy ra")).to_be_visible()
+    found["report"] = serious(page)
+    page.get_by_role("button", name="Chỉnh vị trí trên bản đồ").click()
+    expect(page.locator(".map-pin")).to_be_visible()
+    found["map picker"] = serious(page)
+    page.get_by_label("Mô tả sự việc và nơi xảy ra").fill("Hai thanh niên giật túi xách trước chợ.")
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    found["detail"] = serious(page)
+    page.get_by_role("link", name="Tin đã báo", exact=True).click()
+    expect(page.locator(f'[data-report="{report_id}"]')).to_be_visible()
+    found["my reports"] = serious(page)
+    page.get_by_role("link", name="Liên hệ", exact=True).click()
+    expect(page.get_by_label("Số điện thoại")).to_be_visible()
+    found["contact"] = serious(page)
+    # The other language: the switch's names follow its text there too.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_label("Phone number")).to_be_visible()
+    found["contact (en)"] = serious(page)
+    page.get_by_role("link", name="Report", exact=True).click()
+    expect(page.locator(".location__state")).to_be_visible()
+    found["home (en)"] = serious(page)
+    assert found == dict.fromkeys(found, [])
+
+
+def test_officer_screens(live_server: LiveServer, new_context) -> None:
+    lat, lon = point_in_ward(PHU_MY)
+    page = new_context(
+        viewport=PHONE, bypass_csp=True, permissions=["geolocation"],
+        geolocation={"latitude": lat + 0.004, "longitude": lon - 0.003, "accuracy": 20},
+    ).new_page()
+    officer_account(live_server, "pm.a11y", PHU_MY_UNIT, "Nguyễn Văn An")
+    page.goto(live_server.url + "/officer/")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    found = {"sign-in": serious(page)}
+    sign_in(page, live_server, "pm.a11y")
+    report_id = citizen_report(
+        live_server, description="Nhóm thanh niên đánh nhau trước quán karaoke.",
+        contact={"name": "Trần Thị Bình", "phone": "0901 234 567"},
+    )
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id,
+             instructions="Đến ngay, phối hợp tổ tuần tra 141.")
+    entry = page.locator(f'a.o-item[data-incident="{report_id}"]')
+    expect(entry).to_contain_text("cách")
+    found["list"] = serious(page)
+    entry.click()
+    expect(page.locator(".o-instructions")).to_be_visible()
+    page.get_by_role("button", name="Nhận nhiệm vụ").click()
+    expect(page.locator('[data-step="acknowledged"]')).to_contain_text("Đã nhận nhiệm vụ")
+    expect(page.locator(".o-map .leaflet-container")).to_be_visible()
+    found["incident"] = serious(page)
+    page.get_by_role("button", name="Đã đến hiện trường").click()
+    page.get_by_role("button", name="Đã xử lý xong").click()
+    expect(page.get_by_label("Kết quả xử lý")).to_be_visible()
+    found["resolve"] = serious(page)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name="Confirm resolved")).to_be_visible()
+    found["resolve (en)"] = serious(page)
+    page.screenshot(path=SHOTS / "officer-resolve-form-en-360.png", full_page=True)
+    assert found == dict.fromkeys(found, [])
 
 
 def test_console_screens(live_server: LiveServer, new_context) -> None:
@@ -53,13 +147,24 @@ def test_console_screens(live_server: LiveServer, new_context) -> None:
     page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900}, bypass_csp=True)
     expect(queue_item(page, crime)).to_be_visible()
     found["queue"] = serious(page)
+    # Both at one place: one marker with the count, opened as a list.
+    page.locator(".map-panel .leaflet-marker-icon.pin--cluster").click()
+    expect(page.locator(".map-cluster")).to_be_visible()
+    found["map cluster list"] = serious(page)
     queue_item(page, crime).click()
     expect(page.locator(f'.detail[data-incident="{crime}"] .detail__actions')).to_be_visible()
     found["detail"] = serious(page)
     page.keyboard.press("d")
     expect(page.locator('[data-form="dispatch"]')).to_be_visible()
     found["dispatch"] = serious(page)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator('[data-form="dispatch"]')).to_contain_text("Dispatch units")
+    found["dispatch (en)"] = serious(page)
     page.goto(live_server.url + "/center/stats")
     expect(page.locator(".stats")).to_be_visible()
+    expect(page.locator(".stats-chart img")).to_have_count(3)
+    found["stats (en)"] = serious(page)
+    page.get_by_role("button", name="Tiếng Việt").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thống kê")
     found["stats"] = serious(page)
-    assert found == {"sign-in": [], "queue": [], "detail": [], "dispatch": [], "stats": []}
+    assert found == dict.fromkeys(found, [])

@@ -99,3 +99,26 @@ def test_chart_functions_escape_and_survive_no_data() -> None:
         charts.bar_chart("t", "d", [('"quoted" & <b>', 3.0, "3")], "x"),
     ):
         ET.fromstring(svg)
+
+
+def test_a_series_with_one_day_of_data_is_a_column_not_a_line_from_the_day_before() -> None:
+    days = ["01/12", "02/12", "03/12"]
+    for area in (False, True):
+        svg = charts.line_chart("t", "d", days, [("Cháy nổ", [0, 0, 4]), ("Khác", [0, 0, 1])], "y", area=area)
+        root = ET.fromstring(svg)
+        assert having_class(root, "line") == [] and having_class(root, "area") == []
+        bars = having_class(root, "bar")
+        assert [b.find(f"{SVG}title").text for b in bars] == ["Cháy nổ, 03/12: 4", "Khác, 03/12: 1"]
+        assert len({b.get("x") for b in bars}) == 1
+    # Two days of data: still a line (the fall back is for a lone day only).
+    root = ET.fromstring(charts.line_chart("t", "d", days, [("a", [0, 2, 4])], "y"))
+    assert len(having_class(root, "line")) == 1
+
+
+def test_series_as_stacked_columns(api) -> None:
+    root = parse(api("/api/stats/charts/series.svg", kind="bars", **{"from": LO, "to": HI}))
+    assert having_class(root, "line") == [] and having_class(root, "area") == []
+    series = having_class(root, "series")
+    assert len(series) == 4
+    total = sum(int(b.find(f"{SVG}title").text.rsplit(": ", 1)[1]) for b in having_class(root, "bar"))
+    assert total == N

@@ -175,9 +175,13 @@ def line_chart(
     y_label: str,
     area: bool = False,
 ) -> str:
-    """Lines (or stacked areas) over the same x positions; one marker per point and series."""
-    frame = Frame(64, 76, WIDTH - 24, 340)
+    """Lines (or stacked areas) over the same x positions; one marker per point and series.
+    With data at one x position only, stacked columns instead: a line from the zero of the day
+    before would show a rise that never happened (counts per day are not a continuous quantity)."""
     n = len(x_labels)
+    if sum(any(values[i] for _, values in series) for i in range(n)) <= 1:
+        return column_chart(title, desc, x_labels, series, y_label)
+    frame = Frame(64, 76, WIDTH - 24, 340)
     xs = [frame.left + (frame.width * (k + 0.5) / n if n else 0) for k in range(n)]
     stacked = [0.0] * n
     tops: list[list[float]] = []
@@ -206,6 +210,43 @@ def line_chart(
                      for i in range(n)]
         body.append("</g>")
         below = tops[k]
+    return _svg(title, desc, 370, body)
+
+
+def column_chart(
+    title: str,
+    desc: str,
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    y_label: str,
+) -> str:
+    """Stacked columns, one per x position (a day, a week): each bucket stands on its own, no
+    line joins it to its neighbours. A series' part of a column is filled with its pattern."""
+    frame = Frame(64, 76, WIDTH - 24, 340)
+    n = len(x_labels)
+    slot = frame.width / n if n else frame.width
+    thick = min(slot * 0.7, 48.0)
+    xs = [frame.left + slot * (k + 0.5) for k in range(n)]
+    totals = [sum(values[i] for _, values in series) for i in range(n)]
+    peak = nice_max(max(totals, default=0))
+    scale = frame.height / peak
+    body = _legend([name for name, _ in series], 52, True)
+    body += _y_axis(frame, peak, y_label)
+    body += _x_labels(frame, x_labels, xs)
+    below = [0.0] * n
+    for k, (name, values) in enumerate(series):
+        body.append(f'<g class="series" data-series={_attr(name)}>')
+        for i in range(n):
+            if values[i]:
+                top = below[i] + values[i]
+                body.append(
+                    f'<rect class="bar" x="{_n(xs[i] - thick / 2)}" y="{_n(frame.bottom - top * scale)}" '
+                    f'width="{_n(thick)}" height="{_n(values[i] * scale)}" fill="{_fill(k)}" '
+                    f'stroke="#333" stroke-width="0.8"><title>{_esc(name)}, {_esc(x_labels[i])}: '
+                    f"{_n(values[i])}</title></rect>"
+                )
+                below[i] = top
+        body.append("</g>")
     return _svg(title, desc, 370, body)
 
 

@@ -186,7 +186,7 @@ def _period(f: Filters) -> str:
 
 def _series_chart(f: Filters, data: dict[str, Any], p: Mapping[str, str]) -> str:
     lang = f.lang
-    kind = choice(p, "kind", ("line", "area"), "line")
+    kind = choice(p, "kind", ("line", "area", "bars"), "line")
     rows = data["rows"]
     names = [CATEGORY[lang][c] for c in data["categories"]]
     series = [(names[j], [r["counts"][c] for r in rows]) for j, c in enumerate(data["categories"])]
@@ -195,6 +195,8 @@ def _series_chart(f: Filters, data: dict[str, Any], p: Mapping[str, str]) -> str
     desc = f"{_period(f)}. {word(lang, 'total')} {sum(r['total'] for r in rows)} ({totals})."
     dates = [dt.date.fromisoformat(r["period"]) for r in rows]
     x_labels = [f"{d:%d/%m}" if lang == "vi" else f"{d:%m-%d}" for d in dates]
+    if kind == "bars":
+        return charts.column_chart(f"{title}, {_period(f)}", desc, x_labels, series, word(lang, "incidents_axis"))
     return charts.line_chart(f"{title}, {_period(f)}", desc, x_labels, series,
                              word(lang, "incidents_axis"), area=kind == "area")
 

@@ -37,9 +37,11 @@ export function MapView({ where, position }) {
 
   useEffect(() => map.current?.me(position), [position?.lat, position?.lon]);
 
+  // A region, not an image: it holds the zoom buttons and pans with the arrow keys, and an image
+  // may contain no controls (axe's nested-interactive).
   return html`
     <div class="o-map">
-      <div class="o-map__map" ref=${element} role="img" aria-label=${t('officer.map_label')}></div>
+      <div class="o-map__map" ref=${element} role="region" aria-label=${t('officer.map_label')}></div>
       ${state === 'loading' && html`<p class="o-muted">${t('officer.map_loading')}</p>`}
       ${state === 'failed' && html`<p class="o-muted">${t('officer.map_failed')}</p>`}
     </div>

@@ -29,7 +29,7 @@ export function ChartsSection({ filters, summary }) {
         <${Chart}
           name="series"
           title=${t('stats.charts.series', { bucket: t(`stats.charts.bucket_${bucket}`) })}
-          src=${statsUrl('/api/stats/charts/series.svg', filters, { bucket, kind: 'area' })}
+          src=${statsUrl('/api/stats/charts/series.svg', filters, { bucket, kind: 'bars' })}
           csv=${statsUrl('/api/stats/series.csv', filters, { bucket })}
           summary=${summary}
         />

@@ -11,11 +11,14 @@ import {
   marker,
   tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
+import { clusterPoints } from './clusters.js';
 
 const CITY_CENTER = [10.7769, 106.7009];
 const CITY_ZOOM = 12;
 const FOCUS_ZOOM = 15;
 const LABEL_ZOOM = 13;
+// Pins are 30 px across: centres closer than this would cover each other, so they become one.
+const CLUSTER_RADIUS = 26;
 
 function pinIcon(item, selected, letter) {
   const classes = ['pin', `pin--${item.category}`, `pin--p${item.priority ?? 3}`];
@@ -32,11 +35,27 @@ function pinIcon(item, selected, letter) {
   });
 }
 
+function clusterIcon(items, selected, escalated) {
+  const top = Math.min(...items.map((item) => item.priority ?? 3));
+  const classes = ['pin', 'pin--cluster', `pin--p${top}`];
+  if (selected) classes.push('pin--selected');
+  if (escalated) classes.push('pin--escalated');
+  if (items.some((item) => item.status === 'new')) classes.push('pin--new');
+  const size = selected ? 44 : 36;
+  return divIcon({
+    className: classes.join(' '),
+    html: `<span class="pin__shape"></span><span class="pin__count">${items.length}</span>`,
+    iconSize: [size, size],
+    iconAnchor: [size / 2, size / 2],
+  });
+}
+
 /**
- * Mount in `element`. `onSelect(id)` when a pin is clicked (or Enter on a focused pin).
+ * Mount in `element`. `onSelect(id)` when a pin is clicked (or Enter on a focused pin),
+ * `onCluster(ids)` when a cluster of several incidents is.
  * Returns `{setBoundaries, setPins, focus, fitAll, destroy}`.
  */
-export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) {
+export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTilesFailed }) {
   const map = leafletMap(element, {
     center: CITY_CENTER,
     zoom: CITY_ZOOM,
@@ -56,7 +75,9 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
   }
   let boundaries = null;
   let fitted = false; // the first pins are brought into view once; after that the dispatcher steers
-  const pins = new Map(); // id -> {marker, key, ring}
+  const pins = new Map(); // incident id, or "cluster:<ids>" -> {marker, key}
+  const ring = { key: '', layer: null };
+  let placedItems = [];
 
   function setBoundaries(geojson, wardLabel) {
     boundaries?.remove();
@@ -77,45 +98,89 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
     boundaries.bringToBack();
   }
 
-  function setPins(items, { selectedId, accuracy, letterOf, titleOf }) {
+  let last = null; // the latest setPins arguments, drawn again when the zoom changes the clusters
+
+  function setPins(items, options) {
+    last = { items, options };
+    draw();
+  }
+
+  function draw() {
+    if (!last) return;
+    const { items, options } = last;
+    const { selectedId, accuracy, letterOf, titleOf, clusterLabel } = options;
+    const placed = items.filter((item) => Number.isFinite(item.lat) && Number.isFinite(item.lon));
+    placedItems = placed;
+    const groups = clusterPoints(
+      placed.map((item) => ({ ...map.latLngToLayerPoint([item.lat, item.lon]), item })),
+      CLUSTER_RADIUS,
+    );
     const keep = new Set();
-    for (const item of items) {
-      if (!Number.isFinite(item.lat) || !Number.isFinite(item.lon)) continue;
-      keep.add(item.id);
-      const selected = item.id === selectedId;
-      const key = [item.category, item.priority, item.status, item.escalation, item.need_support, selected, selected && accuracy, letterOf(item.category)].join('|');
-      const current = pins.get(item.id);
+    for (const group of groups) {
+      const lone = group.items.length === 1;
+      const item = group.items[0];
+      const ids = group.items.map((i) => i.id);
+      const id = lone ? item.id : `cluster:${ids.join(' ')}`;
+      keep.add(id);
+      const selected = ids.includes(selectedId);
+      const escalated = group.items.some((i) => i.escalation || i.need_support);
+      const key = lone
+        ? [item.category, item.priority, item.status, item.escalation, item.need_support, selected, letterOf(item.category)].join('|')
+        : [selected, escalated, Math.min(...group.items.map((i) => i.priority ?? 3)), clusterLabel(ids.length)].join('|');
+      const current = pins.get(id);
       if (current && current.key === key) {
-        current.marker.setLatLng([item.lat, item.lon]);
+        current.marker.setLatLng([group.lat, group.lon]);
         continue;
       }
       current?.marker.remove();
-      current?.ring?.remove();
-      const pin = marker([item.lat, item.lon], {
-        icon: pinIcon(item, selected, letterOf(item.category)),
-        title: titleOf(item),
-        alt: titleOf(item),
+      const pin = marker([group.lat, group.lon], {
+        icon: lone ? pinIcon(item, selected, letterOf(item.category)) : clusterIcon(group.items, selected, escalated),
+        title: lone ? titleOf(item) : group.items.map(titleOf).join('\n'),
+        alt: lone ? titleOf(item) : clusterLabel(ids.length),
         keyboard: true,
         riseOnHover: true,
-        zIndexOffset: selected ? 2000 : item.escalation ? 1000 : 0,
+        zIndexOffset: selected ? 2000 : escalated ? 1000 : 0,
       }).addTo(map);
-      pin.on('click', () => onSelect(item.id));
-      pin.getElement()?.setAttribute('data-incident', item.id);
-      const ring = selected && accuracy
-        ? circle([item.lat, item.lon], { radius: accuracy, color: '#0b57d0', weight: 2, fillOpacity: 0.08, interactive: false }).addTo(map)
-        : null;
-      pins.set(item.id, { marker: pin, key, ring });
+      const element = pin.getElement();
+      const activate = lone ? () => onSelect(item.id) : () => onCluster?.(ids);
+      pin.on('click', activate);
+      // Leaflet makes a marker focusable and calls it a button, but Enter and Space do nothing
+      // unless it has a popup; a button answers both. Handled here, not by the console's Enter.
+      element?.addEventListener('keydown', (event) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        event.preventDefault();
+        event.stopPropagation();
+        activate();
+      });
+      if (lone) {
+        element?.setAttribute('data-incident', item.id);
+      } else {
+        // Its name says what the count is; the visible "3" is part of it (speech input users say it).
+        element?.setAttribute('data-cluster', String(ids.length));
+        element?.setAttribute('data-incidents', ids.join(' '));
+        element?.setAttribute('aria-label', clusterLabel(ids.length));
+      }
+      pins.set(id, { marker: pin, key });
     }
     for (const [id, pin] of pins) {
       if (!keep.has(id)) {
         pin.marker.remove();
-        pin.ring?.remove();
         pins.delete(id);
       }
     }
-    if (!fitted && pins.size) {
+    // The accuracy ring belongs to the selected report, clustered or not.
+    const chosen = placed.find((item) => item.id === selectedId);
+    const ringKey = chosen && accuracy ? `${chosen.id}|${chosen.lat}|${chosen.lon}|${accuracy}` : '';
+    if (ringKey !== ring.key) {
+      ring.layer?.remove();
+      ring.layer = ringKey
+        ? circle([chosen.lat, chosen.lon], { radius: accuracy, color: '#0b57d0', weight: 2, fillOpacity: 0.08, interactive: false }).addTo(map)
+        : null;
+      ring.key = ringKey;
+    }
+    if (!fitted && placed.length) {
+      fitted = true; // before: fitting zooms, and the zoom draws again
       fitAll({ animate: false });
-      fitted = true;
     }
   }
 
@@ -132,11 +197,11 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
 
   /** Every pin in view (the city centre when there is none). */
   function fitAll({ animate = true } = {}) {
-    if (!pins.size) {
+    if (!placedItems.length) {
       map.setView(CITY_CENTER, CITY_ZOOM, { animate });
       return;
     }
-    const bounds = latLngBounds([...pins.values()].map((p) => p.marker.getLatLng()));
+    const bounds = latLngBounds(placedItems.map((item) => [item.lat, item.lon]));
     map.fitBounds(bounds, { padding: [48, 48], maxZoom: FOCUS_ZOOM, animate });
   }
 
@@ -154,6 +219,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
   observer.observe(element);
   const labels = () => element.classList.toggle('show-ward-labels', map.getZoom() >= LABEL_ZOOM);
   map.on('zoomend', labels);
+  map.on('zoomend', draw);
   labels();
   return {
     setBoundaries,

@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
-import { categoryLabel, categoryLetter, shortId } from '../format.js';
+import { categoryLabel, categoryLetter, shortId, statusLabel } from '../format.js';
 import { t } from '../i18n.js';
 
 let boundariesLoad = null;
@@ -29,6 +29,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
   const [state, setState] = useState('loading');
   const [tiles, setTiles] = useState('ok');
   const [wards, setWards] = useState('loading');
+  const [cluster, setCluster] = useState(null); // the ids of the cluster whose list is open
 
   useEffect(() => {
     let cancelled = false;
@@ -40,6 +41,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
         map.current = mountIncidentMap(element.current, {
           tileUrl,
           onSelect: (id) => select.current(id),
+          onCluster: (ids) => setCluster({ ids, at: Date.now() }),
           onTilesFailed: () => setTiles('failed'),
         });
         setState('ready');
@@ -66,6 +68,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
       accuracy: selectedAccuracy,
       letterOf: categoryLetter,
       titleOf: (item) => `${categoryLabel(item.category)} · P${item.priority} · ${shortId(item.id)}`,
+      clusterLabel: (n) => t('center.map.cluster_label', { n }),
     });
   }, [state, items, selectedId, selectedAccuracy, lang]);
 
@@ -94,6 +97,70 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
         ${t('center.map.fit_all')}
       </button>
       <${Legend} />
+      ${cluster && html`
+        <${ClusterList}
+          cluster=${cluster}
+          items=${items}
+          selectedId=${selectedId}
+          onSelect=${onSelect}
+          onClose=${() => {
+            setCluster(null);
+            element.current?.querySelector(`[data-incidents="${cluster.ids.join(' ')}"]`)?.focus();
+          }}
+        />
+      `}
+    </section>
+  `;
+}
+
+/** The incidents of one cluster, each a button that opens it; stays open to go through them. */
+function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
+  const list = useRef(null);
+  const members = cluster.ids.map((id) => items.find((item) => item.id === id)).filter(Boolean);
+  // Opened from the marker (a click or Enter on it): the keyboard goes on into the list.
+  useEffect(() => {
+    list.current?.querySelector('button')?.focus();
+  }, [cluster.at]);
+  if (!members.length) return null;
+  const keys = (event) => {
+    if (event.key !== 'Escape') return;
+    // Escape here closes the list only, not the open incident as it does elsewhere in the console.
+    event.stopPropagation();
+    event.preventDefault();
+    onClose();
+  };
+  return html`
+    <section class="map-cluster" aria-labelledby="map-cluster-title" onKeyDown=${keys}>
+      <header class="map-cluster__head">
+        <h3 id="map-cluster-title">${t('center.map.cluster_title', { n: members.length })}</h3>
+        <button type="button" class="map-cluster__close tool" onClick=${onClose}>${t('center.map.cluster_close')}</button>
+      </header>
+      <ul class="map-cluster__list" ref=${list}>
+        ${members.map(
+          (item) => html`
+            <li key=${item.id}>
+              <button
+                type="button"
+                class=${item.id === selectedId ? 'map-cluster__item is-selected' : 'map-cluster__item'}
+                data-incident=${item.id}
+                aria-current=${item.id === selectedId ? 'true' : undefined}
+                onClick=${() => onSelect(item.id)}
+              >
+                <span class=${`pin pin--list pin--${item.category}`} aria-hidden="true">
+                  <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(item.category)}</span>
+                </span>
+                <span class="map-cluster__text">
+                  <span class="map-cluster__top">
+                    <span class=${`prio prio--${item.priority}`}>P${item.priority}</span>
+                    ${categoryLabel(item.category)} · ${statusLabel(item.status)} · ${shortId(item.id)}
+                  </span>
+                  ${item.summary && html`<span class="map-cluster__summary">${item.summary}</span>`}
+                </span>
+              </button>
+            </li>
+          `,
+        )}
+      </ul>
     </section>
   `;
 }
