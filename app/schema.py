@@ -28,4 +28,6 @@ MIGRATIONS = [
     Migration("availability", (identity.availability,)),
     Migration("inbox_entries_by_incident", (incidents.inbox_entries_by_incident,)),
     Migration("rate_limits", (identity.rate_limits,)),
+    # issue 16: where the units are
+    Migration("officer_positions", (incidents.positions,)),
 ]

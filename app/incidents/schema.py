@@ -88,3 +88,27 @@ def inbox_entries_by_incident(tx: Connection) -> None:
     # primary key (unit, incident_id) cannot serve that, and a scan made each report's inbox
     # work grow with the number of open incidents.
     tx.script("CREATE INDEX inbox_entries_incident ON inbox_entries(incident_id);")
+
+
+def positions(tx: Connection) -> None:
+    # Officers' fixes while on duty (app/incidents/positions.py): every fix for the track, and the
+    # newest per officer for the console, both deleted after the retention setting. `at` is the
+    # phone's clock in s; one fix per officer and instant, so a batch sent twice is kept once.
+    tx.script(
+        """
+        CREATE TABLE officer_positions (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            lat REAL NOT NULL, lon REAL NOT NULL, accuracy REAL NOT NULL,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL,
+            PRIMARY KEY (user_id, at)
+        );
+        CREATE INDEX officer_positions_at ON officer_positions(at);
+        CREATE TABLE officer_positions_latest (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            lat REAL NOT NULL, lon REAL NOT NULL, accuracy REAL NOT NULL,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL
+        );
+        """,
+    )
