@@ -33,7 +33,7 @@ function pinIcon(item, selected, letter) {
 
 /**
  * Mount in `element`. `onSelect(id)` when a pin is clicked (or Enter on a focused pin).
- * Returns `{setBoundaries, setPins, focus, fitAll, destroy}`.
+ * Returns `{setBoundaries, setPins, setUnits, focus, fitAll, destroy}`.
  */
 export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) {
   const map = leafletMap(element, {
@@ -56,6 +56,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
   let boundaries = null;
   let fitted = false; // the first pins are brought into view once; after that the dispatcher steers
   const pins = new Map(); // id -> {marker, key, ring}
+  const officers = new Map(); // username -> {marker, key}
 
   function setBoundaries(geojson, wardLabel) {
     boundaries?.remove();
@@ -118,6 +119,44 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
     }
   }
 
+  /**
+   * The on-duty officers (issue 16): a small badge each, greyed once its fix is stale. `rows`
+   * carry `stale` (computed by the caller with the server's setting) and `label` (the tooltip).
+   */
+  function setUnits(rows) {
+    const keep = new Set();
+    for (const row of rows) {
+      keep.add(row.username);
+      const key = [row.stale, row.availability, row.label].join('|');
+      const current = officers.get(row.username);
+      if (current && current.key === key) {
+        current.marker.setLatLng([row.lat, row.lon]);
+      } else {
+        current?.marker.remove();
+        const classes = ['unit-marker', `unit-marker--${row.availability}`];
+        if (row.stale) classes.push('unit-marker--stale');
+        const badge = marker([row.lat, row.lon], {
+          icon: divIcon({ className: classes.join(' '), html: '<span class="unit-marker__dot"></span>', iconSize: [18, 18], iconAnchor: [9, 9] }),
+          title: row.label,
+          alt: row.label,
+          keyboard: false,
+          zIndexOffset: -500, // under the incidents' pins, which are what the dispatcher clicks
+        }).addTo(map);
+        badge.getElement()?.setAttribute('data-officer', row.username);
+        officers.set(row.username, { marker: badge, key });
+      }
+      const element = officers.get(row.username).marker.getElement();
+      element?.setAttribute('data-lat', String(row.lat));
+      element?.setAttribute('data-lon', String(row.lon));
+    }
+    for (const [username, badge] of officers) {
+      if (!keep.has(username)) {
+        badge.marker.remove();
+        officers.delete(username);
+      }
+    }
+  }
+
   /** Every pin in view (the city centre when there is none). */
   function fitAll({ animate = true } = {}) {
     if (!pins.size) {
@@ -146,6 +185,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onTilesFailed }) 
   return {
     setBoundaries,
     setPins,
+    setUnits,
     focus,
     fitAll,
     destroy() {
