@@ -153,6 +153,7 @@ class Services:
 
     def _end_streams(self, session_id: str) -> None:
         self.sync.disconnect(lambda p: getattr(p, "session_id", None) == session_id, "Signed out.")
+        self.positions.end_session(session_id)
 
     def start(self) -> Services:
         self.db.open()

@@ -233,7 +233,8 @@ class PositionsHub:
     def __init__(self, peers: Any = None, backlog: int = 256) -> None:
         self.peers = peers
         self.backlog = backlog
-        self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        # Each listening console's queue, with the session it was opened with (ended at sign-out).
+        self._queues: dict[asyncio.Queue[dict[str, Any] | None], str | None] = {}
         if peers is not None:
             peers.on(self.EVENT, self.deliver)
 
@@ -246,19 +247,29 @@ class PositionsHub:
             try:
                 queue.put_nowait(row)
             except asyncio.QueueFull:
-                self._queues.discard(queue)
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.get_nowait()
-                    queue.put_nowait(None)  # the end: the stream closes, the console reconnects
+                self._end(queue)  # the console reconnects and starts from a full list
+
+    def end_session(self, session_id: str) -> None:
+        """Signed out: that session's streams end now, not when the console next reconnects."""
+        for queue, session in list(self._queues.items()):
+            if session is not None and session == session_id:
+                self._end(queue)
+
+    def _end(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+        self._queues.pop(queue, None)
+        with contextlib.suppress(asyncio.QueueEmpty):
+            while True:
+                queue.get_nowait()
+        queue.put_nowait(None)  # the end: the stream closes
 
     @contextlib.contextmanager
-    def listen(self) -> Iterator[asyncio.Queue[dict[str, Any] | None]]:
+    def listen(self, session_id: str | None = None) -> Iterator[asyncio.Queue[dict[str, Any] | None]]:
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(self.backlog)
-        self._queues.add(queue)
+        self._queues[queue] = session_id
         try:
             yield queue
         finally:
-            self._queues.discard(queue)
+            self._queues.pop(queue, None)
 
     @property
     def listeners(self) -> int:

@@ -115,7 +115,7 @@ async def live_positions(request: Request) -> Response:
     async def stream() -> AsyncIterator[str]:
         # Listen first, then read the snapshot: a change committed in between arrives twice
         # (harmless, the newer `at` wins on the console) rather than never.
-        with svc.positions.listen() as queue:
+        with svc.positions.listen(principal.session_id) as queue:
             rows = await svc.db.write(_read(svc, principal, "units.positions.live"))
             yield f"retry: 3000\nevent: snapshot\ndata: {positions.event_json(rows)}\n\n"  # type: ignore[arg-type]
             while True:
