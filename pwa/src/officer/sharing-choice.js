@@ -1,7 +1,7 @@
 // Issue 16: the once-per-sign-in question "share my position while on duty?", then a small switch
 // with what is happening now (shared, paused off duty, refused by the browser).
 import { html } from 'htm/preact';
-import { t } from '../core/i18n.js';
+import { t } from './strings.js';
 import { useAvailability } from './availability.js';
 import { sharing, useSharing } from './sharing.js';
 
