@@ -144,3 +144,68 @@ def test_the_console_sees_the_officer_proposes_the_nearest_first_and_follows_a_m
     expect(page.locator('[data-sharing="paused"]')).to_be_visible()
     assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     assert console_errors == []
+
+
+# Records every geolocation watch the page starts (its options) and which are still running.
+SPY = """(() => {
+    const geo = navigator.geolocation;
+    const watch = geo.watchPosition.bind(geo), clear = geo.clearWatch.bind(geo);
+    window.__watches = [];
+    geo.watchPosition = (ok, fail, options = {}) => {
+        const id = watch(ok, fail, options);
+        window.__watches.push({ id, high: Boolean(options.enableHighAccuracy),
+                                maxAge: options.maximumAge, active: true });
+        return id;
+    };
+    geo.clearWatch = (id) => {
+        for (const w of window.__watches) if (w.id === id) w.active = false;
+        clear(id);
+    };
+})()"""
+# The sharing's watch asks for fixes at most 10 s old (sharing.js); the list's distances, 30 s.
+SHARING_WATCHES = "window.__watches.filter((w) => w.maxAge === 10000 && w.active).map((w) => w.high)"
+
+
+@pytest.mark.browser
+def test_refused_nothing_watched_then_coarse_on_duty_precise_on_an_incident_and_off_duty_stops(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    from .officer_helpers import PHU_MY_UNIT, citizen_report, dispatch, police
+
+    officer_account(live_server, "pm.share", PHU_MY_UNIT, "Phạm Văn Chia")
+    phone = new_context(viewport=PHONE, geolocation=geo((10.7295, 106.7419)), permissions=["geolocation"])
+    phone.add_init_script(SPY)
+    page = phone.new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.share")
+    page.get_by_role("group", name="Đã đăng nhập. Bạn có nhận nhiệm vụ được không?").get_by_role(
+        "button", name="Sẵn sàng").click()
+    page.get_by_role("group", name="Chia sẻ vị trí với trung tâm chỉ huy khi đang trực?").get_by_role(
+        "button", name="Không chia sẻ").click()
+    expect(page.locator('[data-sharing="off"]')).to_be_visible()
+    assert page.evaluate(SHARING_WATCHES) == []  # refused: the position is not even watched
+
+    # Changed their mind: on duty, coarse (no GPS) while not on an incident; the fix is sent.
+    page.get_by_role("button", name="Chia sẻ vị trí khi trực").click()
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    wait_for(lambda: page.evaluate(SHARING_WATCHES) == [False], what="a coarse watch")
+    wait_for(lambda: rows(live_server, "SELECT lat FROM officer_positions_latest"), what="the fix")
+
+    # Dispatched and acknowledged: now on an incident, the watch turns precise.
+    report_id = citizen_report(live_server)
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id)
+    page.locator(f'#assigned-heading + .o-list [data-incident="{report_id}"]').click()
+    page.get_by_role("button", name="Nhận nhiệm vụ").click()
+    wait_for(lambda: page.evaluate(SHARING_WATCHES) == [True], what="a precise watch on the incident")
+
+    # Off duty: the watch stops; the console's list no longer has the officer.
+    page.evaluate("location.hash = '#/'")
+    page.get_by_role("group", name="Trạng thái của tôi").get_by_role("button", name="Nghỉ").click()
+    expect(page.locator('[data-sharing="paused"]')).to_be_visible()
+    wait_for(lambda: page.evaluate(SHARING_WATCHES) == [], what="no watch off duty")
+    r = httpx.put(f"{live_server.url}/api/officers/me/position",
+                  json={"lat": 10.73, "lon": 106.74, "accuracy": 5, "at": round(time.time() * 1000)},
+                  headers={"Authorization": "Bearer " + page.evaluate(
+                      "JSON.parse(localStorage.getItem('sos.session')).token")})
+    assert r.status_code == 409 and r.json()["error"] == "off_duty"
+    assert errors == []
