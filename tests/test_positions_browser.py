@@ -48,7 +48,8 @@ def geo(point: tuple[float, float]) -> dict[str, float]:
 
 
 def far_officer_on_duty(server: LiveServer, where: tuple[float, float]) -> None:
-    """A second officer whose phone (plain HTTP here) is available 3 km from the incident."""
+    """A second officer whose phone (plain HTTP here) is available 3 km from the incident; its
+    last fix is 150 s old, past the 2 minutes after which the console greys it."""
     officer_account(server, "tp.xa", TAN_PHU_UNIT, "Lê Thị Xa")
     token = httpx.post(
         f"{server.url}/api/auth/login", json={"username": "tp.xa", "password": PASSWORD}
@@ -56,7 +57,7 @@ def far_officer_on_duty(server: LiveServer, where: tuple[float, float]) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     r = httpx.put(f"{server.url}/api/officers/me/availability", json={"status": "available"}, headers=auth)
     assert r.status_code == 200, r.text
-    fix = {"lat": where[0], "lon": where[1], "accuracy": 20, "at": round(time.time() * 1000)}
+    fix = {"lat": where[0], "lon": where[1], "accuracy": 20, "at": round((time.time() - 150) * 1000)}
     r = httpx.put(f"{server.url}/api/officers/me/position", json=fix, headers=auth)
     assert r.status_code == 204, r.text
 
@@ -99,6 +100,9 @@ def test_the_console_sees_the_officer_proposes_the_nearest_first_and_follows_a_m
     marker = console.locator('.unit-marker[data-officer="tp.gan"]')
     expect(marker).not_to_have_class(re.compile("unit-marker--stale"))
     assert "Nguyễn Văn Gần" in (marker.get_attribute("title") or "")
+    old = console.locator('.unit-marker[data-officer="tp.xa"]')
+    expect(old).to_have_class(re.compile("unit-marker--stale"))  # greyed: 150 s old
+    assert "vị trí cũ" in (old.get_attribute("title") or "")
 
     # An incident 200 m from one officer and 3 km from the other: the nearest is proposed first.
     _, incident_id = report(live_server, where=scene)
@@ -112,6 +116,8 @@ def test_the_console_sees_the_officer_proposes_the_nearest_first_and_follows_a_m
     expect(proposed.nth(0)).to_contain_text("sẵn sàng")
     expect(proposed.nth(1)).to_have_attribute("data-officer", "tp.xa")
     expect(proposed.nth(1)).to_contain_text("3.0 km · ~9 phút")  # 3 km at 20 km/h
+    expect(proposed.nth(1)).to_contain_text("vị trí cũ")
+    expect(proposed.nth(0)).not_to_contain_text("vị trí cũ")
     expect(console.locator('[data-form="dispatch"]')).to_contain_text("20 km/h")
     # An officer's button says whether their unit is ticked (routing ticked the ward already) and
     # toggles it; any other unit can still be searched for below.
