@@ -280,3 +280,8 @@ def test_the_list_names_the_incident_the_officer_is_on(client: TestClient, login
         (str(user_id), PHU_MY_UNIT, now_ms(), time.time())))
     assert put(client, officer, {**HERE, "at": now_ms()}).status_code == 204
     assert listed(client, dispatcher)["pm.on"]["incident"] == "inc-open"
+
+
+def test_the_phones_and_consoles_get_the_settings_from_the_config(client: TestClient) -> None:
+    config = client.get("/api/config").json()
+    assert config["positions"] == {"interval_s": 15, "move_m": 25, "stale_s": 120, "speed_kmh": 20}
