@@ -281,5 +281,5 @@ def gone_row(username: str, unit: str | None, availability: str | None) -> dict[
     return {"username": username, "unit": unit, "availability": availability, "lat": None, "lon": None}
 
 
-def event_json(row: dict[str, Any]) -> str:
+def event_json(row: Any) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))

@@ -117,7 +117,7 @@ async def live_positions(request: Request) -> Response:
         # (harmless, the newer `at` wins on the console) rather than never.
         with svc.positions.listen(principal.session_id) as queue:
             rows = await svc.db.write(_read(svc, principal, "units.positions.live"))
-            yield f"retry: 3000\nevent: snapshot\ndata: {positions.event_json(rows)}\n\n"  # type: ignore[arg-type]
+            yield f"retry: 3000\nevent: snapshot\ndata: {positions.event_json(rows)}\n\n"
             while True:
                 try:
                     row = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
