@@ -69,6 +69,10 @@ def serve(host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         **WEBSOCKET_OPTIONS,
+        # The consoles' server-sent position streams (app/web/positions.py) never end by
+        # themselves, and uvicorn waits for every open response before it stops: without a limit
+        # a restart would hang as long as a console stays open. EventSource reconnects by itself.
+        timeout_graceful_shutdown=10,
         log_level="info",
     )
 

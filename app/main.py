@@ -19,6 +19,7 @@ from app.services import Services
 from app.settings import Settings
 from app.web import admin, citizen, directory, incidents, intake, officers, open311, pwa, session
 from app.web import media as media_api
+from app.web import positions as positions_api
 from app.web import push as push_api
 from app.web import stats as stats_api
 from sync.asgi import routes as sync_routes
@@ -39,6 +40,12 @@ async def client_config(request: Request) -> Response:
             "timezone": settings.city_timezone,
             "languages": ["vi", "en"],
             "default_language": "vi",
+            "positions": {
+                "interval_s": settings.position_interval_s,
+                "move_m": settings.position_move_m,
+                "stale_s": settings.position_stale_s,
+                "speed_kmh": settings.city_speed_kmh,
+            },
         }
     )
 
@@ -81,6 +88,11 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/incidents/{incident_id}/candidates", incidents.candidates),
         Route("/api/officers", officers.list_officers),
         Route("/api/officers/me/availability", officers.set_my_availability, methods=["PUT"]),
+        # issue 16: where the units are
+        Route("/api/officers/me/position", positions_api.put_my_position, methods=["PUT"]),
+        Route("/api/units/positions", positions_api.unit_positions),
+        Route("/api/units/positions/live", positions_api.live_positions),
+        Route("/api/incidents/{incident_id}/track", positions_api.incident_track),
         Route("/api/admin/users", admin.list_users),
         Route("/api/admin/users", admin.create_user, methods=["POST"]),
         Route("/api/audit", admin.audit_log),

@@ -30,4 +30,6 @@ MIGRATIONS = [
     Migration("rate_limits", (identity.rate_limits,)),
     Migration("stats_changes_without_a_global_lock", (stats.changes_without_a_global_lock,)),
     Migration("channels", (incidents.channels, identity.partners)),
+    # issue 16: where the units are
+    Migration("officer_positions", (incidents.positions,)),
 ]

@@ -21,6 +21,7 @@ from app.identity.devices import Devices
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.incidents.fanout import Fanout
+from app.incidents.positions import PositionsHub, Retention
 from app.incidents.timers import Timers
 from app.schema import MIGRATIONS
 from app.settings import Settings
@@ -53,6 +54,8 @@ class Services:
     # The other web processes on the same database (PostgreSQL only): each commit and some app
     # events reach them through NOTIFY (sync/peers.py). None on SQLite: one process is the whole app.
     peers: NotifyPeers | None = field(init=False, default=None)
+    # The consoles listening for officers' positions in this process (app/incidents/positions.py).
+    positions: PositionsHub = field(init=False)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -89,6 +92,7 @@ class Services:
         if self.db.dialect == "postgresql":
             self.peers = NotifyPeers(self.db)  # type: ignore[arg-type]
             self.peers.on("signed_out", self._end_streams)
+        self.positions = PositionsHub(self.peers)
         self.sync = SyncEngine(
             self.db, kinds(self), server_principal=SERVER,
             idle_unload_s=self.settings.sync_idle_unload_s, peers=self.peers,
@@ -122,6 +126,7 @@ class Services:
             # nothing that such a wait could hold up).
             self.push_worker = Worker(self.db, batch=64, lease_s=self.settings.outbox_lease_s)
         Alerts(self).register(self.worker, self.push_worker)
+        Retention(self.db, self.settings.position_retention_s).register(self.worker)
 
     async def start_async(self) -> None:
         """The parts that need the event loop: the sync engine (idle unloading)."""
@@ -151,6 +156,7 @@ class Services:
 
     def _end_streams(self, session_id: str) -> None:
         self.sync.disconnect(lambda p: getattr(p, "session_id", None) == session_id, "Signed out.")
+        self.positions.end_session(session_id)
 
     def start(self) -> Services:
         self.db.open()

@@ -89,6 +89,17 @@ class Settings:
     push_timeout_s: int = 5
     push_ttl_police_s: int = 3600
     push_ttl_citizen_s: int = 86400
+    # Officers' positions (issue 16, docs/positions.md). Kept at most this long, then deleted by
+    # the `positions.prune` job; the phone sends a fix at most every `position_interval_s` and
+    # only after a move of `position_move_m`; the console greys a fix older than `position_stale_s`.
+    position_retention_s: int = 24 * 3600
+    position_interval_s: int = 15
+    position_move_m: int = 25
+    position_stale_s: int = 120
+    # The console's arrival estimate: straight-line distance at this speed. 20 km/h is a
+    # motorbike's average through Ho Chi Minh City's inner wards at busy hours (lights, traffic,
+    # one-way streets), and the straight line is shorter than the road; a rough but honest guess.
+    city_speed_kmh: int = 20
 
     @classmethod
     def from_env(

@@ -194,6 +194,12 @@ class NotifyPeers:
         payload = json.dumps({"o": self.origin, "e": event, "v": value}, separators=(",", ":"))
         await self.db.write(lambda tx: self.db.notify(tx, self.channel, payload))
 
+    def publish_in(self, tx: Any, event: str, value: Any) -> None:
+        """Tell every other process of `event` when the caller's own transaction `tx` commits
+        (and never if it rolls back): the event travels with the change it describes."""
+        payload = json.dumps({"o": self.origin, "e": event, "v": value}, separators=(",", ":"))
+        self.db.notify(tx, self.channel, payload)
+
     # -- hearing ---------------------------------------------------------------------------------
     async def _heard(self, payload: str | None) -> None:
         engine = self.engine

@@ -35,7 +35,7 @@ SEED = 5
 END = math.floor(time.time())
 OFFSET = 7 * 3600
 STAGES = ("triage", "dispatch", "acknowledge", "en_route", "on_scene", "resolve")
-UNIT_STAGES = ("unit_acknowledge", "unit_en_route", "unit_on_scene", "unit_resolve")
+UNIT_STAGES = ("unit_acknowledge", "unit_en_route", "unit_on_scene", "unit_resolve", "unit_travel")
 OPEN = ("new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene", "resolved")
 CATEGORIES = ("crime", "traffic", "fire", "other")
 
@@ -170,9 +170,12 @@ def expected(history, now=END, **filters) -> dict[str, Any]:
                 if d is not None:
                     samples[stage].append(d)
         for a in assignments:
-            for stage, key in zip(UNIT_STAGES, ("acknowledged_at", "en_route_at", "on_scene_at",
-                                                "cleared_at"), strict=True):
-                d = since(a["dispatched_at"], a[key])
+            for stage, start, key in zip(
+                UNIT_STAGES, ("dispatched_at",) * 4 + ("en_route_at",),
+                ("acknowledged_at", "en_route_at", "on_scene_at", "cleared_at", "on_scene_at"),
+                strict=True,
+            ):
+                d = since(a[start], a[key])
                 if d is not None:
                     samples[stage].append(d)
     return {
@@ -281,6 +284,27 @@ def test_response_times_grouped_by_ward_category_and_unit(api, history) -> None:
     assert set(units) == {a["unit"] for a in history.assignments}
     for unit in ("dept-traffic", "dept-order", sorted(units)[-1]):
         assert_row_matches(units[unit], expected(history, unit=unit))
+
+
+def test_travel_time_en_route_to_on_scene_by_unit_and_by_ward(api, history) -> None:
+    """Issue 16: the road alone (a unit en route → that unit on scene), next to the response times."""
+    params = {"from": LO, "to": HI}
+    by_unit = {r["key"]: r for r in api("/api/stats/response-times", group="unit", **params).json()["rows"]}
+    incidents = {i["id"]: i for i in history.incidents if LO <= i["arrived_at"] < HI}
+    for unit in ("dept-traffic", "dept-crime"):
+        legs = [a["on_scene_at"] - a["en_route_at"] for a in history.assignments
+                if a["unit"] == unit and a["incident_id"] in incidents
+                and a["en_route_at"] is not None and a["on_scene_at"] is not None]
+        travel = by_unit[unit]["stages"]["unit_travel"]
+        assert travel["count"] == len(legs) > 20
+        assert travel["median_s"] == pytest.approx(median([max(0.0, v) for v in legs]), abs=1e-3)
+        # Not the dispatch-to-scene time: the wait before setting off is not travel.
+        assert travel["median_s"] < by_unit[unit]["stages"]["unit_on_scene"]["median_s"]
+    by_ward = api("/api/stats/response-times", group="ward", **params).json()
+    ward = next(r for r in by_ward["rows"] if r["key"] is not None)
+    want = expected(history, ward=ward["key"])["stages"]["unit_travel"]
+    got = ward["stages"]["unit_travel"]
+    assert (got["count"], got["median_s"]) == (want[0], pytest.approx(want[1], abs=1e-3))
 
 
 def test_response_times_by_day_and_week_cover_every_bucket(api, history) -> None:

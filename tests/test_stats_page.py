@@ -113,6 +113,16 @@ def test_the_page_shows_the_api_figures_with_csv_and_charts(
     expect(stage_row).to_have_attribute(
         "data-value", str(expected["overall"]["stages"]["on_scene"]["median_s"])
     )
+    # Issue 16: the travel time (a unit en route → on scene) next to the response times.
+    travel = expected["overall"]["stages"]["unit_travel"]["median_s"]
+    assert travel is not None
+    expect(page.locator('[data-table="stages"] tr[data-stage="unit_travel"] td').nth(1)).to_have_attribute(
+        "data-value", str(travel)
+    )
+    first_row = expected["rows"][0]
+    expect(page.locator(
+        f'[data-table="groups"] tr[data-key="{first_row["key"]}"] td[data-stage="unit_travel"]'
+    )).to_have_attribute("data-median", str(first_row["stages"]["unit_travel"]["median_s"]))
     groups = page.locator('[data-table="groups"] tbody tr')
     expect(groups).to_have_count(len(expected["rows"]))
     for row in expected["rows"]:

@@ -100,3 +100,27 @@ def channels(tx: Connection) -> None:
         ALTER TABLE reports ADD COLUMN location_approximate INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX incidents_channel ON incidents(channel, arrived_at);"""
     )
+
+
+def positions(tx: Connection) -> None:
+    # Officers' fixes while on duty (app/incidents/positions.py): every fix for the track, and the
+    # newest per officer for the console, both deleted after the retention setting. `at` is the
+    # phone's clock in s; one fix per officer and instant, so a batch sent twice is kept once.
+    tx.script(
+        """
+        CREATE TABLE officer_positions (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            lat REAL NOT NULL, lon REAL NOT NULL, accuracy REAL NOT NULL,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL,
+            PRIMARY KEY (user_id, at)
+        );
+        CREATE INDEX officer_positions_at ON officer_positions(at);
+        CREATE TABLE officer_positions_latest (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            lat REAL NOT NULL, lon REAL NOT NULL, accuracy REAL NOT NULL,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL
+        );
+        """,
+    )

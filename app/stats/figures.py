@@ -14,6 +14,7 @@ Stages (seconds; see `app/stats/query.py` for the percentile and the clock-skew 
 | `unit_en_route`    | that unit's dispatch     | that unit en route                              |
 | `unit_on_scene`    | that unit's dispatch     | that unit on scene                              |
 | `unit_resolve`     | that unit's dispatch     | that unit cleared                               |
+| `unit_travel`      | that unit en route       | that unit on scene: the travel time (issue 16)  |
 
 "Any unit" includes units withdrawn later: they were sent, and some did answer. When a unit is in
 play (the `unit` filter, or grouping by unit) each sample is that unit's assignment instead, and
@@ -61,7 +62,7 @@ from app.stats.query import (
 
 THRESHOLD_S = 60.0
 INCIDENT_STAGES = ("triage", "dispatch", "acknowledge", "en_route", "on_scene", "resolve")
-UNIT_STAGES = ("unit_acknowledge", "unit_en_route", "unit_on_scene", "unit_resolve")
+UNIT_STAGES = ("unit_acknowledge", "unit_en_route", "unit_on_scene", "unit_resolve", "unit_travel")
 STAGES = INCIDENT_STAGES + UNIT_STAGES
 GROUPS = ("none", "ward", "category", "unit", "day", "week")
 PERCENTILE = "linear interpolation between closest ranks (numpy default, R type 7)"
@@ -70,7 +71,10 @@ UNIT_END = {
     "unit_en_route": lambda f: f.a_en_route,
     "unit_on_scene": lambda f: f.a_on_scene,
     "unit_resolve": lambda f: f.a_cleared,
+    "unit_travel": lambda f: f.a_on_scene,
 }
+# Where a unit stage starts: the unit's dispatch, except the travel time, which is the road only.
+UNIT_START = {"unit_travel": lambda f: f.a_en_route}
 
 
 @dataclass(frozen=True)
@@ -199,8 +203,8 @@ def stage_table(
             figures[stage] = grouped_quantiles(s.stages[stage], by_sample)
         else:
             assert facts is not None
-            values = durations(UNIT_END[stage](facts)[s.assignments],
-                               facts.a_dispatched[s.assignments])
+            start = UNIT_START.get(stage, lambda f: f.a_dispatched)(facts)
+            values = durations(UNIT_END[stage](facts)[s.assignments], start[s.assignments])
             figures[stage] = grouped_quantiles(values, by_assignment)
     columns = {
         stage: (counts.tolist(), rounded_list(qs[0]), rounded_list(qs[1]))

@@ -41,6 +41,7 @@ STAGE = {
         "unit_en_route": "Điều động → lên đường",
         "unit_on_scene": "Điều động → có mặt",
         "unit_resolve": "Điều động → giải quyết xong",
+        "unit_travel": "Lên đường → có mặt (di chuyển)",
     },
     "en": {
         "triage": "Arrival → triage",
@@ -53,6 +54,7 @@ STAGE = {
         "unit_en_route": "Dispatch → en route",
         "unit_on_scene": "Dispatch → on scene",
         "unit_resolve": "Dispatch → resolved",
+        "unit_travel": "En route → on scene (travel)",
     },
 }
 WORDS = {

@@ -24,6 +24,7 @@ from app.identity import audit
 from app.identity.auth import require_principal
 from app.incidents.documents import UNIT_CODE
 from app.services import services
+from app.web import positions
 from app.web.bodies import json_object
 
 STATUSES = ("available", "busy", "off_duty")
@@ -64,6 +65,8 @@ async def set_my_availability(request: Request) -> Response:
     now = time.time()
     at = _chosen_at(body.get("at"), now)
     user_id = int(principal.id)
+    svc = services(request)
+    moved: list[dict[str, Any]] = []
 
     def write(tx: Any) -> dict[str, Any]:
         current = tx.execute(
@@ -84,10 +87,15 @@ async def set_my_availability(request: Request) -> Response:
                 status=status,
                 chosen_at=at,
             )
+            # The consoles' map: an officer going off duty leaves it, one coming back returns.
+            moved[:] = [r for r in [positions.announce(svc, tx, user_id, now)] if r]
         row = tx.execute(_SELECT + " AND u.id = ?", (user_id,)).fetchone()
         return _public(row)
 
-    return JSONResponse(await services(request).db.write(write))
+    answer = await svc.db.write(write)
+    for row in moved:
+        svc.positions.deliver(row)
+    return JSONResponse(answer)
 
 
 async def list_officers(request: Request) -> Response:

@@ -7,6 +7,7 @@ import { availability } from './availability.js';
 import { directory } from './directory.js';
 import { IncidentScreen } from './incident-screen.js';
 import { ListScreen } from './list-screen.js';
+import { sharing } from './sharing.js';
 import { officer } from './model.js';
 import { dropPush } from './push.js';
 import { useRoute } from './router.js';
@@ -31,6 +32,7 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
     const expired = () => {
       officer.stop();
       availability.stop();
+      sharing.stop();
       onSignOut();
     };
     officer.start(session, expired);
@@ -40,6 +42,7 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
         onExpired: expired,
         onMe: (me) => officer.setDisplayName(me.display_name),
       });
+      sharing.start(session);
     }
   }, [session.token]);
 
@@ -50,6 +53,7 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
 
   async function signOut() {
     availability.stop();
+    await sharing.stop();
     await dropPush(session);
     await officer.signOut();
     onSignOut();

@@ -8,6 +8,7 @@ import { distance, usePosition, watchPosition } from './location.js';
 import { officer } from './model.js';
 import { PendingBar, Priority, StatusBadge } from './parts.js';
 import { PushOffer } from './push.js';
+import { SharingChoice } from './sharing-choice.js';
 
 export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut }) {
   const list = officer.list();
@@ -23,6 +24,7 @@ export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut 
   return html`
     ${unconfirmed && html`<p class="notice" role="status">${t('police.offline_session')}</p>`}
     ${asking && html`<${AvailabilityPicker} asking=${true} />`}
+    ${isOfficer && html`<${SharingChoice} />`}
     <${AlertBanner} alerts=${alerts} />
     ${isOfficer && !asking && html`<${AvailabilityPicker} asking=${false} />`}
     <${PendingBar} />

@@ -31,7 +31,10 @@ export function watchPosition() {
         tell();
       }
     },
-    { enableHighAccuracy: true, maximumAge: 30_000, timeout: 60_000 },
+    // The network's position is enough for "1.2 km away" and costs little battery. On an incident
+    // the position sharing (sharing.js) asks for high accuracy, and the browser's one provider
+    // then serves every watcher with those fixes, this one too (issue 16).
+    { enableHighAccuracy: false, maximumAge: 30_000, timeout: 60_000 },
   );
 }
 

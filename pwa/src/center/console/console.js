@@ -18,6 +18,7 @@ import { compareItems, EMPTY_FILTERS, isEscalated, matches, STATUS_FILTERS } fro
 import { QueuePanel } from './queue/queue-panel.js';
 import { OPEN_STATUSES } from '../../core/incident-fold.js';
 import { adoptStyles } from './styles.js';
+import { useUnitPositions } from './units-live.js';
 
 adoptStyles();
 
@@ -33,6 +34,7 @@ function isTyping(target) {
 export function Console({ session, unconfirmed, onSignOut }) {
   const lang = useLang();
   const now = useNow();
+  const officersOnDuty = useUnitPositions(); // issue 16: where the units are, live
   const [inbox] = useState(() => new Inbox({
     token: session.token,
     onArrival: () => beeper.play('arrival'),
@@ -284,6 +286,9 @@ export function Console({ session, unconfirmed, onSignOut }) {
           lang=${lang}
           pick=${intake?.pick}
           onPick=${intake ? pickPlace : null}
+          officers=${officersOnDuty}
+          now=${now}
+          units=${units}
         />
         <aside class="console__detail" aria-label=${t('center.detail.label')}>
           ${intake

@@ -73,6 +73,7 @@ function GroupTable({ data, group }) {
           <th scope="col" class="num">${t('stats.response.dispatch_median')}</th>
           <th scope="col" class="num">${t('stats.response.dispatch_p90')}</th>
           <th scope="col" class="num">${t('stats.response.on_scene_median')}</th>
+          <th scope="col" class="num">${t('stats.response.travel_median')}</th>
           <th scope="col" class="num">${t('stats.response.resolve_median')}</th>
         </tr>
       </thead>
@@ -90,6 +91,7 @@ function GroupTable({ data, group }) {
               <td class="num">${duration(stageOf(row, 'dispatch', 'median_s'))}</td>
               <td class="num">${duration(stageOf(row, 'dispatch', 'p90_s'))}</td>
               <td class="num">${duration(stageOf(row, onScene, 'median_s'))}</td>
+              <td class="num" data-stage="unit_travel" data-median=${stageOf(row, 'unit_travel', 'median_s') ?? ''}>${duration(stageOf(row, 'unit_travel', 'median_s'))}</td>
               <td class="num">${duration(stageOf(row, resolve, 'median_s'))}</td>
             </tr>
           `;

@@ -9,6 +9,7 @@ import { loadOfficers, officersAvailable } from '../directory.js';
 import { clock, unitName } from '../format.js';
 import { has, t } from '../i18n.js';
 import { ActionForm, TextField } from './action-form.js';
+import { NearestOfficers } from './nearest-units.js';
 
 const MAX_MATCHES = 8;
 
@@ -45,6 +46,12 @@ export function DispatchForm({ info, state, units, token, act, entry, busy, erro
     setQuery('');
   }
 
+  // A unit picked from the nearest officers (issue 16): ticked, and listed if routing did not.
+  function pick(code) {
+    if (!suggested.includes(code) && !extra.includes(code)) setExtra((list) => [...list, code]);
+    toggle(code);
+  }
+
   function send() {
     const sending = chosen.filter((u) => !active.has(u));
     if (!sending.length) return;
@@ -70,6 +77,7 @@ export function DispatchForm({ info, state, units, token, act, entry, busy, erro
       onSubmit=${send}
     >
       ${!state.verified_at && html`<p class="action-form__hint">${t('center.dispatch.verifies')}</p>`}
+      <${NearestOfficers} place=${info} units=${units} chosen=${chosen} active=${active} onPick=${pick} />
       <fieldset class="unit-picks">
         <legend>${t('center.dispatch.suggested')}</legend>
         ${[...suggested, ...extra].map(

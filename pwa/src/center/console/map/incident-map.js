@@ -53,7 +53,7 @@ function clusterIcon(items, selected, escalated) {
 /**
  * Mount in `element`. `onSelect(id)` when a pin is clicked (or Enter on a focused pin),
  * `onCluster(ids)` when a cluster of several incidents is.
- * Returns `{setBoundaries, setPins, focus, fitAll, destroy}`.
+ * Returns `{setBoundaries, setPins, setUnits, focus, fitAll, destroy}`.
  */
 export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTilesFailed }) {
   const map = leafletMap(element, {
@@ -78,6 +78,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
   const pins = new Map(); // incident id, or "cluster:<ids>" -> {marker, key}
   const ring = { key: '', layer: null };
   let placedItems = [];
+  const officers = new Map(); // username -> {marker, key}
 
   function setBoundaries(geojson, wardLabel) {
     boundaries?.remove();
@@ -195,6 +196,44 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
     pickMarker = onPick && at ? circleMarker([at.lat, at.lon], { radius: 9, color: '#b3261e', weight: 3, fillOpacity: 0.4, interactive: false }).addTo(map) : null;
   }
 
+  /**
+   * The on-duty officers (issue 16): a small badge each, greyed once its fix is stale. `rows`
+   * carry `stale` (computed by the caller with the server's setting) and `label` (the tooltip).
+   */
+  function setUnits(rows) {
+    const keep = new Set();
+    for (const row of rows) {
+      keep.add(row.username);
+      const key = [row.stale, row.availability, row.label].join('|');
+      const current = officers.get(row.username);
+      if (current && current.key === key) {
+        current.marker.setLatLng([row.lat, row.lon]);
+      } else {
+        current?.marker.remove();
+        const classes = ['unit-marker', `unit-marker--${row.availability}`];
+        if (row.stale) classes.push('unit-marker--stale');
+        const badge = marker([row.lat, row.lon], {
+          icon: divIcon({ className: classes.join(' '), html: '<span class="unit-marker__dot"></span>', iconSize: [18, 18], iconAnchor: [9, 9] }),
+          title: row.label,
+          alt: row.label,
+          keyboard: false,
+          zIndexOffset: -500, // under the incidents' pins, which are what the dispatcher clicks
+        }).addTo(map);
+        badge.getElement()?.setAttribute('data-officer', row.username);
+        officers.set(row.username, { marker: badge, key });
+      }
+      const element = officers.get(row.username).marker.getElement();
+      element?.setAttribute('data-lat', String(row.lat));
+      element?.setAttribute('data-lon', String(row.lon));
+    }
+    for (const [username, badge] of officers) {
+      if (!keep.has(username)) {
+        badge.marker.remove();
+        officers.delete(username);
+      }
+    }
+  }
+
   /** Every pin in view (the city centre when there is none). */
   function fitAll({ animate = true } = {}) {
     if (!placedItems.length) {
@@ -225,6 +264,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
     setBoundaries,
     setPins,
     setPicking,
+    setUnits,
     focus,
     fitAll,
     destroy() {

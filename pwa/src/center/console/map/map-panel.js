@@ -2,8 +2,15 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
-import { categoryLabel, categoryLetter, shortId, statusLabel } from '../format.js';
+import { categoryLabel, categoryLetter, shortId, statusLabel, unitName } from '../format.js';
 import { t } from '../i18n.js';
+import { isStale } from '../units-live.js';
+
+/** "2 min" / "40 s": how old a fix is. */
+function ago(at, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  return s < 90 ? t('center.units_map.seconds', { n: s }) : t('center.units_map.minutes', { n: Math.round(s / 60) });
+}
 
 let boundariesLoad = null;
 
@@ -21,7 +28,7 @@ export function loadBoundaries(token) {
  * `onPick(lat, lon)`, when given, makes a click on the map choose a place (phone intake), shown
  * at `pick`.
  */
-export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token, lang, pick, onPick }) {
+export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token, lang, pick, onPick, officers = [], now, units }) {
   const element = useRef(null);
   const map = useRef(null);
   const select = useRef(onSelect);
@@ -76,6 +83,22 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     map.current?.setPicking(onPick ?? null, pick ?? null);
   }, [state, onPick, pick?.lat, pick?.lon]);
 
+  // The officers on duty, greyed when their fix is older than the stale setting.
+  const freshness = Math.floor((now ?? Date.now()) / 5000);
+  useEffect(() => {
+    map.current?.setUnits(
+      officers.map((row) => {
+        const stale = isStale(row, now);
+        const name = row.display_name || row.username;
+        const label = t(stale ? 'center.units_map.stale' : 'center.units_map.fresh', {
+          name, unit: unitName(row.unit, units), age: ago(row.at, now),
+          availability: t(`center.availability.${row.availability}`),
+        });
+        return { ...row, stale, label };
+      }),
+    );
+  }, [state, officers, freshness, lang, units]);
+
   const selected = items.find((item) => item.id === selectedId);
   useEffect(() => {
     if (selected) map.current?.focus(selected.lat, selected.lon);
@@ -96,7 +119,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
       <button type="button" class="map-panel__fit tool" onClick=${() => map.current?.fitAll()} disabled=${state !== 'ready'}>
         ${t('center.map.fit_all')}
       </button>
-      <${Legend} />
+      <${Legend} officers=${officers.length > 0} />
       ${cluster && html`
         <${ClusterList}
           cluster=${cluster}
@@ -165,7 +188,7 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
   `;
 }
 
-function Legend() {
+function Legend({ officers }) {
   return html`
     <ul class="map-legend" aria-label=${t('center.map.legend')}>
       ${['crime', 'traffic', 'fire', 'other'].map(
@@ -178,6 +201,7 @@ function Legend() {
           </li>
         `,
       )}
+      ${officers && html`<li><span class="unit-marker unit-marker--legend" aria-hidden="true"><span class="unit-marker__dot"></span></span>${t('center.units_map.legend')}</li>`}
     </ul>
   `;
 }

@@ -1,0 +1,222 @@
+// Sharing the officer's position with the command center (issue 16, docs/positions.md). Asked once
+// per sign-in, next to availability; on only while the officer said yes AND is on duty (available
+// or busy). Off duty, signed out or refused: the phone does not even watch the position.
+//
+// A fix goes at most every `interval_s` and only after a move of `move_m` (server settings from
+// /api/config), so a parked officer costs nothing. Each fix is put in IndexedDB first and the
+// whole queue is sent as one list (PUT /api/officers/me/position): with no signal they pile up and
+// go together when coverage returns; each keeps its own time, so the console shows a late one as
+// old and never moves a marker back. High accuracy (GPS on, battery) only while on an incident.
+import { useEffect, useState } from 'preact/hooks';
+import { request } from '../core/api.js';
+import { getConfig } from '../core/config.js';
+import { openDatabase, transact } from '../core/idb.js';
+import { availability } from './availability.js';
+import { distance } from './location.js';
+import { officer } from './model.js';
+
+const ON_DUTY = ['available', 'busy'];
+const WORKING = ['acknowledged', 'en_route', 'on_scene'];
+const DEFAULTS = { interval_s: 15, move_m: 25 };
+const BATCH = 200; // the server's limit per request
+const database = () => openDatabase('sos-officer-positions', 1, { fixes: { keyPath: ['user', 'at'] } });
+
+class Sharing {
+  constructor() {
+    this.listeners = new Set();
+    this.session = null;
+    this.value = { choice: null, chosen_in: null, state: 'off' };
+    this.watch = null; // {id, precise}
+    this.last = null; // the last fix queued
+    this.candidate = null; // a fix that moved enough but came too soon after the last
+    this.timer = null;
+    this.sending = false;
+    this.settings = DEFAULTS;
+    this.onOnline = () => this.flush();
+    this.unsubscribe = [];
+  }
+
+  key() {
+    return `sos.officer.sharing.${this.session.user.id}`;
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  update(changes) {
+    this.value = { ...this.value, ...changes };
+    try {
+      const { choice, chosen_in } = this.value;
+      localStorage.setItem(this.key(), JSON.stringify({ choice, chosen_in }));
+    } catch {
+      // not remembered across a restart; asked again then
+    }
+    for (const fn of this.listeners) fn(this.value);
+  }
+
+  start(session) {
+    if (this.session?.token === session.token) return;
+    this.session = session;
+    let stored = null;
+    try {
+      stored = JSON.parse(localStorage.getItem(this.key()));
+    } catch {
+      // nothing usable stored
+    }
+    this.value = { choice: stored?.choice ?? null, chosen_in: stored?.chosen_in ?? null, state: 'off' };
+    getConfig().then((config) => {
+      this.settings = { ...DEFAULTS, ...(config?.positions ?? {}) };
+    });
+    addEventListener('online', this.onOnline);
+    this.unsubscribe = [availability.subscribe(() => this.apply()), officer.subscribe(() => this.apply())];
+    this.apply();
+    this.flush();
+  }
+
+  /** Signed out (or the session ended): stop watching and forget what was not sent. */
+  async stop() {
+    const user = this.session?.user.id;
+    this.session = null;
+    removeEventListener('online', this.onOnline);
+    for (const fn of this.unsubscribe) fn();
+    this.unsubscribe = [];
+    this.apply();
+    if (user != null) await this.drop(user).catch(() => {});
+  }
+
+  choose(choice) {
+    this.update({ choice, chosen_in: this.sessionTag() });
+    this.apply();
+  }
+
+  asking(value = this.value) {
+    return Boolean(this.session) && value.chosen_in !== this.sessionTag();
+  }
+
+  sessionTag() {
+    return this.session ? this.session.token.slice(-12) : null;
+  }
+
+  /** Watch or not, precisely or not, from the choice, the availability and the incidents. */
+  apply() {
+    const wanted =
+      Boolean(this.session) &&
+      this.value.choice === 'yes' &&
+      this.value.chosen_in === this.sessionTag() &&
+      // On duty as the server knows it: a fix sent before the availability would be refused.
+      ON_DUTY.includes(availability.value.status) &&
+      !availability.value.pending &&
+      Boolean(navigator.geolocation);
+    const precise = wanted && officer.list().some((v) => v.assigned && WORKING.includes(v.stage ?? v.status));
+    if (this.watch && (!wanted || this.watch.precise !== precise)) {
+      navigator.geolocation.clearWatch(this.watch.id);
+      this.watch = null;
+      clearTimeout(this.timer);
+      this.candidate = null;
+    }
+    if (wanted && !this.watch) {
+      const id = navigator.geolocation.watchPosition(
+        (fix) => this.heard(fix),
+        (error) => {
+          if (error.code === error.PERMISSION_DENIED) this.setState('denied');
+        },
+        { enableHighAccuracy: precise, maximumAge: 10_000, timeout: 60_000 },
+      );
+      this.watch = { id, precise };
+    }
+    this.setState(this.watch ? 'on' : this.value.state === 'denied' && wanted ? 'denied' : 'off');
+  }
+
+  setState(state) {
+    if (this.value.state !== state) this.update({ state });
+  }
+
+  heard(position) {
+    const fix = {
+      lat: position.coords.latitude,
+      lon: position.coords.longitude,
+      accuracy: Math.min(position.coords.accuracy ?? 0, 5000),
+      at: Math.min(Math.round(position.timestamp || Date.now()), Date.now()),
+    };
+    if (this.last && distance(this.last, fix) < this.settings.move_m) return; // not moved: nothing
+    const wait = this.last ? this.last.at + this.settings.interval_s * 1000 - fix.at : 0;
+    if (wait > 0) {
+      // Moved, but too soon: the newest such fix goes once the interval is over.
+      this.candidate = fix;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        const due = this.candidate;
+        this.candidate = null;
+        if (due && this.watch) this.queue(due);
+      }, wait);
+      return;
+    }
+    this.queue(fix);
+  }
+
+  async queue(fix) {
+    if (!this.session) return;
+    this.last = fix;
+    const user = String(this.session.user.id);
+    await transact(database(), ['fixes'], 'readwrite', ({ fixes }) => fixes.put({ ...fix, user }));
+    this.flush();
+  }
+
+  async flush() {
+    if (!this.session || this.sending) return;
+    this.sending = true;
+    const { token, user } = this.session;
+    try {
+      const held = await this.held(String(user.id));
+      if (!held.length) return;
+      const batch = held.slice(0, BATCH);
+      try {
+        await request('/api/officers/me/position', {
+          method: 'PUT',
+          token,
+          body: batch.map(({ lat, lon, accuracy, at }) => ({ lat, lon, accuracy, at })),
+        });
+      } catch (error) {
+        // No signal, the server away, or the session over: kept for later. Refused (off duty,
+        // out of range): these fixes will never be taken, so they go.
+        if (!error.status || error.status === 401 || error.status === 429 || error.status >= 500) return;
+        this.last = null; // the next fix goes whatever the distance: the server has none of these
+      }
+      await transact(database(), ['fixes'], 'readwrite', ({ fixes }) => {
+        for (const fix of batch) fixes.delete([fix.user, fix.at]);
+      });
+      if (held.length > batch.length) queueMicrotask(() => this.flush());
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  held(user) {
+    return transact(database(), ['fixes'], 'readonly', ({ fixes }) =>
+      new Promise((resolve, reject) => {
+        const request = fixes.getAll(IDBKeyRange.bound([user, 0], [user, Infinity]));
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      }),
+    );
+  }
+
+  drop(user) {
+    return transact(database(), ['fixes'], 'readwrite', ({ fixes }) =>
+      fixes.delete(IDBKeyRange.bound([String(user), 0], [String(user), Infinity])),
+    );
+  }
+}
+
+export const sharing = new Sharing();
+
+export function useSharing() {
+  const [value, setValue] = useState(sharing.value);
+  useEffect(() => {
+    setValue(sharing.value);
+    return sharing.subscribe(setValue);
+  }, []);
+  return value;
+}
