@@ -17,7 +17,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.identity.auth import AuthMiddleware, principal_of
 from app.services import Services
 from app.settings import Settings
-from app.web import admin, citizen, directory, incidents, officers, pwa, session
+from app.web import admin, citizen, directory, incidents, officers, openapi, pwa, session
 from app.web import media as media_api
 from app.web import push as push_api
 from app.web import stats as stats_api
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     routes = [
         Route("/healthz", healthz),
         Route("/api/config", client_config),
+        Route("/api/openapi.json", openapi.openapi_json),
         Route("/api/auth/login", session.login, methods=["POST"]),
         Route("/api/auth/logout", session.logout, methods=["POST"]),
         Route("/api/auth/me", session.me),
