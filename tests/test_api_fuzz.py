@@ -1,0 +1,99 @@
+"""The schema-driven fuzzer (issue 18): schemathesis generates requests from the published
+OpenAPI document (app/web/openapi.py) — valid ones and ones that break the schema — and sends
+them to a real uvicorn server as each role: a citizen device, an officer, a dispatcher, a
+supervisor, an admin, and nobody. Every answer must be no 5xx (`not_a_server_error`) and must
+match the document (`response_schema_conformance`: a refusal is the Error schema, a figure the
+figure's shape).
+
+Bounded: a few examples per operation and role (`EXAMPLES`, `NEGATIVE_EXAMPLES`), no deadline,
+one server for the module; about a minute on the CI machine. Runs once, in the SQLite pass
+(marked `fuzz`, which the Makefile's PostgreSQL pass leaves out: it is about input, not
+storage; the regression tests of tests/test_bad_input.py run on both backends). `SOS_FUZZ_EXAMPLES=200` searches harder by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from app.web import openapi
+
+from .api_server import ROLES, ApiServer, api_server
+
+EXAMPLES = int(os.environ.get("SOS_FUZZ_EXAMPLES", "6"))
+NEGATIVE_EXAMPLES = max(2, EXAMPLES // 2)
+CHECKS = [not_a_server_error, response_schema_conformance]
+# Logging out would end the session the other operations of that role still use.
+SKIPPED = {("POST", "/api/auth/logout")}
+
+# tus PATCH bodies are raw bytes under their own media type.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+SCHEMA = schemathesis.openapi.from_dict(openapi.document())
+OPERATIONS = [
+    result.ok() for result in SCHEMA.get_all_operations()
+    if (result.ok().method.upper(), result.ok().path) not in SKIPPED
+]
+
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    # Generous rate limits: the fuzzer signs in and makes devices far faster than any person.
+    with api_server(tmp_path_factory.mktemp("fuzz") / "data", login_per_ip_per_hour=100_000,
+                    devices_per_ip_per_hour=100_000, login_max_failures=100_000) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        yield s
+
+
+def roles_for(operation: Any) -> list[str | None]:
+    """Every role the operation names, plus one it refuses (or nobody) for the refusals."""
+    allowed = operation.definition.raw.get("x-roles", [])
+    others = [r for r in ROLES if r not in allowed]
+    return [*allowed, others[0] if others else None] if allowed else [None, "citizen"]
+
+
+def fuzz(api: ApiServer, session: requests.Session, operation: Any, role: str | None,
+         mode: GenerationMode, examples: int) -> None:
+    headers = api.headers(role)
+
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        if role is not None:
+            case.headers = {**(case.headers or {}), **headers}
+        response = case.call(base_url=api.url, session=session, timeout=30)
+        case.validate_response(response, checks=CHECKS)
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Negative cases of an operation with no parameter and no body: nothing to break.
+        assert mode == GenerationMode.NEGATIVE
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
+def test_no_input_gets_a_5xx_or_an_answer_outside_the_schema(
+    api: ApiServer, session: requests.Session, operation: Any
+) -> None:
+    for role in roles_for(operation):
+        fuzz(api, session, operation, role, GenerationMode.POSITIVE, EXAMPLES)
+        fuzz(api, session, operation, role, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    assert api.healthy()
