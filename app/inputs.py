@@ -9,6 +9,8 @@ input never becomes a 500 further down. Three traps this module exists for:
 - `str.isdigit()` is true for '²' and for the digits of other scripts, which `int()` then
   refuses (or, for '٣', accepts): only ASCII digits are read here (`re.ASCII`).
 - SQLite's INTEGER is 64 bits: a whole number is bounded before it can reach a query.
+- PostgreSQL's text cannot hold a NUL character (psycopg raises): a JSON body or a query string
+  holding one is refused here (`RefuseNul` for the query string and the path, before routing).
 
     limit = whole(request.query_params, "limit", default=100, lo=1, hi=1000)
     body = parse_json_object(raw_bytes)
@@ -22,17 +24,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.errors import ApiError
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import ApiError, error_body
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
 INT64_MAX = 2**63 - 1
 
 _WHOLE = re.compile(r"[0-9]{1,19}", re.ASCII)
-_DECIMAL = re.compile(r"[+-]?[0-9]{1,20}(\.[0-9]{1,20})?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,20}(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?", re.ASCII)
 # A JSON string with its escapes; what is inside never counts towards the depth.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_NUL = re.compile(rb"%00|\x00")
 
 
 def invalid(field: str, message: str, status: int = 422, code: str = "invalid") -> ApiError:
@@ -67,9 +73,23 @@ def parse_json(
         raise invalid(field, f"The {field} is nested more than {max_depth} levels deep.", 400, "too_deep")
     try:
         # NaN and Infinity are Python's, not JSON's: no other client would send or read them.
-        return json.loads(body, parse_constant=_no_constant)
+        value = json.loads(body, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise invalid(field, f"The {field} is not valid JSON.", 400, "bad_json") from exc
+    if b"\\u0000" in body and _holds_nul(value):
+        raise invalid(field, f"The {field} holds a NUL character (\\u0000), which no text may.")
+    return value
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL is in any string (or key) of a decoded value; its depth is bounded already."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def parse_json_object(body: bytes, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
@@ -126,7 +146,7 @@ def whole(
 
 
 def decimal_value(raw: str, name: str, lo: float, hi: float) -> float:
-    """A decimal number in ASCII (no exponent, no NaN or infinity), within [lo, hi]."""
+    """A decimal number in ASCII digits (an exponent allowed; no NaN or infinity), within [lo, hi]."""
     value = float(raw) if _DECIMAL.fullmatch(raw.strip()) else math.nan
     if not lo <= value <= hi:  # NaN fails too
         raise invalid(name, f"{name} must be a number from {lo:g} to {hi:g}; got {raw[:40]!r}.")
@@ -140,6 +160,23 @@ def decimal(
     if not raw:
         return default
     return decimal_value(raw, name, lo, hi)
+
+
+class RefuseNul:
+    """Pure ASGI: a request whose path or query string holds a NUL character is a 400 before
+    any endpoint reads it (PostgreSQL refuses NUL in text, so it would be a 500 deep inside)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or _NUL.search(scope.get("query_string", b""))
+        ):
+            body = error_body("bad_request", "The address holds a NUL character.", field="query")
+            await JSONResponse(body, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def choice(params: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:

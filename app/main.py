@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from app.errors import EXCEPTION_HANDLERS
 from app.identity.auth import AuthMiddleware, principal_of
+from app.inputs import RefuseNul
 from app.services import Services
 from app.settings import Settings
 from app.web import admin, citizen, directory, incidents, officers, openapi, pwa, session
@@ -120,7 +121,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator)],
+        middleware=[
+            Middleware(RefuseNul),
+            Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

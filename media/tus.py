@@ -84,6 +84,8 @@ def parse_metadata(value: str | None) -> dict[str, str]:
             raise MediaError(
                 400, "bad_metadata", f"Upload-Metadata value of {key!r} is not base64 UTF-8."
             ) from exc
+        if "\x00" in result[key]:  # stored as text, which PostgreSQL refuses to hold a NUL
+            raise MediaError(400, "bad_metadata", f"Upload-Metadata value of {key!r} holds a NUL.")
     return result
 
 

@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
             "services", "inputs"},
-    "main": {"web", "identity", "errors", "services", "settings"},
+    "main": {"web", "identity", "errors", "services", "settings", "inputs"},
     "cli": {"directory", "services", "settings", "main"},
 }
 
