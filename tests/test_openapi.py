@@ -54,13 +54,13 @@ def test_the_document_is_served_as_openapi_3_1(client: TestClient) -> None:
                     assert "{" + param["name"] + "}" in path, (method, path, param["name"])
 
 
-def test_every_refusal_shares_the_error_schema() -> None:
+def test_every_refusal_with_a_body_shares_the_error_schema() -> None:
     doc = openapi.document()
     responses = doc["components"]["responses"]
     for ops in doc["paths"].values():
         for op in ops.values():
             for status, answer in op["responses"].items():
-                if int(status) >= 400:
+                if int(status) >= 400 and status != "416":  # Starlette's 416 has no body
                     name = answer["$ref"].rsplit("/", 1)[-1]
                     schema = responses[name]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}

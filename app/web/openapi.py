@@ -201,10 +201,12 @@ def _media_paths() -> dict[str, Any]:
         "/media/{media_id}/{variant}": {"get": operation(
             "A variant's bytes (Range works); original is audited and sent as an attachment.",
             {"200": file_answer("The file.", "application/octet-stream", OCTETS),
-             "206": file_answer("Part of it.", "application/octet-stream", OCTETS), **refusals(404)},
+             "206": file_answer("Part of it.", "application/octet-stream", OCTETS),
+             "416": empty("The range lies past the end."), **refusals(400, 404)},
             citizen=True, tag="media",
             params=[MEDIA_ID, param("variant", "path",
-                                    {"enum": ["thumb", "display", "poster", "video", "original"]})])},
+                                    {"enum": ["thumb", "display", "poster", "video", "original"]}),
+                    param("Range", "header", {"type": "string", "pattern": "^bytes=[0-9]*-[0-9]*$"})])},
         "/api/reports/{report_id}/media": {"get": operation(
             "A report's media with their states (a citizen sees its own uploads).",
             {"200": json_answer("The media.", obj(("report", "media"), report=STRING, media=array(media)))},
