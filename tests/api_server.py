@@ -34,6 +34,11 @@ class ApiServer:
     def headers(self, role: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
 
+    def known_ids(self) -> dict[str, str]:
+        """Path parameters that name something real: the citizen's report (and its incident)."""
+        return {"report_id": self.report_id, "incident_id": self.report_id,
+                "kind": "report", "doc_id": self.report_id}
+
     def healthy(self) -> bool:
         return httpx.get(f"{self.url}/healthz", timeout=10).json() == {"status": "ok"}
 
