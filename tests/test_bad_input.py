@@ -222,6 +222,13 @@ def test_a_nul_in_a_report_or_an_upload_name_is_refused(api: ApiServer) -> None:
     assert api.healthy()
 
 
+@pytest.mark.parametrize("path", ["/assets/" + "a" * 5000, "/assets/" + "a/" * 3000 + "x"])
+def test_a_file_name_too_long_for_the_file_system_is_a_404(api: ApiServer, path: str) -> None:
+    r = httpx.get(api.url + path)
+    assert r.status_code == 404 and refused(r)["error"] == "not_found"
+    assert api.healthy()
+
+
 # -- the parsers on their own --------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("body", "depth"),
