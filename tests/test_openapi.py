@@ -54,6 +54,12 @@ def test_the_document_is_served_as_openapi_3_1(client: TestClient) -> None:
                     assert "{" + param["name"] + "}" in path, (method, path, param["name"])
 
 
+def test_the_document_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import validate
+
+    validate(json.loads(json.dumps(openapi.document())))  # raises with the first error found
+
+
 def test_every_refusal_with_a_body_shares_the_error_schema() -> None:
     doc = openapi.document()
     responses = doc["components"]["responses"]

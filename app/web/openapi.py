@@ -184,7 +184,9 @@ def _media_paths() -> dict[str, Any]:
         "post": operation("tus with X-HTTP-Method-Override (PATCH, HEAD or DELETE), for proxies.",
                           {"200": empty("As the overridden method."), "204": empty("As PATCH or DELETE.")},
                           citizen=True, tag="media", params=[TUS_VERSION, MEDIA_ID]),
-        "options": options,
+        "options": operation("tus discovery, on an upload.",
+                             {"204": empty("Tus-Version, Tus-Extension, Tus-Max-Size.")},
+                             roles=None, tag="media", params=[MEDIA_ID]),
     }
     for op in upload.values():
         op["responses"].update(refusals(400, 404, 405, 409, 410, 412, 413, 415, 422))
