@@ -67,10 +67,11 @@ run: install pwa
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
 # Two passes: the whole suite on SQLite (with the multi-process tests, which always use
-# PostgreSQL), then everything but the browser and multi-process tests again on PostgreSQL.
+# PostgreSQL, and the schema-driven fuzzer), then everything but the browser, multi-process and
+# fuzz tests again on PostgreSQL.
 test: install pwa interop push-testing a11y chromium servers
 	$(BIN)/pytest
-	SOS_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser and not multiprocess"
+	SOS_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser and not multiprocess and not fuzz"
 
 lint: install
 	$(BIN)/ruff check .

@@ -15,9 +15,21 @@ from starlette.routing import Route
 
 from app.errors import EXCEPTION_HANDLERS
 from app.identity.auth import AuthMiddleware, principal_of
+from app.inputs import RefuseNul
 from app.services import Services
 from app.settings import Settings
-from app.web import admin, citizen, directory, incidents, intake, officers, open311, pwa, session
+from app.web import (
+    admin,
+    citizen,
+    directory,
+    incidents,
+    intake,
+    officers,
+    open311,
+    openapi,
+    pwa,
+    session,
+)
 from app.web import media as media_api
 from app.web import positions as positions_api
 from app.web import push as push_api
@@ -76,6 +88,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     routes = [
         Route("/healthz", healthz),
         Route("/api/config", client_config),
+        Route("/api/openapi.json", openapi.openapi_json),
         Route("/api/auth/login", session.login, methods=["POST"]),
         Route("/api/auth/logout", session.logout, methods=["POST"]),
         Route("/api/auth/me", session.me),
@@ -137,7 +150,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator)],
+        middleware=[
+            Middleware(RefuseNul),
+            Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import re
 
 from .errors import MediaError
 
@@ -20,6 +21,7 @@ VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 MAX_METADATA_HEADER = 4096
+_DIGITS = re.compile(r"[0-9]{1,15}", re.ASCII)
 
 
 def base_headers() -> dict[str, str]:
@@ -53,8 +55,11 @@ def parse_length(value: str | None, name: str = "Upload-Length") -> int:
                 400, "upload_length", "Send Upload-Length: the server needs the size up front."
             )
         raise MediaError(400, "upload_offset", f"Send {name}.")
-    if not value.isdigit() or len(value) > 15:
-        raise MediaError(400, "bad_header", f"{name} must be a non-negative whole number.")
+    # ASCII digits only: str.isdigit() is also true for '²', which int() then refuses.
+    if not _DIGITS.fullmatch(value):
+        raise MediaError(
+            400, "bad_header", f"{name} must be a non-negative whole number of at most 15 digits."
+        )
     return int(value)
 
 
@@ -79,6 +84,8 @@ def parse_metadata(value: str | None) -> dict[str, str]:
             raise MediaError(
                 400, "bad_metadata", f"Upload-Metadata value of {key!r} is not base64 UTF-8."
             ) from exc
+        if "\x00" in result[key]:  # stored as text, which PostgreSQL refuses to hold a NUL
+            raise MediaError(400, "bad_metadata", f"Upload-Metadata value of {key!r} holds a NUL.")
     return result
 
 

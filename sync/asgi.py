@@ -148,7 +148,8 @@ async def _body(request: Request, limit: int) -> bytes:
     if content_type != OCTET_STREAM:
         raise Refused(415, "unsupported_media_type", f"Send the body as {OCTET_STREAM}.")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    # isascii: str.isdigit() is also true for '²', which int() refuses.
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise Refused(413, "too_large", f"The body is limited to {limit} bytes.")
     chunks: list[bytes] = []
     size = 0

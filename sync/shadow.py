@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, get_update, merge_updates
 
-from . import protocol
+from . import protocol, structure
 from .kinds import Refused
 
 T = TypeVar("T")
@@ -38,8 +38,22 @@ def guarded(what: str, fn: Callable[[], T]) -> T:
         raise Refused(400, "malformed", f"The {what} could not be decoded.") from exc
 
 
+def checked(update: bytes) -> bytes:
+    """A client's update whose shape pycrdt can take without crashing (`sync.structure`)."""
+    try:
+        structure.check_update(update)
+    except protocol.ProtocolError as exc:
+        raise Refused(400, "malformed", f"The update was refused: {exc}.") from exc
+    return update
+
+
 def merge(updates: list[bytes]) -> bytes:
-    return updates[0] if len(updates) == 1 else guarded("update", lambda: merge_updates(*updates))
+    """One update of several; each is checked first, as pycrdt reads them all to merge."""
+    if len(updates) == 1:
+        return updates[0]
+    for update in updates:
+        checked(update)
+    return guarded("update", lambda: merge_updates(*updates))
 
 
 def missing_dependencies() -> Refused:
@@ -100,6 +114,7 @@ class Shadow:
         Detection: diff the update against the state vector reached. No struct may remain, and
         every deletion must fall inside the state reached.
         """
+        checked(update)
         guarded("update", lambda: self.doc.apply_update(update))
         reached = self.doc.get_state()
         leftover = guarded(

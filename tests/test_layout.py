@@ -25,16 +25,17 @@ MAX_TOP_LEVEL_MODULES = 12
 ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "errors": set(),
+    "inputs": {"errors"},
     "storage": set(),
     "identity": {"storage", "errors", "settings"},
     "directory": {"storage", "identity", "errors"},
     "incidents": {"storage", "identity", "directory", "errors", "settings"},
-    "stats": {"storage", "identity", "directory", "incidents", "errors", "settings"},
+    "stats": {"storage", "identity", "directory", "incidents", "errors", "settings", "inputs"},
     "schema": {"storage", "identity", "directory", "incidents", "stats"},
     "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
-            "services"},
-    "main": {"web", "identity", "errors", "services", "settings"},
+            "services", "inputs"},
+    "main": {"web", "identity", "errors", "services", "settings", "inputs"},
     "cli": {"directory", "services", "settings", "main"},
 }
 

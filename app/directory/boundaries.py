@@ -187,7 +187,7 @@ def _ward_code(raw: Any) -> int:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         return int(raw.strip())
     raise BoundaryImportError(f"properties.code {raw!r} is not a ward code (digits only)")
 

@@ -87,6 +87,8 @@ def text(value: Any, field: str, limit: int, required: bool = False) -> str:
         raise Invalid(f"{field} must be text")
     if len(value) > limit:
         raise Invalid(f"{field} is {len(value)} characters; the limit is {limit}")
+    if "\x00" in value:  # no text may hold one: PostgreSQL refuses it (issue 18)
+        raise Invalid(f"{field} holds a NUL character")
     if required and not value.strip():
         raise Invalid(f"{field} must not be empty")
     return value

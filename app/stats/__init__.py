@@ -6,5 +6,5 @@ a change log), `figures` (pure functions of the facts), `tables` and `labels` (C
 `history` (a generated history for demos and benchmarks), `schema` (the tables).
 
 May import: `app.storage`, `app.identity`, `app.directory`, `app.incidents`, `app.errors`,
-`app.settings`.
+`app.settings`, `app.inputs`.
 """

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app import inputs
 from app.stats.query import invalid, parse_time
 
 PARAMS = frozenset({"actor", "action", "target", "from", "to", "before", "limit", "format", "lang"})
@@ -43,21 +44,15 @@ def parse(params: Mapping[str, str], max_limit: int, default_limit: int) -> Audi
     if unknown:
         raise invalid(f"Unknown parameter {', '.join(unknown)}; the audit log takes "
                       f"{', '.join(sorted(PARAMS))}.")
-    whole = {}
-    for name, default in (("limit", default_limit), ("before", None)):
-        raw = params.get(name)
-        if raw is not None and not raw.isdigit():
-            raise invalid(f"{name} must be a whole number.")
-        whole[name] = int(raw) if raw is not None else default
-    limit = whole["limit"]
-    if not 1 <= limit <= max_limit:
-        raise invalid(f"limit must be from 1 to {max_limit}.")
+    limit = inputs.whole(params, "limit", default_limit, 1, max_limit) or default_limit
+    # An entry id: the 64 bits of SQLite's and PostgreSQL's BIGINT, never more.
+    before = inputs.whole(params, "before", None, 1, inputs.INT64_MAX)
     lo = parse_time("from", params["from"], end=False) if params.get("from") else None
     hi = parse_time("to", params["to"], end=True) if params.get("to") else None
     if lo is not None and hi is not None and lo >= hi:
         raise invalid("from must come before to.")
     return AuditQuery(params.get("actor") or None, params.get("action") or None,
-                      params.get("target") or None, lo, hi, whole["before"], limit)
+                      params.get("target") or None, lo, hi, before, limit)
 
 
 def _prefix(column: str, value: str, where: list[str], args: list[Any]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from app import inputs
 from app.directory.routing import CATEGORIES
 from app.errors import ApiError
 from app.incidents.intake import CHANNEL_KINDS
@@ -41,8 +42,9 @@ DEFAULT_DAYS = 7
 MAX_SPAN_DAYS = 1100
 COMMON_PARAMS = frozenset({"from", "to", "ward", "category", "unit", "status", "channel", "format", "lang"})
 LANGS = ("vi", "en")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+# ASCII digits only: `\d` of a str pattern also matches other scripts' digits.
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+_NUMBER = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,9})?$", re.ASCII)
 
 
 def invalid(message: str, **extra: object) -> ApiError:
@@ -167,9 +169,13 @@ def parse_filters(
         raise invalid(f"The period may span at most {MAX_SPAN_DAYS} days.")
     ward = None
     if params.get("ward"):
-        if not params["ward"].isdigit() or int(params["ward"]) not in names.wards:
-            raise invalid(f"ward must be the official code of a ward; got {params['ward']!r}.")
-        ward = int(params["ward"])
+        try:
+            ward = inputs.whole_value(params["ward"], "ward", 0, 10**9)
+        except ApiError:
+            ward = None
+        if ward not in names.wards:
+            raise invalid(f"ward must be the official code of a ward; got {params['ward'][:40]!r}.",
+                          field="ward")
     category = params.get("category") or None
     if category is not None and category not in CATEGORIES:
         raise invalid(f"category must be one of {', '.join(CATEGORIES)}; got {category!r}.")
@@ -197,26 +203,8 @@ def parse_filters(
     return Filters(lo, hi, ward, category, unit, statuses, lang, channel=channel)
 
 
-def choice(params: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
-    value = params.get(name) or default
-    if value not in options:
-        raise invalid(f"{name} must be one of {', '.join(options)}; got {value!r}.")
-    return value
-
-
-def number(
-    params: Mapping[str, str], name: str, default: float | None, lo: float, hi: float
-) -> float | None:
-    raw = params.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not lo <= value <= hi:  # NaN fails too
-        raise invalid(f"{name} must be a number from {lo:g} to {hi:g}; got {raw!r}.")
-    return value
+choice = inputs.choice
+number = inputs.decimal
 
 
 # -- selections ----------------------------------------------------------------------------------

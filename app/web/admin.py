@@ -7,6 +7,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app import inputs
 from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import require_principal
@@ -32,14 +33,14 @@ async def list_users(request: Request) -> Response:
 async def create_user(request: Request) -> Response:
     require_principal(request, "admin")
     body = await json_object(request)
+    username = inputs.text(body, "username", max_chars=64)
+    password = inputs.text(body, "password", max_chars=1024)
+    role = inputs.text(body, "role", max_chars=32)
+    unit = inputs.text(body, "unit", required=False, max_chars=64) or None
+    display_name = inputs.text(body, "display_name", required=False, max_chars=200) or None
     try:
         user_id = await asyncio.to_thread(
-            services(request).accounts.create_sync,
-            str(body.get("username", "")),
-            str(body.get("password", "")),
-            str(body.get("role", "")),
-            body.get("unit") or None,
-            body.get("display_name") or None,
+            services(request).accounts.create_sync, username, password, role, unit, display_name
         )
     except ValueError as exc:
         raise ApiError(422, "invalid", str(exc)) from exc

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.errors import ApiError
+from app import inputs
 from app.identity.auth import require_principal
 from app.services import services
 
@@ -45,15 +45,12 @@ async def ward_boundaries(request: Request) -> Response:
 async def route_preview(request: Request) -> Response:
     """Where a point and category would be routed: for a dispatcher moving a misplaced pin."""
     require_principal(request, "dispatcher", "supervisor", "admin")
-    category = request.query_params.get("category", "other")
-    if category not in CATEGORIES:
-        raise ApiError(422, "invalid", f"category must be one of {', '.join(CATEGORIES)}")
-    try:
-        lat = float(request.query_params["lat"])
-        lon = float(request.query_params["lon"])
-    except (KeyError, ValueError) as exc:
-        raise ApiError(422, "invalid", "Give lat and lon as numbers (WGS84 degrees).") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ApiError(422, "invalid", "lat must be within ±90 and lon within ±180.")
+    params = request.query_params
+    category = inputs.choice(params, "category", CATEGORIES, "other")
+    for name in ("lat", "lon"):
+        if not params.get(name):
+            raise inputs.invalid(name, "Give lat and lon as numbers (WGS84 degrees).")
+    lat = inputs.decimal_value(params["lat"], "lat", -90, 90)
+    lon = inputs.decimal_value(params["lon"], "lon", -180, 180)
     route = services(request).directory.route(lat, lon, category)
     return JSONResponse(route.as_dict())

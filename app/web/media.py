@@ -16,6 +16,7 @@ Who may do what is decided here (with `app.access`); the `media` library does th
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
@@ -32,6 +33,7 @@ from media import MediaError, Record, tus
 from media.uploads import MEDIA_ID, REPORT_ID
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+RANGE = re.compile(r"bytes=[0-9]{0,15}-[0-9]{0,15}( *, *[0-9]{0,15}-[0-9]{0,15}){0,15}", re.ASCII)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # Uploaded bytes must never run as a page of this site, whatever they turn out to be.
@@ -216,6 +218,11 @@ async def media_file(request: Request) -> Response:
         path, content_type = svc.media.file(record, variant)
     except MediaError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
+    byte_range = request.headers.get("range")
+    if byte_range is not None and not RANGE.fullmatch(byte_range):
+        # Starlette would answer a plain-text 400 (and read other scripts' digits with int()).
+        raise ApiError(400, "bad_range", "Range must be bytes=start-end[, ...] in digits 0-9.",
+                       field="Range")
     headers = {**SECURITY_HEADERS, "Cache-Control": "private, max-age=86400"}
     if variant == "original":
         # Evidence: every fetch is in the audit log (each Range request too), and none is cached.
@@ -223,7 +230,7 @@ async def media_file(request: Request) -> Response:
         headers["Content-Disposition"] = _attachment(record)
         await audit.record(
             svc.db, principal, "media.original.download", f"report/{record.report_id}",
-            media=record.id, sha256=record.sha256, range=request.headers.get("range"),
+            media=record.id, sha256=record.sha256, range=byte_range,
         )
     return FileResponse(path, media_type=content_type or "application/octet-stream", headers=headers)
 

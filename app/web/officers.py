@@ -49,8 +49,9 @@ def _public(row: Any) -> dict[str, Any]:
 def _chosen_at(value: Any, now: float) -> float:
     if value is None:
         return now
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise ApiError(422, "invalid", "at must be a time in milliseconds since 1970.")
+    # Bounded before dividing: JSON has no limit on an integer's size, float() has.
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < 1e15:
+        raise ApiError(422, "invalid", "at must be a time in milliseconds since 1970.", field="at")
     at = value / 1000
     # A clock ahead of the server's is not believed; one far behind is the arrival time.
     return now if at > now or at < now - MAX_BACKDATE_S else at
@@ -61,7 +62,7 @@ async def set_my_availability(request: Request) -> Response:
     body = await json_object(request)
     status = body.get("status")
     if status not in STATUSES:
-        raise ApiError(422, "invalid", f"status must be one of {', '.join(STATUSES)}.")
+        raise ApiError(422, "invalid", f"status must be one of {', '.join(STATUSES)}.", field="status")
     now = time.time()
     at = _chosen_at(body.get("at"), now)
     user_id = int(principal.id)

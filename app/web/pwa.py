@@ -147,8 +147,12 @@ class PwaFiles:
         Starlette hands over the decoded path, so "%2e%2e/" arrives as "../": resolve, then check.
         """
         root = (self.dist / within).resolve()
-        path = (root / relative).resolve()
-        if not path.is_relative_to(root) or not path.is_file() or path.suffix in (".br", ".gz"):
+        try:
+            path = (root / relative).resolve()
+            found = path.is_relative_to(root) and path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+            found = False
+        if not found or path.suffix in (".br", ".gz"):
             raise ApiError(404, "not_found", "No such file in the app.")
         return path
 

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app import inputs
 from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal, require_principal
@@ -55,21 +56,18 @@ def _series(ctx: figures.Context, p: Mapping[str, str]) -> dict[str, Any]:
 
 def _histogram(ctx: figures.Context, p: Mapping[str, str]) -> dict[str, Any]:
     stage = choice(p, "stage", figures.STAGES, "dispatch")
-    if p.get("bins") and not p["bins"].isdigit():
-        raise invalid("bins must be a whole number from 1 to 200.")
-    bins = int(number(p, "bins", 24, 1, 200) or 24)
+    bins = inputs.whole(p, "bins", 24, 1, 200) or 24
     return figures.histogram(ctx, stage, number(p, "bin_s", None, 1, 86400), bins)
 
 
 def _wards(ctx: figures.Context, p: Mapping[str, str]) -> dict[str, Any]:
-    top = number(p, "top", None, 1, 1000)
-    return figures.wards(ctx, int(top) if top else None)
+    return figures.wards(ctx, inputs.whole(p, "top", None, 1, 1000))
 
 
 def _map(ctx: figures.Context, p: Mapping[str, str]) -> dict[str, Any]:
     mode = choice(p, "mode", ("auto", "points", "grid"), "auto")
     cell_m = number(p, "cell_m", None, 50, 5000)
-    max_points = int(number(p, "max_points", 2000, 0, 20000) or 0)
+    max_points = inputs.whole(p, "max_points", 2000, 0, 20000) or 0
     return stats_map.incident_map(ctx, mode, cell_m, max_points)
 
 

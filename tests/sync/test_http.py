@@ -189,3 +189,26 @@ def test_random_bytes_get_a_4xx_never_a_5xx(shared_server: SyncServer, data: byt
             "/sync/note/alive", content=body_for(note(author="alice")), headers=auth("alice")
         )
         assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("levels", [100, 7_000])  # the toy kind takes updates up to 16 KB
+def test_a_deeply_nested_update_is_a_400_and_the_server_lives_on(
+    shared_server: SyncServer, levels: int
+) -> None:
+    # `[[[…]]]` as a lib0 value, 2 bytes a level: pycrdt's decoder overflows the native stack
+    # (a segmentation fault, the whole process gone) from about 30,000 levels on; see
+    # tests/test_bad_input.py for that on the app's 64 KB report updates.
+    update = bytes.fromhex("010101002801016d017801") + b"\x75\x01" * levels + b"\x7e\x00"
+    with httpx.Client(base_url=shared_server.url, timeout=30) as http:
+        single = http.post(
+            "/sync/note/deep", content=protocol.sync_update(update), headers=auth("alice")
+        )
+        many = http.post("/sync", content=batch.encode_request(
+            [("note/deep2", protocol.sync_update(update))]), headers=auth("alice"))
+        alive = http.post(
+            "/sync/note/alive", content=body_for(note(author="alice")), headers=auth("alice")
+        )
+    assert single.status_code == 400 and "nested" in single.json()["message"]
+    assert many.status_code == 200
+    assert [status for _, status, _ in batch.decode_response(many.content)] == [400]
+    assert alive.status_code == 200
