@@ -9,32 +9,19 @@ the figures must still see both, whichever commits first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
-from app.schema import MIGRATIONS
 from app.stats import history as stats_history
 from app.stats.facts import FactsCache
 from app.storage.postgres import PostgresDatabase
 
-from .pg import PostgresServer
+from .test_outbox_shared import dbs
 
 pytestmark = pytest.mark.multiprocess
+__all__ = ["dbs"]  # the fixture: two databases on one PostgreSQL, as two processes have
 
 END = 1_780_000_000.0
-
-
-@pytest.fixture
-def dbs(postgres: PostgresServer) -> Iterator[list[PostgresDatabase]]:
-    url = postgres.create_database()
-    opened = [PostgresDatabase(url, MIGRATIONS).open() for _ in range(2)]
-    try:
-        yield opened
-    finally:
-        for db in opened:
-            db.close()
-        postgres.drop_database(url)
 
 
 def test_an_open_report_does_not_hold_up_another_and_the_figures_see_both(
