@@ -371,3 +371,11 @@ def test_open311_takes_a_good_request_after_all_that(api: ApiServer) -> None:
     r = httpx.post(api.url + "/open311/v2/requests.json", data=_request(api, lat="10.80", long="1.066e2"))
     assert r.status_code == 201, r.text
     assert r.json()[0]["service_request_id"]
+
+
+@pytest.mark.parametrize("value", ["２０２４-01-01", "2024-٠1-01", "9" * 40, str(2**64), "nan"])
+def test_open311_dates_take_ascii_digits(api: ApiServer, value: str) -> None:
+    for name in ("start_date", "end_date"):
+        r = httpx.get(api.url + "/open311/v2/requests.json", params={"api_key": api.partner_key, name: value})
+        open311_refused(r, 400, name)
+    assert api.healthy()
