@@ -173,7 +173,10 @@ class RefuseNul:
         if scope["type"] == "http" and (
             "\x00" in scope["path"] or _NUL.search(scope.get("query_string", b""))
         ):
-            body = error_body("bad_request", "The address holds a NUL character.", field="query")
+            message = "The address holds a NUL character."
+            body: Any = error_body("bad_request", message, field="query")
+            if scope["path"].startswith("/open311/"):  # partners read GeoReport v2's error form
+                body = [{"code": 400, "description": message}]
             await JSONResponse(body, status_code=400)(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -26,6 +26,8 @@ class ApiServer:
     server: LiveServer
     tokens: dict[str, str] = field(default_factory=dict)
     report_id: str = ""
+    partner_key: str = ""  # a partner's Open311 api_key (app.identity.partners)
+    request_id: str = ""  # a service request that partner sent
 
     @property
     def url(self) -> str:
@@ -37,7 +39,7 @@ class ApiServer:
     def known_ids(self) -> dict[str, str]:
         """Path parameters that name something real: the citizen's report (and its incident)."""
         return {"report_id": self.report_id, "incident_id": self.report_id,
-                "kind": "report", "doc_id": self.report_id}
+                "kind": "report", "doc_id": self.report_id, "request_id": self.request_id}
 
     def healthy(self) -> bool:
         return httpx.get(f"{self.url}/healthz", timeout=10).json() == {"status": "ok"}
@@ -66,6 +68,13 @@ def api_server(data_dir: Path, **overrides: object) -> Iterator[ApiServer]:
             api.tokens[role] = r.json()["token"]
         api.tokens["citizen"] = httpx.post(f"{server.url}/api/citizen/devices").json()["token"]
         api.report_id = _send_report(server.url, api.tokens["citizen"])
+        api.partner_key = server.svc.partners.add_sync("fuzz-portal")
+        lat, lon = point_in_ward(TAN_PHU)
+        r = httpx.post(f"{server.url}/open311/v2/requests.json", data={
+            "api_key": api.partner_key, "service_code": "traffic", "lat": lat, "long": lon,
+            "description": "Kẹt xe / traffic jam"})
+        assert r.status_code == 201, r.text
+        api.request_id = r.json()[0]["service_request_id"]
         yield api
     finally:
         server.stop()

@@ -38,8 +38,12 @@ from .api_server import ROLES, ApiServer, api_server
 EXAMPLES = int(os.environ.get("SOS_FUZZ_EXAMPLES", "10"))
 NEGATIVE_EXAMPLES = max(2, EXAMPLES // 2)
 CHECKS = [not_a_server_error, response_schema_conformance]
-# Logging out would end the session the other operations of that role still use.
-SKIPPED = {("POST", "/api/auth/logout")}
+# Logging out would end the session the other operations of that role still use. The live
+# positions are a server-sent stream that never ends by itself (schemathesis would read it until
+# its timeout, for every example): it has no input to fuzz, and
+# test_the_live_positions_stream_answers_each_role checks its refusals and its first event instead.
+LIVE = ("GET", "/api/units/positions/live")
+SKIPPED = {("POST", "/api/auth/logout"), LIVE}
 
 # tus PATCH bodies are raw bytes under their own media type.
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
@@ -56,7 +60,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     # Generous rate limits: the fuzzer signs in and makes devices far faster than any person.
     with api_server(tmp_path_factory.mktemp("fuzz") / "data", login_per_ip_per_hour=100_000,
-                    devices_per_ip_per_hour=100_000, login_max_failures=100_000) as server:
+                    devices_per_ip_per_hour=100_000, login_max_failures=100_000,
+                    partner_calls_per_minute=100_000) as server:
         yield server
 
 
@@ -77,6 +82,7 @@ def fuzz(api: ApiServer, session: requests.Session, operation: Any, role: str | 
          mode: GenerationMode, examples: int) -> None:
     headers = api.headers(role)
 
+    open311 = operation.path.startswith("/open311/")
     strategy = operation.as_strategy(generation_mode=mode)
     known = {name: value for name, value in api.known_ids().items()
              if name in {p.name for p in operation.path_parameters}}
@@ -91,6 +97,8 @@ def fuzz(api: ApiServer, session: requests.Session, operation: Any, role: str | 
     def run(case: Any) -> None:
         if role is not None:
             case.headers = {**(case.headers or {}), **headers}
+        if open311 and mode == GenerationMode.POSITIVE:
+            with_key(case, api.partner_key)
         response = case.call(base_url=api.url, session=session, timeout=30)
         case.validate_response(response, checks=CHECKS)
 
@@ -101,10 +109,24 @@ def fuzz(api: ApiServer, session: requests.Session, operation: Any, role: str | 
         assert mode == GenerationMode.NEGATIVE
 
 
+def with_key(case: Any, key: str) -> None:
+    """A valid case of Open311 carries the partner's real api_key, so that it reaches the handler
+    (a made-up key stops at the 403); the negative cases keep what schemathesis made."""
+    if isinstance(case.query, dict) and "api_key" in case.query:
+        case.query["api_key"] = key
+    if isinstance(case.body, dict) and "api_key" in case.body:
+        case.body["api_key"] = key
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
 def test_no_input_gets_a_5xx_or_an_answer_outside_the_schema(
     api: ApiServer, session: requests.Session, operation: Any
 ) -> None:
+    if operation.path == "/api/officers/me/position":
+        # Positions are taken only on duty: without this, every valid fix stops at the 409.
+        r = httpx.put(f"{api.url}/api/officers/me/availability", json={"status": "available"},
+                      headers=api.headers("officer"))
+        assert r.status_code == 200, r.text
     for role in roles_for(operation):
         fuzz(api, session, operation, role, GenerationMode.POSITIVE, EXAMPLES)
         fuzz(api, session, operation, role, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
@@ -131,6 +153,8 @@ def test_every_documented_operation_takes_hostile_values_without_a_5xx(api: ApiS
             role = (definition.get("x-roles") or [None])[0]
             slots = [(p["in"], p["name"]) for p in params if p["in"] in ("path", "query")]
             slots += [("body", name) for name in fields]
+            # Open311's fields reach its handler only with a real partner key.
+            key = {"api_key": api.partner_key} if operation.path.startswith("/open311/") else {}
             for (where, name), value in itertools.product(slots, HOSTILE):
                 path = operation.path
                 for p in params:
@@ -140,8 +164,8 @@ def test_every_documented_operation_takes_hostile_values_without_a_5xx(api: ApiS
                 try:
                     r = http.request(
                         operation.method.upper(), path,
-                        params={name: value} if where == "query" else None,
-                        json=({name: value} if where == "body" else {}) if fields else None,
+                        params={**key, name: value} if where == "query" else key,
+                        json=({**key, name: value} if where == "body" else key) if fields else None,
                         headers={**api.headers(role), "Tus-Resumable": "1.0.0"},
                     )
                 except httpx.TransportError as exc:  # how a 500 mid-answer looked: a reset
@@ -150,4 +174,24 @@ def test_every_documented_operation_takes_hostile_values_without_a_5xx(api: ApiS
                 if r.status_code >= 500:
                     failures.append((operation.method, operation.path, name, value[:8], r.text[:80]))
     assert failures == []
+    assert api.healthy()
+
+
+def test_the_live_positions_stream_answers_each_role(api: ApiServer) -> None:
+    """The operation the schema fuzzer leaves out: refused as JSON Error for those it is not for,
+    and for the center a text/event-stream whose first event is the snapshot (a list)."""
+    import json
+
+    path = LIVE[1]
+    with httpx.Client(base_url=api.url, timeout=10) as http:
+        for role in (None, "citizen", "officer"):
+            r = http.get(path, headers=api.headers(role), params={"x": "²" * 3})
+            assert r.status_code in (401, 403) and set(r.json()) >= {"error", "message"}, (role, r.text)
+        for role in ("dispatcher", "supervisor", "admin"):
+            with http.stream("GET", path, headers=api.headers(role), params={"n": "9" * 40}) as r:
+                assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+                lines = r.iter_lines()
+                event = [next(lines) for _ in range(3)]
+                assert event[1] == "event: snapshot", event
+                assert isinstance(json.loads(event[2].removeprefix("data: ")), list)
     assert api.healthy()

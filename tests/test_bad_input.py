@@ -45,6 +45,8 @@ JSON_ENDPOINTS = [
     ("POST", "/api/admin/users", "admin"),
     ("POST", "/api/push/subscriptions", "citizen"),
     ("DELETE", "/api/push/subscriptions", "citizen"),
+    ("PUT", "/api/officers/me/position", "officer"),
+    ("POST", "/api/incidents/phone", "dispatcher"),
 ]
 NESTINGS = {
     "arrays": b"[" * DEEP + b"]" * DEEP,
@@ -78,6 +80,7 @@ STATS_PATHS = [
     "/api/stats/series.csv", "/api/stats/wards.csv",
     "/api/stats/charts/series.svg", "/api/stats/charts/wards.svg",
     "/api/stats/charts/histogram.svg",
+    "/api/stats/incidents.geojson",
 ]
 OWN_PARAMS = {"histogram": "bins", "wards": "top", "map": "max_points"}
 
@@ -181,6 +184,10 @@ NUL_BODIES = [
      {"username": "x\u0000", "password": "correct horse battery", "role": "officer"}),
     ("POST", "/api/push/subscriptions", "citizen", {"endpoint": "https://x/\u0000", "keys": {}}),
     ("DELETE", "/api/push/subscriptions", "citizen", {"endpoint": "https://x/\u0000"}),
+    ("POST", "/api/incidents/phone", "dispatcher",
+     {"category": "traffic", "description": "Kẹt xe\u0000", "lat": 10.8, "lon": 106.6}),
+    ("POST", "/api/incidents/phone", "dispatcher",
+     {"category": "traffic", "description": "Kẹt xe", "ward": 27031, "caller": {"name": "\u0000"}}),
 ]
 
 
@@ -195,7 +202,8 @@ def test_a_nul_in_a_json_body_is_refused(
 
 @pytest.mark.parametrize(
     "address", ["/api/audit?actor=a%00b", "/api/audit.csv?target=%00", "/api/stats/overview?unit=%00",
-                "/api/officers?unit=ward-1%00", "/api/incidents/a%00b/candidates"],
+                "/api/officers?unit=ward-1%00", "/api/incidents/a%00b/candidates",
+                "/api/incidents/x/track?officer=a%00", "/api/stats/incidents.geojson?unit=%00"],
 )
 def test_a_nul_in_the_address_is_refused(api: ApiServer, address: str) -> None:
     r = httpx.get(api.url + address, headers=api.headers("admin"))
@@ -260,3 +268,114 @@ def test_whole_numbers_are_ascii_digits_within_64_bits(raw: str) -> None:
         inputs.whole_value(raw, "limit")
     assert caught.value.status_code == 422 and caught.value.extra == {"field": "limit"}
     assert inputs.whole_value(str(2**63 - 1), "limit") == 2**63 - 1
+
+
+# -- the other channels and the units' positions (issues 16 and 17) -------------------------------
+HUGE = [2**64, 10**40, -(2**63) - 1]  # past SQLite's and PostgreSQL's 64-bit integers
+
+
+@pytest.mark.parametrize("ward", [*UNICODE_DIGITS, "1²", "9" * 40, str(2**64), *HUGE, "-1", "0x10", True, 1.5])
+def test_phone_intake_reads_the_ward_in_ascii_digits_within_range(api: ApiServer, ward: object) -> None:
+    """'²'.isdigit() is true and int('²') raises: this was a 500; '٣' was read as ward 3."""
+    body = {"category": "traffic", "description": "Gọi 113: kẹt xe", "ward": ward}
+    r = httpx.post(api.url + "/api/incidents/phone", json=body, headers=api.headers("dispatcher"))
+    assert r.status_code == 422
+    refused(r, "ward")
+    assert api.healthy()
+
+
+@pytest.mark.parametrize("name", ["lat", "lon"])
+@pytest.mark.parametrize("value", [*HUGE, "١٢", "10", None, [10]])
+def test_phone_intake_coordinates_are_numbers_within_range(api: ApiServer, name: str, value: object) -> None:
+    body = {"category": "traffic", "description": "Gọi 113", "lat": 10.8, "lon": 106.6, name: value}
+    r = httpx.post(api.url + "/api/incidents/phone", json=body, headers=api.headers("dispatcher"))
+    assert r.status_code == 422
+    refused(r)
+    assert api.healthy()
+
+
+@pytest.mark.parametrize("fix", [{"lat": 2**64}, {"lon": 10**40}, {"accuracy": 2**63}, {"at": 10**40},
+                                 {"at": -(2**64)}, {"lat": "١٢"}, {"at": "1e3"}])
+def test_a_position_fix_takes_numbers_within_range(api: ApiServer, fix: dict[str, object]) -> None:
+    officer = api.headers("officer")
+    r = httpx.put(api.url + "/api/officers/me/availability", json={"status": "available"}, headers=officer)
+    assert r.status_code == 200, r.text  # on duty: the fix itself is what is refused
+    good = {"lat": 10.8, "lon": 106.6, "accuracy": 12, "at": 1_700_000_000_000}
+    for body in ({**good, **fix}, [good, {**good, **fix}]):
+        r = httpx.put(api.url + "/api/officers/me/position", json=body, headers=officer)
+        assert r.status_code == 422
+        refused(r, "body")
+    assert api.healthy()
+
+
+@pytest.mark.parametrize(("officer", "status"), [("a" * 5000, 422), ("", 422), ("²", 404), ("9" * 40, 404)])
+def test_the_track_names_an_officer_of_bounded_length(api: ApiServer, officer: str, status: int) -> None:
+    r = httpx.get(f"{api.url}/api/incidents/{api.report_id}/track", params={"officer": officer},
+                  headers=api.headers("supervisor"))
+    assert r.status_code == status
+    refused(r, "officer" if status == 422 else None)
+    assert api.healthy()
+
+
+def open311_refused(r: httpx.Response, status: int = 400, names: str | None = None) -> str:
+    """Open311's own refusal: `[{code, description}]`, the code the HTTP status."""
+    assert r.status_code == status, (r.status_code, r.text[:300])
+    body = r.json()
+    assert isinstance(body, list) and body[0]["code"] == status and body[0]["description"], body
+    if names is not None:
+        assert names in body[0]["description"], body
+    return str(body[0]["description"])
+
+
+def _request(api: ApiServer, **fields: object) -> dict[str, object]:
+    return {"api_key": api.partner_key, "service_code": "traffic", "lat": "10.8", "long": "106.6",
+            "description": "Kẹt xe", **fields}
+
+
+@pytest.mark.parametrize("name", ["lat", "long"])
+@pytest.mark.parametrize("value", [*UNICODE_DIGITS, "١٢", "1_0", "nan", "inf", "1e309", "9" * 400,
+                                   str(2**64), "0x10"])
+def test_open311_coordinates_take_ascii_digits_within_range(api: ApiServer, name: str, value: str) -> None:
+    """float() read '١٢' as 12 and '1_0' as 10: a report placed where nobody said."""
+    url = api.url + "/open311/v2/requests.json"
+    open311_refused(httpx.post(url, data=_request(api, **{name: value})), 400, name)
+    open311_refused(httpx.post(url, json=_request(api, **{name: value})), 400, name)
+    assert api.healthy()
+
+
+@pytest.mark.parametrize("nesting", list(NESTINGS))
+def test_open311_refuses_deep_json_in_its_own_form(api: ApiServer, nesting: str) -> None:
+    """json.loads ran on the raw body here: a few thousand brackets raised RecursionError (a 500)."""
+    r = httpx.post(api.url + "/open311/v2/requests.json", content=NESTINGS[nesting],
+                   headers={"Content-Type": "application/json"})
+    assert "nested" in open311_refused(r, 400)
+    assert api.healthy()
+
+
+def test_open311_refuses_nul_and_oversized_input_in_its_own_form(api: ApiServer) -> None:
+    url = api.url + "/open311/v2/requests.json"
+    for sent in ({"data": _request(api, description="a\x00b")},  # form-encoded %00
+                 {"json": _request(api, description="a\x00b")},
+                 {"json": _request(api, first_name={"a": "\x00"})}):
+        assert "NUL" in open311_refused(httpx.post(url, **sent), 400)  # type: ignore[arg-type]
+    r = httpx.get(f"{url}?api_key={api.partner_key}&service_code=%00")
+    assert "NUL" in open311_refused(r, 400)  # refused before routing, still in Open311's form
+    open311_refused(httpx.post(url, data=_request(api, description="x" * 70_000)), 413)
+    open311_refused(httpx.get(url, params={"api_key": "k" * 5000}), 403)
+    open311_refused(httpx.get(f"{api.url}/open311/v2/requests/{api.request_id}.json",
+                              params={"api_key": api.partner_key + "²"}), 403)
+    assert api.healthy()
+
+
+def test_open311_takes_a_good_request_after_all_that(api: ApiServer) -> None:
+    r = httpx.post(api.url + "/open311/v2/requests.json", data=_request(api, lat="10.80", long="1.066e2"))
+    assert r.status_code == 201, r.text
+    assert r.json()[0]["service_request_id"]
+
+
+@pytest.mark.parametrize("value", ["２０２４-01-01", "2024-٠1-01", "9" * 40, str(2**64), "nan"])
+def test_open311_dates_take_ascii_digits(api: ApiServer, value: str) -> None:
+    for name in ("start_date", "end_date"):
+        r = httpx.get(api.url + "/open311/v2/requests.json", params={"api_key": api.partner_key, name: value})
+        open311_refused(r, 400, name)
+    assert api.healthy()

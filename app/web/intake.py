@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app import inputs
 from app.errors import ApiError
 from app.identity.auth import require_principal
 from app.incidents import intake
@@ -28,7 +29,7 @@ from sync import Refused
 def _number(body: dict[str, Any], name: str) -> float:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ApiError(422, "invalid", f"{name} must be a number (WGS84 degrees).")
+        raise ApiError(422, "invalid", f"{name} must be a number (WGS84 degrees).", field=name)
     return float(value)
 
 
@@ -36,7 +37,7 @@ def _text(value: Any, name: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ApiError(422, "invalid", f"{name} must be text.")
+        raise ApiError(422, "invalid", f"{name} must be text.", field=name)
     return value.strip() or None
 
 
@@ -46,17 +47,18 @@ async def phone_report(request: Request) -> Response:
     svc = services(request)
     caller = body.get("caller") or {}
     if not isinstance(caller, dict):
-        raise ApiError(422, "invalid", "caller must be {name, phone}.")
-    description = body.get("description")
-    if not isinstance(description, str):
-        raise ApiError(422, "invalid", "description must be text.")
+        raise ApiError(422, "invalid", "caller must be {name, phone}.", field="caller")
+    description = inputs.text(body, "description", max_chars=intake.MAX_DESCRIPTION)
     approximate, accuracy = False, None
     if body.get("ward") is not None:
         ward = body["ward"]
-        code = int(ward) if isinstance(ward, int) or (isinstance(ward, str) and ward.isdigit()) else None
+        # ASCII digits only: str.isdigit() is true for '²' (int() then raised: a 500) and '٣'.
+        raw = str(ward) if isinstance(ward, int) and not isinstance(ward, bool) else ward
+        code = inputs.whole_value(raw, "ward", 0, 10**9) if isinstance(raw, str) else None
         place = svc.directory.ward_point(code) if code is not None else None
         if place is None:
-            raise ApiError(422, "invalid", f"ward must be the official code of a ward with a boundary; got {ward!r}.")
+            raise ApiError(422, "invalid", f"ward must be the official code of a ward with a boundary; "
+                           f"got {str(ward)[:40]!r}.", field="ward")
         lat, lon, accuracy = place
         approximate = True
     else:
@@ -65,7 +67,7 @@ async def phone_report(request: Request) -> Response:
         channel="phone",
         author=dispatcher.username or dispatcher.id,
         actor=dispatcher,
-        category=str(body.get("category")),
+        category=inputs.text(body, "category", max_chars=40) or "",
         description=description,
         lat=lat,
         lon=lon,

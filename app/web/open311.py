@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -30,6 +29,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app import inputs
 from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal
@@ -37,6 +37,7 @@ from app.incidents import intake
 from app.services import Services, services
 from app.stats.labels import CATEGORY, STATUS
 from app.stats.query import local_iso
+from app.web.bodies import read_bounded
 from sync import Refused
 
 MAX_BODY = 64 * 1024
@@ -69,42 +70,46 @@ def open311(handler: Handler) -> Handler:
         except Open311Error as exc:
             return _answer([{"code": exc.status, "description": exc.description}], exc.status, exc.headers)
         except ApiError as exc:
-            return _answer([{"code": exc.status_code, "description": exc.detail}], exc.status_code, exc.headers)
+            # The spec knows no 422: input it cannot take is a 400 there.
+            status = 400 if exc.status_code == 422 else exc.status_code
+            return _answer([{"code": status, "description": exc.detail}], status, exc.headers)
 
     return run
 
 
 async def _params(request: Request) -> dict[str, str]:
-    """Query parameters, and for a POST the form or JSON body on top."""
+    """Query parameters, and for a POST the form or JSON body on top; read as `app.inputs` reads
+    any input (size counted as it arrives, JSON depth and NUL checked before use). A refusal
+    here is an `ApiError`, which `open311` answers in the spec's form."""
     params = dict(request.query_params)
     if request.method != "POST":
         return params
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise Open311Error(413, f"The request body is over {MAX_BODY // 1024} KB.")
+    body = await read_bounded(request, MAX_BODY)
     if kind == "application/json":
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError as exc:
-            raise Open311Error(400, "The request body is not valid JSON.") from exc
-        if not isinstance(data, dict):
-            raise Open311Error(400, "The request body must be a JSON object.")
-        params.update({k: str(v) for k, v in data.items() if v is not None})
+        data = inputs.parse_json_object(body, MAX_BODY)
+        params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items() if v is not None})
     elif kind == "application/x-www-form-urlencoded":
         # Parsed here: Starlette's form parser needs python-multipart, for no gain on a flat form.
         try:
-            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50))
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50,
+                                    errors="strict"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise Open311Error(400, "The form is not valid UTF-8 form encoding.") from exc
+            raise Open311Error(400, "The form is not valid UTF-8 form encoding (at most 50 fields).") from exc
     elif body:
         raise Open311Error(400, "Send the fields form-encoded (application/x-www-form-urlencoded).")
+    # PostgreSQL's text cannot hold a NUL (the query string's are refused before routing).
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in value:
+            raise Open311Error(400, f"{name[:40]!r} holds a NUL character, which no text may.")
     return params
 
 
 async def _partner(request: Request, params: dict[str, str]) -> tuple[Services, Principal]:
     svc = services(request)
     key = params.get("api_key", "")
+    if len(key) > 200:  # no key is this long: not worth a hash, nor an audit entry
+        raise Open311Error(403, "This api_key is not valid (unknown or revoked).")
     ip = request.client.host if request.client else "-"
     if not key:
         raise Open311Error(401, "An api_key is required; ask the command center for one.")
@@ -129,13 +134,8 @@ def _coordinate(params: dict[str, str], name: str, bound: float) -> float:
     raw = params.get(name)
     if not raw:
         raise Open311Error(400, "lat and long are required (WGS84 degrees); address_string alone is not geocoded.")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and -bound <= value <= bound):
-        raise Open311Error(400, f"{name} must be WGS84 degrees within ±{bound:g}; got {raw!r}.")
-    return value
+    # ASCII digits only: float() reads other scripts' digits, '1_0', 'nan' and 'infinity'.
+    return inputs.decimal_value(raw, name, -bound, bound)
 
 
 @open311

@@ -18,8 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.directory.routing import CATEGORIES
+from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import STATUSES
 from app.stats.figures import GROUPS, STAGES
+from app.web.openapi_channels import channel_paths, geojson_path, position_paths
 from app.web.openapi_parts import (
     ANY_OBJECT,
     BOOLEAN,
@@ -54,6 +56,7 @@ STATS_FILTERS = [
     param("unit", description="A unit code: incidents dispatched to it."),
     param("status", description="Comma-separated statuses, or open: " + ", ".join(STATUSES)),
     param("lang", schema={"enum": ["vi", "en"]}),
+    param("channel", schema={"enum": list(CHANNEL_KINDS)}, description="How the reports came in."),
 ]
 FIGURE_PARAMS = [
     param("group", schema={"enum": list(GROUPS)}, description="response-times only"),
@@ -311,6 +314,9 @@ def _paths() -> dict[str, Any]:
                                 {"204": empty("Removed."), **refusals(404)}, citizen=True, tag="push",
                                 body=obj(("endpoint",), endpoint=STRING)),
         },
+        **position_paths(),
+        **channel_paths(),
+        **geojson_path(STATS_FILTERS),
         **_media_paths(),
         **_sync_paths(),
     }

@@ -54,6 +54,11 @@ def refusals(*codes: int) -> dict[str, Schema]:
     return {str(code): {"$ref": f"#/components/responses/{REFUSALS[code][0]}"} for code in codes}
 
 
+def open311_refusals(*codes: int) -> dict[str, Schema]:
+    """Open311's refusals: the spec's `[{code, description}]`, not the app's Error."""
+    return {str(code): {"$ref": "#/components/responses/Open311Refusal"} for code in codes}
+
+
 def param(name: str, where: str = "query", schema: Schema = STRING, description: str = "",
           required: bool = False) -> Schema:
     return {"name": name, "in": where, "required": required or where == "path",
@@ -108,12 +113,20 @@ ERROR: Schema = obj(("error", "message"),
                     message={"type": "string", "description": "The reason, for a person."},
                     field={"type": "string", "description": "The input that was refused."},
                     retry_after={"type": "number"})
+# GeoReport v2's error form; `code` repeats the HTTP status.
+OPEN311_ERROR: Schema = {**array(obj(("code", "description"), code=INTEGER, description=STRING)),
+                         "minItems": 1}
 
 
 def components() -> dict[str, Any]:
     return {
-        "schemas": {"Error": ERROR},
-        "responses": {name: json_answer(text, ref("Error")) for name, text in REFUSALS.values()},
+        "schemas": {"Error": ERROR, "Open311Error": OPEN311_ERROR},
+        "responses": {
+            **{name: json_answer(text, ref("Error")) for name, text in REFUSALS.values()},
+            "Open311Refusal": json_answer(
+                "Open311: 400 bad input, 401 no api_key, 403 a wrong or revoked one, 404, 413, "
+                "429 over the key's rate; the reason in description.", ref("Open311Error")),
+        },
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",
                        "description": "POST /api/auth/login's token, or a citizen device's."},

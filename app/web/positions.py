@@ -35,6 +35,7 @@ from app.web.bodies import json_value
 from app.web.incidents import INCIDENT_ID
 
 CENTER_ROLES = ("dispatcher", "supervisor", "admin")
+MAX_USERNAME = 100  # longer than any account's: refused before a query
 KEEPALIVE_S = 15  # a comment line this often keeps proxies from closing an idle stream
 
 
@@ -71,7 +72,7 @@ async def put_my_position(request: Request) -> Response:
     try:
         fixes = positions.parse_fixes(await json_value(request), now)
     except positions.InvalidFix as exc:
-        raise ApiError(422, "invalid", str(exc)) from exc
+        raise ApiError(422, "invalid", str(exc), field="body") from exc
     user_id = int(principal.id)
 
     def write(tx: Connection) -> dict[str, Any] | None:
@@ -139,10 +140,12 @@ async def incident_track(request: Request) -> Response:
     principal = require_principal(request, "supervisor")
     incident_id = str(request.path_params["incident_id"])
     if not INCIDENT_ID.match(incident_id):
-        raise ApiError(422, "invalid", "The incident id is malformed.")
-    username = request.query_params.get("officer", "").strip()
+        raise ApiError(422, "invalid", "The incident id is malformed.", field="incident_id")
+    username = (request.query_params.get("officer") or "").strip()
     if not username:
-        raise ApiError(422, "invalid", "Name the officer: ?officer=<username>.")
+        raise ApiError(422, "invalid", "Name the officer: ?officer=<username>.", field="officer")
+    if len(username) > MAX_USERNAME:
+        raise ApiError(422, "invalid", f"officer is at most {MAX_USERNAME} characters.", field="officer")
     svc = services(request)
 
     def read(tx: Connection) -> dict[str, Any] | None:
