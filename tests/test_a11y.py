@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 640}
-SHOTS = Path("/work/shots")
+SHOTS = Path("/tmp/sos-shots")  # pictures of the changed screens, for a person to look at
 
 
 def serious(page: Page) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The console's map (issue 15): several incidents at one place are one marker with their count,
 which opens as a list of them; each line opens its incident. A real Chromium against the real server
-(`make pwa` first); the screenshots go to /work/shots for the issue's closing note."""
+(`make pwa` first); the screenshots go to /tmp/sos-shots for the issue's closing note."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tests.browser import NewContext
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/work/shots")
+SHOTS = Path("/tmp/sos-shots")  # pictures of the changed screens, for a person to look at
 
 
 @pytest.fixture

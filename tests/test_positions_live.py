@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.cluster import running
 from tests.pg import PostgresServer
@@ -120,6 +121,7 @@ def test_the_stream_starts_with_a_snapshot_then_follows_each_officer(live_server
     assert [r["actor_role"] for r in opened] == ["dispatcher"] and '"count": 1' in opened[0]["detail"]
 
 
+@pytest.mark.multiprocess  # two real processes on PostgreSQL whatever the pass: run once
 def test_a_fix_sent_to_one_process_reaches_a_console_on_another(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:

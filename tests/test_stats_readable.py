@@ -1,7 +1,7 @@
 """The statistics page's charts, read on a 1440 px desk screen (issue 15): every label of every
 chart at least 11 px on screen, and a day series with one day of data drawn as that day's column,
 not a line rising from the zero of the day before. A real Chromium (`make pwa` first); the
-screenshot goes to /work/shots for the issue's closing note."""
+screenshot goes to /tmp/sos-shots for the issue's closing note."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .test_stats_page import charts_loaded, seed, signed_in
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1440, "height": 900}
-SHOTS = Path("/work/shots")
+SHOTS = Path("/tmp/sos-shots")  # pictures of the changed screens, for a person to look at
 SVG = "{http://www.w3.org/2000/svg}"
 
 
