@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -237,7 +238,7 @@ async def get_request(request: Request) -> Response:
     return _answer([_status(row)])
 
 
-def _date(params: dict[str, str], name: str) -> float | None:
+def _date(params: dict[str, str], name: str, city: ZoneInfo) -> float | None:
     raw = params.get(name)
     if not raw:
         return None
@@ -245,8 +246,8 @@ def _date(params: dict[str, str], name: str) -> float | None:
         moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
         raise Open311Error(400, f"{name} must be an ISO 8601 date and time; got {raw!r}.") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    if moment.tzinfo is None:  # a date without an offset is the city's wall clock
+        moment = moment.replace(tzinfo=city)
     return moment.timestamp()
 
 
@@ -260,7 +261,7 @@ async def list_requests(request: Request) -> Response:
         sql += " AND category = ?"
         args.append(code)
     for name, op in (("start_date", ">="), ("end_date", "<")):
-        if (moment := _date(params, name)) is not None:
+        if (moment := _date(params, name, ZoneInfo(svc.settings.city_timezone))) is not None:
             sql += f" AND arrived_at {op} ?"
             args.append(moment)
     wanted = params.get("status")
