@@ -55,7 +55,9 @@ def test_incidents_at_one_place_are_one_marker_with_a_count_that_opens_as_a_list
     for incident_id in same:
         expect(page.locator(f'.leaflet-marker-icon[data-incident="{incident_id}"]')).to_have_count(0)
 
+    expect(cluster).to_have_attribute("aria-expanded", "false")
     cluster.click()
+    expect(cluster).to_have_attribute("aria-expanded", "true")
     listing = page.get_by_role("region", name="3 vụ việc ở cùng một chỗ")
     lines = listing.get_by_role("button", name=re.compile("Cháy"))
     expect(lines).to_have_count(3)
@@ -79,6 +81,7 @@ def test_incidents_at_one_place_are_one_marker_with_a_count_that_opens_as_a_list
     # Enter on the marker opens the list again.
     page.keyboard.press("Escape")
     expect(listing).to_have_count(0)
+    expect(cluster).to_have_attribute("aria-expanded", "false")
     expect(page.locator(f'.detail[data-incident="{same[2]}"]')).to_be_visible()
     expect(cluster).to_be_focused()
     page.keyboard.press("Enter")

@@ -159,6 +159,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
         // Its name says what the count is; the visible "3" is part of it (speech input users say it).
         element?.setAttribute('data-cluster', String(ids.length));
         element?.setAttribute('data-incidents', ids.join(' '));
+        element?.setAttribute('aria-expanded', 'false'); // the map panel marks the open one
         element?.setAttribute('aria-label', clusterLabel(ids.length));
       }
       pins.set(id, { marker: pin, key });

@@ -79,6 +79,14 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     });
   }, [state, items, selectedId, selectedAccuracy, lang]);
 
+  // A cluster marker says whether its list is open (markers are drawn again on every change).
+  useEffect(() => {
+    const open = cluster?.ids.join(' ');
+    for (const marker of element.current?.querySelectorAll('[data-cluster]') ?? []) {
+      marker.setAttribute('aria-expanded', String(marker.getAttribute('data-incidents') === open));
+    }
+  }, [state, items, selectedId, cluster, lang]);
+
   useEffect(() => {
     map.current?.setPicking(onPick ?? null, pick ?? null);
   }, [state, onPick, pick?.lat, pick?.lon]);
