@@ -99,6 +99,8 @@ def test_the_console_sees_the_officer_proposes_the_nearest_first_and_follows_a_m
     wait_for(lambda: near(marker_at(console, "tp.gan"), close_by), what="the officer's marker")
     marker = console.locator('.unit-marker[data-officer="tp.gan"]')
     expect(marker).not_to_have_class(re.compile("unit-marker--stale"))
+    dot = marker.locator(".unit-marker__dot").bounding_box()
+    assert dot and dot["width"] >= 12 and abs(dot["width"] - dot["height"]) < 1, dot  # round, seen
     assert "Nguyễn Văn Gần" in (marker.get_attribute("title") or "")
     old = console.locator('.unit-marker[data-officer="tp.xa"]')
     expect(old).to_have_class(re.compile("unit-marker--stale"))  # greyed: 150 s old
