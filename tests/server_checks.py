@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from pycrdt import Map
 
-from .conftest import LiveServer
+from .conftest import PASSWORD, LiveServer
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -37,3 +38,11 @@ def doc_json(server: LiveServer, name: str, root: str) -> dict[str, Any]:
     future = asyncio.run_coroutine_threadsafe(server.svc.sync.read_doc(name), server.loop)
     doc = future.result(10)
     return {} if doc is None else (doc.get(root, type=Map).to_py() or {})
+
+
+def bearer_for(server: LiveServer, username: str, role: str, unit: str | None = None) -> dict[str, str]:
+    """A new account of `role` (in `unit`), signed in over HTTP: its Authorization header."""
+    server.svc.accounts.create_sync(username, PASSWORD, role, unit)
+    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}

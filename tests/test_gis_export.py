@@ -13,8 +13,8 @@ from shapely.geometry import Point, shape
 
 from app.settings import Settings
 
-from .conftest import PASSWORD, LiveServer
-from .server_checks import rows
+from .conftest import LiveServer
+from .server_checks import bearer_for, rows
 from .sync_client import SyncClient, point_in_ward
 
 TAN_PHU = 27031
@@ -25,12 +25,6 @@ SECRET_TEXT = "Nguyễn Văn A ở số 12 bị cướp"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600)
-
-
-def auth(server: LiveServer, username: str, role: str, unit: str | None = None) -> dict[str, str]:
-    server.svc.accounts.create_sync(username, PASSWORD, role, unit)
-    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def report(server: LiveServer, category: str, ward: int) -> tuple[str, str]:
@@ -49,7 +43,7 @@ def test_the_export_opens_with_shapely_and_holds_no_personal_data(live_server: L
     crime_id, device = report(live_server, "crime", TAN_PHU)
     traffic_id, _ = report(live_server, "traffic", PHU_MY)
     assert rows(live_server, "SELECT contact_phone FROM reports WHERE id = ?", crime_id)[0]["contact_phone"]
-    headers = auth(live_server, "sup", "supervisor")
+    headers = bearer_for(live_server, "sup", "supervisor")
     r = httpx.get(f"{live_server.url}/api/stats/incidents.geojson", headers=headers)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/geo+json")
@@ -79,7 +73,7 @@ def test_the_export_opens_with_shapely_and_holds_no_personal_data(live_server: L
 def test_the_statistics_filters_apply(live_server: LiveServer) -> None:
     crime_id, _ = report(live_server, "crime", TAN_PHU)
     report(live_server, "traffic", PHU_MY)
-    headers = auth(live_server, "disp", "dispatcher")
+    headers = bearer_for(live_server, "disp", "dispatcher")
 
     def ids(**params: str) -> list[str]:
         r = httpx.get(f"{live_server.url}/api/stats/incidents.geojson", params=params, headers=headers)
@@ -99,8 +93,8 @@ def test_the_statistics_filters_apply(live_server: LiveServer) -> None:
 def test_officers_citizens_and_strangers_are_refused(live_server: LiveServer) -> None:
     url = f"{live_server.url}/api/stats/incidents.geojson"
     assert httpx.get(url).status_code == 401
-    officer = httpx.get(url, headers=auth(live_server, "off", "officer", f"ward-{TAN_PHU}"))
+    officer = httpx.get(url, headers=bearer_for(live_server, "off", "officer", f"ward-{TAN_PHU}"))
     assert officer.status_code == 403 and officer.json()["error"] == "forbidden"
     token = httpx.post(f"{live_server.url}/api/citizen/devices").json()["token"]
     assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 403
-    assert httpx.get(url, headers=auth(live_server, "adm", "admin")).status_code == 200
+    assert httpx.get(url, headers=bearer_for(live_server, "adm", "admin")).status_code == 200

@@ -9,8 +9,8 @@ from shapely.geometry import Point, shape
 
 from app.settings import Settings
 
-from .conftest import PASSWORD, LiveServer
-from .server_checks import doc_json, rows, wait_for
+from .conftest import LiveServer
+from .server_checks import bearer_for, doc_json, rows, wait_for
 from .sync_client import SyncClient, point_in_ward
 
 TAN_PHU = 27031
@@ -22,12 +22,6 @@ def settings(settings: Settings) -> Settings:
     return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600)
 
 
-def token(server: LiveServer, username: str, role: str, unit: str | None = None) -> dict[str, str]:
-    server.svc.accounts.create_sync(username, PASSWORD, role, unit)
-    r = httpx.post(f"{server.url}/api/auth/login", json={"username": username, "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 def call(server: LiveServer, auth: dict[str, str], **body: object) -> httpx.Response:
     payload = {"category": "fire", "description": "Người gọi báo cháy nhà kho",
                "caller": {"name": "Chị Hoa", "phone": "0912 345 678"}, **body}
@@ -35,7 +29,7 @@ def call(server: LiveServer, auth: dict[str, str], **body: object) -> httpx.Resp
 
 
 def test_a_call_becomes_an_incident_routed_like_an_app_report(live_server: LiveServer) -> None:
-    auth = token(live_server, "dp1", "dispatcher")
+    auth = bearer_for(live_server, "dp1", "dispatcher")
     lat, lon = point_in_ward(TAN_PHU)
     r = call(live_server, auth, lat=lat, lon=lon)
     assert r.status_code == 201, r.text
@@ -67,7 +61,7 @@ def test_a_call_becomes_an_incident_routed_like_an_app_report(live_server: LiveS
 
 
 def test_a_ward_pick_places_it_at_the_ward_and_flags_it_approximate(live_server: LiveServer) -> None:
-    auth = token(live_server, "dp2", "dispatcher")
+    auth = bearer_for(live_server, "dp2", "dispatcher")
     r = call(live_server, auth, ward=PHU_MY, category="crime")
     assert r.status_code == 201, r.text
     assert r.json()["ward_code"] == PHU_MY and r.json()["approximate"] is True
@@ -85,11 +79,11 @@ def test_a_ward_pick_places_it_at_the_ward_and_flags_it_approximate(live_server:
 def test_only_dispatchers_take_calls_and_bad_input_is_422(live_server: LiveServer) -> None:
     lat, lon = point_in_ward(TAN_PHU)
     for role, unit in (("officer", f"ward-{TAN_PHU}"), ("supervisor", None), ("admin", None)):
-        r = call(live_server, token(live_server, f"u-{role}", role, unit), lat=lat, lon=lon)
+        r = call(live_server, bearer_for(live_server, f"u-{role}", role, unit), lat=lat, lon=lon)
         assert r.status_code == 403, r.text
         assert r.json()["error"] == "forbidden"
     assert httpx.post(f"{live_server.url}/api/incidents/phone", json={}).status_code == 401
-    auth = token(live_server, "dp3", "dispatcher")
+    auth = bearer_for(live_server, "dp3", "dispatcher")
     bad = [
         {"lat": 95, "lon": lon},
         {"lat": "north", "lon": lon},
@@ -108,7 +102,7 @@ def test_only_dispatchers_take_calls_and_bad_input_is_422(live_server: LiveServe
 
 
 def test_statistics_and_the_gis_export_filter_by_channel(live_server: LiveServer) -> None:
-    auth = token(live_server, "dp4", "dispatcher")
+    auth = bearer_for(live_server, "dp4", "dispatcher")
     lat, lon = point_in_ward(TAN_PHU)
     phone_id = call(live_server, auth, lat=lat, lon=lon).json()["id"]
     citizen = SyncClient(live_server.url, httpx.post(f"{live_server.url}/api/citizen/devices").json()["token"])
