@@ -58,11 +58,5 @@ export function usePosition() {
   return { position, state };
 }
 
-/** Metres between two WGS84 points (haversine; plenty for a city). */
-export function distance(a, b) {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
-}
+/** Metres between two WGS84 points: the one distance of the apps, under its old name here. */
+export { distanceM as distance } from '../core/geo.js';

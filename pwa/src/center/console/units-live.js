@@ -4,6 +4,7 @@
 // to guess what it missed. The session cookie set at sign-in authenticates it (same origin).
 import { useEffect, useState } from 'preact/hooks';
 import { getConfig } from '../../core/config.js';
+import { distanceM } from '../../core/geo.js';
 
 const ON_DUTY = ['available', 'busy'];
 // Used until /api/config answers; the server's settings are the truth (docs/positions.md).
@@ -71,15 +72,6 @@ export function useUnitPositions() {
 /** Whether a fix is too old to trust for where the officer is now. */
 export function isStale(row, now = Date.now()) {
   return now - row.at > positionSettings.stale_s * 1000;
-}
-
-/** Metres between two WGS84 points (haversine; plenty for a city). */
-export function distanceM(a, b) {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
 }
 
 /**
