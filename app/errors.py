@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sync.kinds import Unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -57,6 +59,8 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, Unavailable):  # raised in a middleware (the session lookup), outside the router
+        return await unavailable_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
         error_body("server_error", "Something went wrong on the server; nothing was changed."),
@@ -64,4 +68,16 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_exception_handler, Exception: server_error_handler}
+async def unavailable_handler(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached (a restart, a fail-over): 503 and when to try again, not a
+    500; the clients resend (every write of the apps is idempotent)."""
+    assert isinstance(exc, Unavailable)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.detail)
+    return JSONResponse(exc.as_json(), status_code=503, headers={"Retry-After": str(exc.retry_after)})
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception_handler,
+    Unavailable: unavailable_handler,
+    Exception: server_error_handler,
+}

@@ -128,17 +128,6 @@ class Settings:
     def media_root(self) -> Path:
         return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
-    @property
-    def database_label(self) -> str:
-        """Where the data lives, for logs and the CLI (the URL without its password)."""
-        if not self.database_url:
-            return str(self.db_path)
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.database_url)
-        host = parts.hostname or "localhost"
-        return f"postgresql://{parts.username or ''}@{host}:{parts.port or 5432}{parts.path}"
-
     def resolved_secret(self) -> str:
         """The signing key: from the environment, or kept in the data directory (made once)."""
         if self.secret_key:

@@ -29,7 +29,7 @@ from pycrdt import Doc
 
 from . import protocol, store
 from .documents import Database, Documents, LoadedDoc
-from .kinds import CommitFn, DocKind, Refused, denied, too_large_update
+from .kinds import CommitFn, DocKind, Refused, Unavailable, denied, too_large_update
 from .peers import PeerChanges, Peers, Stale
 from .room import Room, Subscriber
 from .shadow import Shadow, guarded, merge, new_clients
@@ -166,6 +166,12 @@ class SyncEngine(PeerChanges):
                 continue
             try:
                 allowed = await loaded.kind.can_read(sub.principal, loaded.doc_id)
+            except Unavailable:
+                # Not a verdict: drop the reader (1011: it reconnects, and is checked again then).
+                loaded.room.leave(sub)
+                sub.close(1011, "try again")
+                evicted += 1
+                continue
             except Refused:
                 allowed = False
             if not allowed:
@@ -434,7 +440,7 @@ class SyncEngine(PeerChanges):
     def _validate(loaded: LoadedDoc, principal: Any, after: Doc) -> None:
         try:
             loaded.kind.validate(principal, loaded.doc_id, loaded.doc, after, loaded.exists)
-        except Refused:
+        except Refused:  # also Unavailable: an outage met on the way is no verdict
             raise
         except Exception as exc:
             # A validator that trips over a document it did not expect has not approved it.

@@ -12,6 +12,7 @@ a database of its own (`fresh_url()`), dropped when the test ends.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import itertools
 import os
@@ -44,12 +45,16 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, fsync: bool = False) -> None:
+    def __init__(self, fsync: bool = False, synchronous_standby: str | None = None, name: str = "") -> None:
+        """`synchronous_standby`: a commit waits until the standby of that name has it (a primary
+        for the fail-over test); commits are then synchronous even without fsync."""
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="sos-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
         self.fsync = fsync
+        self.synchronous_standby = synchronous_standby
+        self.name = name
         self._names = itertools.count(1)
         self.as_root = os.geteuid() == 0
 
@@ -64,15 +69,44 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "sos", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        self._start()
+        return self
+
+    def _start(self) -> None:
         options = [
             f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}",
             "-c max_connections=400", "-c shared_buffers=64MB",
         ]
+        if self.name:  # also the name a standby's WAL receiver gives the primary
+            options.append(f"-c cluster_name={self.name}")
+        if self.synchronous_standby:
+            options.append(f"-c synchronous_standby_names={self.synchronous_standby}")
         if not self.fsync:  # a test server: nothing here must survive a power cut
-            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            options += ["-c fsync=off", "-c full_page_writes=off"]
+            if not self.synchronous_standby:
+                options.append("-c synchronous_commit=off")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "30",
                   "-o", " ".join(options), "start")
-        return self
+
+    def start_standby(self, name: str) -> PostgresServer:
+        """A hot standby of this server, streaming its WAL: a base backup (`pg_basebackup -R`,
+        which also writes the connection to the primary), started on a port of its own."""
+        standby = PostgresServer(fsync=self.fsync, name=name)
+        if standby.as_root:
+            shutil.chown(standby.root, "postgres", "postgres")
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "sos",
+                  "-D", str(standby.data), "-R", "-X", "stream", "--no-sync")
+        standby._start()
+        return standby
+
+    def crash(self) -> None:
+        """Stop at once, as a machine that dies would (`-m immediate`: no shutdown checkpoint);
+        its directory stays until `stop()`."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def promote(self) -> None:
+        """Make this standby a primary (`pg_ctl promote`), returning when it accepts writes."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "30", "promote")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://sos@127.0.0.1:{self.port}/{database}"
@@ -97,7 +131,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            with contextlib.suppress(subprocess.CalledProcessError):  # crashed already
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

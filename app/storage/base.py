@@ -21,6 +21,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+# A backend raises it when the database cannot be reached (the sync engine's contract with its
+# store, hence defined there); the web answers 503 with Retry-After (app/errors.py).
+from sync.kinds import Unavailable as Unavailable
+
 T = TypeVar("T")
 
 _background: contextvars.ContextVar[bool] = contextvars.ContextVar("db_background", default=False)

@@ -18,6 +18,10 @@ it into psycopg's. Differences from the embedded backend:
   processes starting together migrate once.
 - `listen(channel, handler)` delivers `NOTIFY`s to the event loop, reconnecting when the
   connection drops (the handler is then told `None`: something may have been missed).
+- When the server cannot be reached (stopped, restarting, failing over to a standby) a call
+  raises `Unavailable` (the web answers 503 with Retry-After) within `CONNECT_TIMEOUT_S`, and the
+  next call connects again: with several hosts in the URL and `target_session_attrs=read-write`,
+  libpq finds whichever is the primary now (docs/deploy.md; tests/test_failover.py).
 
     db = PostgresDatabase("postgresql://sos@127.0.0.1:5432/sos", migrations=MIGRATIONS).open()
     user_id = await db.write(lambda tx: tx.execute("INSERT ... RETURNING id", (...)).fetchone()[0])
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import itertools
 import logging
@@ -34,16 +39,17 @@ import random
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import psycopg
 import psycopg_pool
 from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from app.storage.base import ReadFn, WriteFn
+from app.storage.base import ReadFn, Unavailable, WriteFn
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,35 @@ DDL_TYPES: list[tuple[re.Pattern[str], str]] = [
 ]
 MIGRATION_LOCK = 7_420_001  # pg_advisory_lock key: one migrating process at a time
 RETRYABLE = (errors.DeadlockDetected, errors.SerializationFailure)
+# Unless the URL says otherwise: how long a connection attempt to one host may take (libpq waits
+# forever by default, so a machine that vanished would hold every request).
+CONNECT_TIMEOUT_S = 5
+# How long a write waits for a pooled connection when none can be made: then 503.
+POOL_TIMEOUT_S = 5
+
+
+def _unreachable(exc: psycopg.OperationalError) -> bool:
+    """A failure of the connection, not of the statement: no SQLSTATE (the client lost the
+    server, or could not connect), class 08 (connection exception) or 57P0x (the server shut
+    down, crashed or is still starting). A pool that cannot hand out a connection, too."""
+    return isinstance(exc, psycopg_pool.PoolTimeout) or exc.sqlstate is None or exc.sqlstate.startswith(
+        ("08", "57P")
+    )
+
+
+@contextlib.contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn a lost or impossible connection into `Unavailable`; any other error passes."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if _unreachable(exc):
+            raise Unavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        raise
+
+
+def _connect_options(url: str) -> dict[str, Any]:
+    return {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT_S}
 
 
 def postgres_ddl(sql: str) -> str:
@@ -178,7 +213,8 @@ class PGConnection:
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+    with _reachable():
+        return psycopg.connect(url, autocommit=True, row_factory=_row_factory, **_connect_options(url))
 
 
 class PostgresDatabase:
@@ -217,7 +253,8 @@ class PostgresDatabase:
             self.url,
             min_size=min(2, self.writers),
             max_size=self.writers,
-            kwargs={"autocommit": True, "row_factory": _row_factory},
+            kwargs={"autocommit": True, "row_factory": _row_factory, **_connect_options(self.url)},
+            timeout=POOL_TIMEOUT_S,
             check=psycopg_pool.ConnectionPool.check_connection,
             open=True,
             name="sos-write",
@@ -290,7 +327,7 @@ class PostgresDatabase:
         assert self._pool is not None
         for attempt in itertools.count(1):
             try:
-                with self._pool.connection() as raw, raw.transaction():
+                with _reachable(), self._pool.connection() as raw, raw.transaction():
                     result = fn(PGConnection(raw))
                 self.commits = next(self._commits)
                 return result
@@ -310,7 +347,8 @@ class PostgresDatabase:
             self._local.writable = conn
             with self._lock:
                 self._all_read_conns.append(conn.raw)
-        return fn(conn)
+        with _reachable():  # a broken connection is made again by the next call
+            return fn(conn)
 
     # -- reads -----------------------------------------------------------------------------------
     def _reader(self) -> PGConnection:
@@ -325,17 +363,18 @@ class PostgresDatabase:
         return conn
 
     def _run_read(self, fn: ReadFn[T]) -> T:
-        conn = self._reader()
-        try:
-            return fn(conn)
-        except psycopg.OperationalError:
-            if not (conn.raw.closed or conn.raw.broken):
-                raise
-            # The server closed this connection (restarted, or a failover): once more on a new one.
-            return fn(self._reader())
-        finally:
-            if conn.in_transaction and not conn.raw.closed:
-                conn.raw.rollback()
+        with _reachable():
+            conn = self._reader()
+            try:
+                return fn(conn)
+            except psycopg.OperationalError:
+                if not (conn.raw.closed or conn.raw.broken):
+                    raise
+                # The server closed this connection (restarted, or a failover): once more on a new one.
+                return fn(self._reader())
+            finally:
+                if conn.in_transaction and not (conn.raw.closed or conn.raw.broken):
+                    conn.raw.rollback()
 
     async def read(self, fn: ReadFn[T]) -> T:
         assert self._read_threads is not None, "database is not open"
@@ -367,7 +406,9 @@ class PostgresDatabase:
         first = True
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, **_connect_options(self.url)
+                ) as conn:
                     await conn.execute(f'LISTEN "{channel}"')
                     if not first:
                         await _call(handler, None)
