@@ -165,20 +165,18 @@ class SyncEngine(PeerChanges):
             if sub is exclude:
                 continue
             try:
-                allowed = await loaded.kind.can_read(sub.principal, loaded.doc_id)
-            except Unavailable:
-                # Not a verdict: drop the reader (1011: it reconnects, and is checked again then).
-                loaded.room.leave(sub)
-                sub.close(1011, "try again")
-                evicted += 1
+                allowed: bool | None = await loaded.kind.can_read(sub.principal, loaded.doc_id)
+            except Refused as exc:  # an unreachable store is no verdict: None
+                allowed = None if isinstance(exc, Unavailable) else False
+            if allowed:
                 continue
-            except Refused:
-                allowed = False
-            if not allowed:
+            if allowed is None:  # 1011: the reader comes back, and is checked again then
+                sub.close(1011, "try again")
+            else:
                 refused = denied(sub.principal, f"You may no longer read {loaded.name}.")
                 sub.refuse(refused.reason, 4000 + refused.status, refused.code)
-                loaded.room.leave(sub)
-                evicted += 1
+            loaded.room.leave(sub)
+            evicted += 1
         return evicted
 
     # -- reads -----------------------------------------------------------------------------------
@@ -472,9 +470,7 @@ def _drop_unless_kept(loaded: LoadedDoc, shadow: Shadow) -> None:
         shadow.close()
 
 
-async def _after_commit(
-    kind: DocKind, principal: Any, loaded: LoadedDoc, created: bool, value: Any
-) -> None:
+async def _after_commit(kind: DocKind, principal: Any, loaded: LoadedDoc, created: bool, value: Any) -> None:
     try:
         outcome = kind.after_commit(principal, loaded.doc_id, loaded.doc, created, value)
         if inspect.isawaitable(outcome):
@@ -484,11 +480,9 @@ async def _after_commit(
 
 
 async def _shielded(coro: Coroutine[Any, Any, T]) -> T:
-    """Run `coro` to completion even if the caller is cancelled (a client that went away).
-
-    A submitted write may commit; the live document must then follow it, so work that holds a
-    document's lock is never abandoned half-way.
-    """
+    """Run `coro` to completion even if the caller is cancelled (a client that went away): a
+    submitted write may commit, and the live document must then follow it, so work that holds a
+    document's lock is never abandoned half-way."""
     task = asyncio.ensure_future(coro)
     try:
         return await asyncio.shield(task)
