@@ -165,12 +165,12 @@ class SyncEngine(PeerChanges):
             if sub is exclude:
                 continue
             try:
-                allowed: bool | None = await loaded.kind.can_read(sub.principal, loaded.doc_id)
-            except Refused as exc:  # an unreachable store is no verdict: None
-                allowed = None if isinstance(exc, Unavailable) else False
-            if allowed:
+                allowed: object = bool(await loaded.kind.can_read(sub.principal, loaded.doc_id))
+            except Refused as exc:  # an unreachable store is no verdict
+                allowed = exc if isinstance(exc, Unavailable) else False
+            if allowed is True:
                 continue
-            if allowed is None:  # 1011: the reader comes back, and is checked again then
+            if isinstance(allowed, Unavailable):  # 1011: the reader comes back, checked again then
                 sub.close(1011, "try again")
             else:
                 refused = denied(sub.principal, f"You may no longer read {loaded.name}.")
