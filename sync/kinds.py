@@ -47,15 +47,16 @@ class Refused(Exception):
 
 class Unavailable(Refused):
     """The store behind the engine cannot be reached just now (a restart, a fail-over). Raised by
-    a database backend, never by a kind: nothing was accepted, and the same request may be sent
-    again. A transient 503 with Retry-After, so the adapters answer it as they answer any
+    a database backend, never by a kind: the change was not acknowledged (if the connection broke
+    during COMMIT it may still have been stored; the sync protocol's resend is idempotent, so the
+    same request may be sent again). A transient 503 with Retry-After, so the adapters answer it as they answer any
     refusal (a WebSocket closes with 1011, which clients take as "reconnect"), and a validator
     that meets it on the way (a rate limit's counter) passes it on instead of judging."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             503, "unavailable",
-            "The database cannot be reached for a moment; nothing was changed. Please send again.",
+            "The database cannot be reached for a moment; please send again.",
             retry_after=2,
         )
         self.detail = detail  # for the logs: what the backend said
