@@ -95,8 +95,19 @@ def _reachable() -> Iterator[None]:
         raise
 
 
+# A server that vanishes without closing its connections (a machine off, a network cut) is noticed
+# by TCP keepalives on idle connections (~25 s) and by a send that goes unanswered for 10 s,
+# instead of the operating system's ~15 minutes. The URL may set any of them otherwise.
+TCP_OPTIONS = {
+    "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
+
 def _connect_options(url: str) -> dict[str, Any]:
-    return {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT_S}
+    given = conninfo_to_dict(url)
+    options: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S, **TCP_OPTIONS}
+    return {key: value for key, value in options.items() if key not in given}
 
 
 def postgres_ddl(sql: str) -> str:
