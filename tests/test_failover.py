@@ -14,6 +14,7 @@ to process B throughout saw every report appear (B's LISTEN connection came back
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 import uuid
@@ -187,8 +188,6 @@ def test_the_primary_dies_and_the_standby_takes_over_with_no_acknowledged_report
 
 
 def _watch(interop: Path, server: ServerProcess, token: str, ids: list[str]) -> Any:
-    import subprocess
-
     watcher = subprocess.Popen(
         ["node", "watch_map.mjs", json.dumps({
             "server": f"{server.ws_url}/sync", "room": "inbox/center", "token": token,
