@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from app.incidents.alerts import warn_of_placeholder_contact
 from app.services import Services
 from app.settings import Settings
 
@@ -61,6 +62,7 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     settings = Settings.from_env()
+    warn_of_placeholder_contact(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -81,6 +83,7 @@ def serve(host: str, port: int) -> None:
 def worker() -> None:
     """Run the background jobs that touch no document (push, media) as their own process."""
     svc = _services(role="worker")
+    warn_of_placeholder_contact(svc.settings)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
