@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from app.incidents.alerts import warn_of_placeholder_contact
-from app.services import Services
+from app.services import Services, warn_of_placeholder_contact
 from app.settings import Settings
 
 DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
