@@ -95,8 +95,6 @@ async def report(request: Request) -> Response:
 async def _report(request: Request, typed: Typed) -> Response:
     svc = services(request)
     pages = _files(request).lite
-    if not _same_origin(request):
-        raise Refusal(403, pages.message("origin"))
     fields = await _fields(request, pages)
     # Browsers send a textarea's line breaks as CRLF; its maxlength counted them as one.
     typed.description = fields.get("description", "").replace("\r\n", "\n")
@@ -105,6 +103,8 @@ async def _report(request: Request, typed: Typed) -> Response:
     given_id = fields.get("form_id", "")
     if FORM_ID.match(given_id):
         typed.form_id = given_id
+    if not _same_origin(request):  # after reading: the page shown keeps what was typed
+        raise Refusal(403, pages.message("origin"))
     if typed.category not in CATEGORIES:
         typed.category = ""
         raise Refusal(422, pages.message("category"))

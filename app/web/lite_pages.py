@@ -92,11 +92,11 @@ class LitePages:
         if typed.category:
             mark = f'value="{escape(typed.category)}"'
             page = page.replace(mark, f"{mark} checked", 1)
+        box = ""
         if notice:
             heading = escape(self.data()["errors"]["heading"])
             box = f'<div class="lite-notice" role="alert"><h2>{heading}</h2><p>{escape(notice)}</p></div>'
-            page = page.replace(NOTICE, box, 1)
-        return page
+        return page.replace(NOTICE, box, 1)
 
     def _ward_options(self, mapped: tuple[int, ...], chosen: str) -> str:
         # Only wards with a boundary: a report "in this ward" is placed at a point inside it.
