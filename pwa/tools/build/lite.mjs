@@ -53,7 +53,9 @@ ${top(s)}
 <form method="post" action="/" class="lite-form">
 <input type="hidden" name="form_id" value="__SOS_FORM_ID__">
 <fieldset><legend>${esc(s('lite.category'))}</legend>
+<div class="lite-choices">
 ${choices}
+</div>
 </fieldset>
 <label class="lite-label" for="lite-description">${esc(s('lite.description'))}</label>
 <textarea id="lite-description" name="description" maxlength="4000" required placeholder="${esc(s('lite.description_hint'))}">__SOS_DESCRIPTION__</textarea>
