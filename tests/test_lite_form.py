@@ -246,3 +246,22 @@ def test_the_status_page_follows_the_incident(client: TestClient, svc: Services)
     svc.db.write_sync(lambda tx: tx.execute(
         "UPDATE incidents SET status = 'rejected', rejected_reason = 'spam' WHERE id = ?", (report_id,)))
     assert "Tin báo này không được xử lý. Lý do: tin báo rác hoặc quấy rối." in client.get(location).text
+
+
+def test_statistics_count_web_lite_reports_as_their_own_channel(live_server: LiveServer) -> None:
+    from .server_checks import bearer_for
+
+    auth = bearer_for(live_server, "dp.lite", "dispatcher")
+    with httpx.Client(base_url=live_server.url, follow_redirects=True) as phone:
+        assert phone.post("/", data=fields(phone.get("/").text)).status_code == 200  # the status page
+    incident = rows(live_server, "SELECT id FROM incidents WHERE channel = 'web-lite'")
+    assert len(incident) == 1
+
+    def total(channel: str) -> int:
+        r = httpx.get(f"{live_server.url}/api/stats/series", params={"channel": channel}, headers=auth)
+        assert r.status_code == 200, r.text
+        return sum(row["total"] for row in r.json()["rows"])
+
+    assert (total("web-lite"), total("app"), total("partner")) == (1, 0, 0)
+    geo = httpx.get(f"{live_server.url}/api/stats/incidents.geojson", params={"channel": "web-lite"}, headers=auth)
+    assert [f["properties"]["channel"] for f in geo.json()["features"]] == ["web-lite"]
