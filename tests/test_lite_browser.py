@@ -1,8 +1,8 @@
 """The script-less first paint of `/` in a real Chromium (issue 23): a phone with JavaScript off
 reports through the plain form (one report however often it is sent); a phone whose script comes
 late keeps what it typed when the app takes over; on a 50 kbit/s link the emergency numbers show
-long before the script has arrived (a loose guard: the figures are bench/lite_first_paint.py's);
-axe finds nothing serious on the form and on the status page. The HTTP side is test_lite_form.py."""
+long before the script has arrived (a loose guard: the figures are `python -m bench lite`'s).
+axe on these pages: tests/test_a11y.py. The HTTP side is test_lite_form.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from playwright.sync_api import Page, Request, Route, expect
 from .browser import NewContext
 from .conftest import LiveServer
 from .server_checks import doc_json, rows, wait_for
-from .test_a11y import serious
 
 pytestmark = pytest.mark.browser
 
@@ -123,7 +122,7 @@ def test_the_app_takes_over_without_losing_what_was_typed(live_server: LiveServe
 def test_on_a_slow_link_113_shows_before_the_script_has_arrived(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
-    """A loose guard only (the figures: `make bench`, bench/lite_first_paint.py)."""
+    """A loose guard only (the figures: `python -m bench lite`, in bench/RESULTS.md)."""
     context = new_context(viewport=PHONE)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -137,26 +136,3 @@ def test_on_a_slow_link_113_shows_before_the_script_has_arrived(
     shown = time.monotonic() - started
     assert entry_done == [], f"113 showed only after the app's script ({shown:.1f} s)"
     assert shown < 6, f"113 showed after {shown:.1f} s"
-
-
-def test_axe_finds_nothing_serious_on_the_form_and_the_status_page(
-    live_server: LiveServer, new_context: NewContext
-) -> None:
-    # Script is needed to run axe: the app's own scripts are kept away, so the form stays.
-    page = new_context(viewport=PHONE, bypass_csp=True).new_page()
-    page.route(re.compile(r"/assets/.*\.js$"), lambda route: route.abort())
-    page.goto(live_server.url + "/")
-    expect(page.locator("form.lite-form")).to_be_visible()
-    found = {"form": serious(page)}
-    fill_form(page, "Có người đánh nhau trước cổng chợ")
-    page.get_by_label("An ninh trật tự").check()
-    page.get_by_label("Mô tả sự việc").fill("")
-    page.get_by_label("Mô tả sự việc").evaluate("t => t.removeAttribute('required')")
-    page.get_by_role("button", name="Gửi tin báo").click()
-    expect(page.get_by_role("alert")).to_be_visible()
-    found["refusal"] = serious(page)
-    page.get_by_label("Mô tả sự việc").fill("Có người đánh nhau trước cổng chợ")
-    page.get_by_role("button", name="Gửi tin báo").click()
-    expect(page.get_by_role("status")).to_contain_text("Trung tâm chỉ huy")
-    found["status"] = serious(page)
-    assert found == dict.fromkeys(found, [])
