@@ -5,7 +5,7 @@
 
 Per run, from the start of the navigation: when `tel:113` is visible (Playwright's check, polled),
 the first contentful paint (the page's own `paint` entry), when the script-less form's send button
-is visible, and when the app's own send button is usable (the app has taken over). `--dist` serves
+is in the page, and when the app's own send button is usable (the app has taken over). `--dist` serves
 another build (e.g. one from before the script-less form) for a before/after. Also the bytes of
 the first-paint HTML as served (gzip, made per answer) and of its inlined CSS.
 
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     print(f"\nserved from {settings.pwa_dist}; {args.runs} runs, 50 kbit/s down/up, 500 ms latency, 360x640\n")
     print("| from navigation start | median | min | max |\n|---|---|---|---|")
-    labels = {"tel": "`tel:113` visible", "fcp": "first contentful paint", "lite_send": "script-less send button visible",
+    labels = {"tel": "`tel:113` visible", "fcp": "first contentful paint",
+              "lite_send": "script-less form's send button in the page",
               "app_send": "the app's send button usable"}
     for key, label in labels.items():
         values = [r[key] for r in runs if r[key] == r[key]]
