@@ -202,7 +202,10 @@ def test_a_post_from_another_site_is_refused(client: TestClient) -> None:
     r = post(client, fields(page), origin="https://evil.example")
     assert r.status_code == 403 and "không đến từ trang SOS ANTT" in notice(r.text)
     assert "Cháy nhà kho đầu hẻm 12</textarea>" in r.text
+    assert post(client, fields(page), origin="null").status_code == 403
     assert post(client, fields(page), origin="http://testserver").status_code == 303
+    # Behind a TLS proxy the page's origin is https while the server may see http: same host.
+    assert post(client, fields(client.get("/").text), origin="https://testserver").status_code == 303
 
 
 def test_not_a_form_is_refused_in_html(client: TestClient) -> None:

@@ -22,7 +22,7 @@ import gzip
 import re
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -35,7 +35,7 @@ from app.incidents import intake
 from app.incidents.documents import CATEGORIES, MAX_DESCRIPTION
 from app.services import Services, services
 from app.web.bodies import read_bounded
-from app.web.lite_pages import Typed
+from app.web.lite_pages import LitePages, Typed
 from app.web.pwa import PwaFiles, files_for
 from sync import Refused
 
@@ -141,14 +141,15 @@ async def _report(request: Request, typed: Typed) -> Response:
 
 def _same_origin(request: Request) -> bool:
     """form-action 'self' asks the browser; this asks the server: a post from another site is
-    refused. Without an Origin header (old browsers, proxy browsers) the post is taken."""
+    refused. Without an Origin header (old browsers, proxy browsers) the post is taken. Only the
+    host is compared: behind a TLS proxy the scheme seen here may differ, the host cannot."""
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    return origin.rstrip("/") == f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
 
 
-async def _fields(request: Request, pages: Any) -> dict[str, str]:
+async def _fields(request: Request, pages: LitePages) -> dict[str, str]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         body = await read_bounded(request, MAX_BODY)
@@ -183,7 +184,7 @@ async def _owner(svc: Services, report_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-async def _device(request: Request, svc: Services, pages: Any) -> Principal:
+async def _device(request: Request, svc: Services, pages: LitePages) -> Principal:
     """This phone's device (from its cookie), or a new one, limited per address as
     `POST /api/citizen/devices` is."""
     ip = request.client.host if request.client else None
@@ -205,7 +206,7 @@ async def _cookie_device(request: Request, svc: Services) -> str | None:
     return principal.id if principal is not None and principal.is_citizen else None
 
 
-def _refusal(pages: Any, status: int, retry_after: Any) -> Refusal:
+def _refusal(pages: LitePages, status: int, retry_after: Any) -> Refusal:
     if status == 429:
         seconds = max(1, int(float(retry_after or 60)))
         return Refusal(429, pages.message("rate_limited", minutes=max(1, -(-seconds // 60))),
