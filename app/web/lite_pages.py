@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -101,8 +102,10 @@ class LitePages:
     def _ward_options(self, mapped: tuple[int, ...], chosen: str) -> str:
         # Only wards with a boundary: a report "in this ward" is placed at a point inside it.
         if self._options[0] != mapped:
-            names = {w.code: w.name for w in official_wards()}
-            listed = sorted(((c, names.get(c, str(c))) for c in mapped), key=lambda cn: cn[1].casefold())
+            wards = {w.code: w for w in official_wards()}
+            known = [wards[c] for c in mapped if c in wards]
+            # By the name people say ("Tân Phú", not "Phường Tân Phú"), as a Vietnamese reads it.
+            listed = [(w.code, w.name) for w in sorted(known, key=lambda w: _collation_key(w.short_name))]
             self._options = (mapped, listed)
         return "".join(
             f'<option value="{code}"{" selected" if str(code) == chosen else ""}>{escape(name)}</option>'
@@ -160,6 +163,14 @@ class LitePages:
 </body>
 </html>
 """
+
+
+def _collation_key(name: str) -> tuple[str, str]:
+    """Compared without their marks first (đ as d), then with them: "Đông Hòa" sits among the
+    D's, where code-point order would put it after Z."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+                   if not unicodedata.combining(c))
+    return bare.casefold(), name
 
 
 def citizen_state(status: str) -> str:
