@@ -136,3 +136,17 @@ def test_on_a_slow_link_113_shows_before_the_script_has_arrived(
     shown = time.monotonic() - started
     assert entry_done == [], f"113 showed only after the app's script ({shown:.1f} s)"
     assert shown < 6, f"113 showed after {shown:.1f} s"
+
+
+def test_the_console_names_the_channel_of_a_form_report(live_server: LiveServer, new_context: NewContext) -> None:
+    from .center_helpers import open_console, queue_item
+
+    page = open_console(live_server, new_context)
+    phone = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    phone.goto(live_server.url + "/")
+    fill_form(phone, "Khói bốc lên từ căn nhà cuối hẻm")
+    phone.get_by_role("button", name="Gửi tin báo").click()
+    expect(phone.get_by_role("status")).to_contain_text("Trung tâm chỉ huy")
+    report_id = web_lite_incidents(live_server)[0]["id"]
+    flag = queue_item(page, report_id).locator('.flag--channel[data-channel="web-lite"]')
+    expect(flag).to_have_text("Biểu mẫu web (không cần ứng dụng)")
