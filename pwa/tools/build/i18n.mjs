@@ -10,8 +10,14 @@ function keys(node, prefix = '') {
 }
 
 export function loadTranslations(root) {
-  const vi = readJson(join(root, 'src', 'i18n', 'vi.json'));
-  const en = readJson(join(root, 'src', 'i18n', 'en.json'));
+  // The script-less pages' own words (lite/*.json, as `lite.*`) are used by the build and the
+  // server only: kept out of the files the apps bundle, so no app carries them.
+  const read = (lang) => ({
+    ...readJson(join(root, 'src', 'i18n', `${lang}.json`)),
+    lite: readJson(join(root, 'src', 'i18n', 'lite', `${lang}.json`)),
+  });
+  const vi = read('vi');
+  const en = read('en');
   const viKeys = new Set(keys(vi));
   const enKeys = new Set(keys(en));
   const missing = [
