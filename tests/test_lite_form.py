@@ -167,7 +167,6 @@ def test_the_same_phone_keeps_its_device(client: TestClient, svc: Services) -> N
     ("change", "status", "message"),
     [
         ({"category": "weather"}, 422, "Hãy chọn loại sự việc."),
-        ({"description": "   "}, 422, "Hãy viết vài chữ mô tả sự việc."),
         ({"description": "x" * 4001}, 422, "Mô tả dài 4001 ký tự, quá giới hạn 4000."),
         ({"ward": "99999999"}, 422, "Không tìm thấy phường, xã này."),
         ({"ward": "²"}, 422, "Không tìm thấy phường, xã này."),
@@ -189,6 +188,13 @@ def test_a_refusal_shows_the_form_again_with_what_was_typed(
     assert "set-cookie" not in r.headers
     assert client.app.state.services.db.read_sync(  # type: ignore[attr-defined]
         lambda c: c.execute("SELECT count(*) FROM incidents").fetchone()[0]) == 0
+
+
+def test_the_category_alone_is_a_report(client: TestClient, svc: Services) -> None:
+    """As in the app: a person who can only tap "Cháy" and send has reported a fire."""
+    r = post(client, fields(client.get("/").text, description="   "))
+    assert r.status_code == 303
+    assert svc.db.read_sync(lambda c: c.execute("SELECT category FROM incidents").fetchall()[0][0]) == "fire"
 
 
 def test_typed_text_is_escaped_when_shown_again(client: TestClient) -> None:

@@ -63,7 +63,9 @@ class Intake:
     def check(self) -> None:
         if self.category not in CATEGORIES:
             raise Rejected(f"category must be one of {', '.join(CATEGORIES)}.")
-        if not self.description.strip():
+        # A citizen may send the category alone, as in the app ("Cháy!" and nothing more);
+        # a call taker or a partner system always says what happened.
+        if not self.description.strip() and self.channel != "web-lite":
             raise Rejected("The description must not be empty.")
         if len(self.description) > MAX_DESCRIPTION:
             raise Rejected(f"The description is over {MAX_DESCRIPTION} characters.")

@@ -108,8 +108,6 @@ async def _report(request: Request, typed: Typed) -> Response:
     if typed.category not in CATEGORIES:
         typed.category = ""
         raise Refusal(422, pages.message("category"))
-    if not typed.description.strip():
-        raise Refusal(422, pages.message("description_empty"))
     if len(typed.description) > MAX_DESCRIPTION:
         raise Refusal(422, pages.message("description_long", count=len(typed.description), max=MAX_DESCRIPTION))
     place = _ward_place(svc, typed.ward)

@@ -58,7 +58,7 @@ ${choices}
 </div>
 </fieldset>
 <label class="lite-label" for="lite-description">${esc(s('lite.description'))}</label>
-<textarea id="lite-description" name="description" maxlength="4000" required placeholder="${esc(s('lite.description_hint'))}">__SOS_DESCRIPTION__</textarea>
+<textarea id="lite-description" name="description" maxlength="4000" placeholder="${esc(s('lite.description_hint'))}">__SOS_DESCRIPTION__</textarea>
 <label class="lite-label" for="lite-ward">${esc(s('lite.ward'))}</label>
 <select id="lite-ward" name="ward"><option value="">${esc(s('lite.ward_unknown'))}</option><!--sos:wards--></select>
 <button class="lite-send" type="submit">${esc(s('lite.send'))}</button>
