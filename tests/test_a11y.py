@@ -82,7 +82,7 @@ def test_citizen_screens(live_server: LiveServer, new_context) -> None:
     page.get_by_label("Mô tả sự việc và nơi xảy ra").fill("Hai thanh niên giật túi xách trước chợ.")
     page.get_by_role("button", name="Gửi tin báo").click()
     report_id = report_id_of(page)
-    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
     found["detail"] = serious(page)
     page.get_by_role("link", name="Tin đã báo", exact=True).click()
     expect(page.locator(f'[data-report="{report_id}"]')).to_be_visible()

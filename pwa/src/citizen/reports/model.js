@@ -151,7 +151,8 @@ class ReportsModel extends Observable {
     const entry = this.queue.get(name) ?? null;
     const ack = this.acked.get(name) ?? null;
     const ackedMessages = new Set(ack?.meta?.messages ?? []);
-    const status = reply.status ?? (ack ? 'sent' : 'saved');
+    // Acknowledged means it reached the server: "delivered" even before the reply document says so.
+    const status = reply.status ?? (ack ? 'delivered' : 'saved');
     const thread = [
       ...(report.messages ?? []).map((m) => ({ ...m, from: 'me', pending: !ackedMessages.has(m.id) })),
       ...(reply.messages ?? []).map((m) => ({ ...m, from: 'police' })),

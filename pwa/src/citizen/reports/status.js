@@ -6,6 +6,7 @@ import { describeError, describeWait } from '../../core/ui/errors.js';
 const TONES = {
   saved: 'pending',
   sent: 'sent',
+  delivered: 'sent',
   received: 'sent',
   in_progress: 'progress',
   done: 'done',
