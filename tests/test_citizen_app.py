@@ -452,24 +452,29 @@ class TestRefusals:
         expect(card.locator(".badge")).to_have_text(re.compile("Đã lưu trên điện thoại"))
         assert errors == []
 
-    def test_a_refused_report_shows_the_reason_and_can_be_sent_again(
+    def test_a_refused_report_shows_the_reason_and_can_be_fixed_and_sent_again(
         self, live_server, new_context: NewContext
     ) -> None:
         page = new_context(viewport=PHONE).new_page()
         page.goto(live_server.url + "/")
+        # An older server's refusal: a class and an English message, no code (issue 23).
         refusal = {
             "error": "invalid",
             "message": "description is 4001 characters; the limit is 4000",
         }
         page.route("**/sync/report/*", lambda route: route.fulfill(status=422, json=refusal))
-        report_id = send_report(page, "Sự cố khác", "Cây đổ chắn ngang đường.")
+        send_report(page, "Sự cố khác", "Cây đổ chắn ngang đường.")
         card = page.locator(".status-card")
         expect(card).to_contain_text("Tin báo chưa được nhận: Máy chủ không nhận nội dung này")
-        expect(card).to_contain_text("the limit is 4000")
-        expect(card).to_contain_text("vẫn được giữ trên điện thoại")
+        expect(card).not_to_contain_text("the limit is 4000")  # English only for English readers
+        expect(card).to_contain_text("Hãy sửa rồi gửi lại")
         shoot(page, "8-refused")
         page.unroute("**/sync/report/*")
-        page.get_by_role("button", name="Thử gửi lại").click()
+        expect(card.get_by_role("button", name="Thử gửi lại")).to_have_count(0)
+        page.get_by_role("button", name="Sửa", exact=True).click()
+        expect(page.get_by_label("Mô tả sự việc và nơi xảy ra")).to_have_value("Cây đổ chắn ngang đường.")
+        page.get_by_role("button", name="Gửi tin báo").click()
+        report_id = report_id_of(page)
         expect(card.locator(".badge")).to_have_text(re.compile("Đã đến trung tâm"))
         assert len(rows(live_server, "SELECT id FROM reports WHERE id = ?", report_id)) == 1
 

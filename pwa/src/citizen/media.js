@@ -77,7 +77,12 @@ export async function remove(id) {
   await run(['media'], 'readwrite', ({ media }) => done(media.delete(id)));
 }
 
-/** Move draft files to the report they were sent with. */
+/** Every file of a report (or the draft), with its id: to move back to the draft or to drop. */
+export async function mediaIdsOf(reportId) {
+  return (await listMedia(reportId)).map((m) => m.localId);
+}
+
+/** Move draft files to the report they were sent with (or, `DRAFT`, back to a new draft). */
 export async function adopt(reportId, ids) {
   await run(['media'], 'readwrite', async ({ media }) => {
     for (const id of ids) {

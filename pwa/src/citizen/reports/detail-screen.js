@@ -1,11 +1,14 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../core/i18n.js';
+import { describeError, refusedForGood } from '../../core/ui/errors.js';
 import { useOnline } from '../../core/online.js';
 import { ContactForm } from '../contact/contact-form.js';
 import { reportContact, wasAsked } from '../contact/contact.js';
 import { formatCoord, formatTime } from '../format.js';
+import { saveDraft } from '../report/draft.js';
 import { MediaList } from '../report/media-list.js';
+import { go } from '../router.js';
 import { StatusBadge, stageLine, statusExplanation } from './status.js';
 import { Thread } from './thread.js';
 import { useReports } from './use-reports.js';
@@ -46,10 +49,12 @@ export function ReportDetailScreen({ id }) {
         ${statusExplanation(report, online).map(
           (line) => html`<p class=${`status-card__line status-card__line--${line.tone}`}>${line.text}</p>`,
         )}
-        ${report.held &&
-        html`<button type="button" class="button button--primary" onClick=${() => model.retry(id)}>
-          ${t('citizen.status.retry')}
-        </button>`}
+        ${report.held && fixable(report)
+          ? html`<${FixOrDiscard} id=${id} model=${model} />`
+          : report.held &&
+            html`<button type="button" class="button button--primary" onClick=${() => model.retry(id)}>
+              ${t('citizen.status.retry')}
+            </button>`}
         ${report.status !== 'saved' && !online &&
         html`<p class="status-card__line status-card__line--warn">${t('citizen.detail.live_offline')}</p>`}
         <p class="muted">
@@ -57,8 +62,8 @@ export function ReportDetailScreen({ id }) {
           ${report.sent_at && html`<br />${t('citizen.detail.sent_at', { time: formatTime(report.sent_at) })}`}
         </p>
       </section>
-      <${Thread} report=${report} onAdd=${(text) => model.addMessage(id, text)} />
-      ${askContact && !report.contact &&
+      ${!fixable(report) && html`<${Thread} report=${report} onAdd=${(text) => model.addMessage(id, text)} />`}
+      ${askContact && !report.contact && !fixable(report) &&
       html`<${ContactForm} compact=${true} onDone=${contactGiven} />`}
       <section class="card" aria-labelledby="what-heading">
         <h2 class="card__heading" id="what-heading">${t('citizen.detail.what')}</h2>
@@ -99,10 +104,53 @@ export function ReportDetailScreen({ id }) {
             .filter((m) => m.state === 'refused')
             .map(
               (m) => html`<p class="notice notice--error" role="alert" data-media-refused=${m.localId} key=${m.localId}>
-                <strong>${m.name}</strong>: ${m.refused?.message || m.refused?.code}
+                <strong>${m.name}</strong>: ${describeError({ status: 422, ...m.refused })}
               </p>`,
             )}`}
       </section>
     </article>
+  `;
+}
+
+/** Refused for good before the server ever took it: sending it again can only fail the same way. */
+export const fixable = (report) => report.status === 'saved' && refusedForGood(report.failure);
+
+/**
+ * "Sửa" puts the report back on the report screen with everything kept; "Bỏ" drops it, after
+ * asking once (a report is hard to write again in an emergency).
+ */
+function FixOrDiscard({ id, model }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function withdraw(keep) {
+    setBusy(true);
+    const draft = await model.withdraw(id, { keep });
+    if (draft) saveDraft(draft);
+    go(keep ? '/' : '/reports');
+  }
+
+  if (confirming) {
+    return html`
+      <div class="fix-actions" role="group" aria-labelledby="discard-question">
+        <p class="status-card__line status-card__line--warn" id="discard-question">${t('citizen.status.discard_question')}</p>
+        <button type="button" class="button button--danger" disabled=${busy} onClick=${() => withdraw(false)}>
+          ${t('citizen.status.discard_confirm')}
+        </button>
+        <button type="button" class="button button--secondary" onClick=${() => setConfirming(false)}>
+          ${t('citizen.status.discard_cancel')}
+        </button>
+      </div>
+    `;
+  }
+  return html`
+    <div class="fix-actions">
+      <button type="button" class="button button--primary" disabled=${busy} onClick=${() => withdraw(true)}>
+        ${t('citizen.status.edit')}
+      </button>
+      <button type="button" class="button button--secondary" onClick=${() => setConfirming(true)}>
+        ${t('citizen.status.discard')}
+      </button>
+    </div>
   `;
 }

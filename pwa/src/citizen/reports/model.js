@@ -5,14 +5,14 @@
 import * as Y from 'yjs';
 import { storedDevice } from '../../core/device.js';
 import { Observable } from '../../core/observable.js';
-import { acks, enqueue, pending, release } from '../../core/outbox.js';
+import { acks, discard, enqueue, pending, release } from '../../core/outbox.js';
 import { kick, onOutboxChange } from '../../core/outbox-runner.js';
 import { LiveDoc } from '../../core/sync/live.js';
 import { syncRequest } from '../../core/sync/messages.js';
-import { openDoc, persistNew } from '../../core/sync/persisted-doc.js';
-import { adopt, listMedia, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
+import { forgetDoc, openDoc, persistNew } from '../../core/sync/persisted-doc.js';
+import { adopt, DRAFT, listMedia, mediaIdsOf, remove, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
 import { onStatusChange } from '../status-hook.js';
-import { allReports, putReport, updateReport } from '../store.js';
+import { allReports, deleteReport, putReport, updateReport } from '../store.js';
 
 // Statuses after which little more is expected: such reports are not followed live (unless open).
 const FINAL = new Set(['done', 'not_handled']);
@@ -350,6 +350,39 @@ class ReportsModel extends Observable {
     await queueReport(id, doc);
     await this.refreshQueue();
     kick();
+  }
+
+  /**
+   * A report the server refused for good and never took: back into the draft to fix (its text,
+   * category, "someone is hurt", place and files kept), or (`keep` false) dropped with its files.
+   * Either way it leaves this phone's list and queue: the fixed report goes as a new one.
+   */
+  async withdraw(id, { keep }) {
+    const name = reportName(id);
+    if (this.acked.has(name)) throw new Error(`report ${id} reached the server: it cannot be withdrawn`);
+    const report = this.docs.get(id)?.report.getMap('report').toJSON() ?? {};
+    const files = await mediaIdsOf(id);
+    if (keep) {
+      await adopt(DRAFT, files);
+    } else {
+      for (const file of files) await remove(file);
+    }
+    await discard(name);
+    this.live.get(id)?.close();
+    this.live.delete(id);
+    this.records.delete(id);
+    this.docs.delete(id);
+    this.media.delete(id);
+    await deleteReport(id);
+    await Promise.all([forgetDoc(name), forgetDoc(replyName(id))]);
+    await this.refreshQueue();
+    if (!keep) return null;
+    return {
+      category: report.category ?? null,
+      description: report.description ?? '',
+      danger: report.danger === true,
+      location: typeof report.lat === 'number' ? { lat: report.lat, lon: report.lon, accuracy: report.accuracy } : null,
+    };
   }
 
   /** Try a refused report again (the user asked to). */

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { t } from '../../core/i18n.js';
-import { describeError, describeWait } from '../../core/ui/errors.js';
+import { describeError, describeWait, refusedForGood } from '../../core/ui/errors.js';
 
 // Tones of the badge: never told by colour alone, every badge has its word and a shape.
 const TONES = {
@@ -68,9 +68,11 @@ function failureLines(report) {
     return [{ tone: 'warn', text: t('citizen.status.rate_limited', { wait: describeWait(wait) }) }];
   }
   if (report.held) {
+    // Never reached the server and never will as it is: the citizen fixes it or drops it.
+    const fix = report.status === 'saved' && refusedForGood(failure);
     return [
       { tone: 'error', text: t('citizen.status.refused', { error: describeError(failure) }) },
-      { tone: 'info', text: t('citizen.status.kept') },
+      { tone: 'info', text: fix ? t('citizen.status.fix_or_discard') : t('citizen.status.kept') },
     ];
   }
   if (failure.status >= 500) {
