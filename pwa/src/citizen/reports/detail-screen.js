@@ -42,6 +42,7 @@ export function ReportDetailScreen({ id }) {
     <article class="report-detail" aria-labelledby="report-heading">
       <p><a class="back-link" href="#/reports">← ${t('citizen.detail.back')}</a></p>
       <h2 class="screen-heading" id="report-heading">${category}</h2>
+      ${report.unread.length > 0 && html`<${MessageNotice} report=${report} onRead=${() => model.markRead(id)} />`}
       <section class=${`card status-card status-card--${report.status}`} aria-label=${t('citizen.detail.status')}>
         <p class="status-card__badge"><${StatusBadge} report=${report} /></p>
         ${stageLine(report) &&
@@ -62,7 +63,7 @@ export function ReportDetailScreen({ id }) {
           ${report.sent_at && html`<br />${t('citizen.detail.sent_at', { time: formatTime(report.sent_at) })}`}
         </p>
       </section>
-      ${!fixable(report) && html`<${Thread} report=${report} onAdd=${(text) => model.addMessage(id, text)} />`}
+      ${!fixable(report) && html`<${Thread} report=${report} onAdd=${(text) => model.markRead(id).then(() => model.addMessage(id, text))} />`}
       ${askContact && !report.contact && !fixable(report) &&
       html`<${ContactForm} compact=${true} onDone=${contactGiven} />`}
       <section class="card" aria-labelledby="what-heading">
@@ -151,6 +152,27 @@ function FixOrDiscard({ id, model }) {
       <button type="button" class="button button--secondary" onClick=${() => setConfirming(true)}>
         ${t('citizen.status.discard')}
       </button>
+    </div>
+  `;
+}
+
+/**
+ * New words from the police, said at the top of the report: the thread itself is further down,
+ * often below the fold on a phone. The button takes the reader to the newest one.
+ */
+function MessageNotice({ report, onRead }) {
+  function jump() {
+    const target = document.getElementById(`message-${report.unread[report.unread.length - 1]}`);
+    target?.scrollIntoView({ block: 'center' });
+    target?.focus({ preventScroll: true });
+    onRead();
+  }
+  return html`
+    <div class="notice notice--message" role="status" data-unread=${report.unread.length}>
+      <p class="notice__text">
+        <span aria-hidden="true">✉ </span>${t('citizen.detail.new_messages', { n: report.unread.length })}
+      </p>
+      <button type="button" class="button button--primary" onClick=${jump}>${t('citizen.detail.read_messages')}</button>
     </div>
   `;
 }

@@ -61,13 +61,21 @@ class ReportsModel extends Observable {
     this.again = false;
     this.focus = null; // the report on screen, followed live whatever its age
     this.ready = null;
+    this.opening = new Map(); // id -> Promise, while a report's documents open
   }
 
   start() {
     if (this.ready) return this.ready;
     onOutboxChange(async (message) => {
+      // A report made or withdrawn in another tab of this app: the queue says so (BroadcastChannel).
+      const id = message?.name?.startsWith('report/') ? message.name.slice('report/'.length) : null;
+      if (id && (message.type === 'discarded') === this.records.has(id)) await this.reload();
       await this.refreshQueue(); // the acknowledgement first: uploads need the report on the server
       if (message?.type === 'sent') this.uploadWaiting();
+    });
+    // Where BroadcastChannel is missing or a message was missed (a tab asleep): look on return.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.reload().then(() => this.refreshQueue());
     });
     addEventListener('online', () => {
       this.follow();
@@ -90,20 +98,47 @@ class ReportsModel extends Observable {
    */
   async track(record) {
     if (!this.docs.has(record.id)) {
-      const [report, reply] = await Promise.all([
-        openDoc(reportName(record.id)),
-        openDoc(replyName(record.id)),
-      ]);
-      this.docs.set(record.id, { report, reply });
-      report.on('update', () => this.changed());
-      reply.on('update', () => {
-        this.checkStatus(record.id);
-        this.changed();
-      });
+      // Once per report, even when this tab's own send and another tab's news ask at once.
+      let opening = this.opening.get(record.id);
+      if (!opening) {
+        opening = Promise.all([openDoc(reportName(record.id)), openDoc(replyName(record.id))]).then(([report, reply]) => {
+          this.docs.set(record.id, { report, reply });
+          report.on('update', () => this.changed());
+          reply.on('update', () => {
+            this.checkStatus(record.id);
+            this.changed();
+          });
+        });
+        this.opening.set(record.id, opening);
+      }
+      await opening;
+      this.opening.delete(record.id);
     }
     this.records.set(record.id, record);
     this.media.set(record.id, await listMedia(record.id));
     this.checkStatus(record.id);
+  }
+
+  /** Follow the list kept on this phone: reports made, or withdrawn, by another tab. */
+  async reload() {
+    await this.ready;
+    const stored = await allReports();
+    const ids = new Set(stored.map((r) => r.id));
+    let changed = false;
+    for (const record of stored) {
+      if (this.records.has(record.id)) continue;
+      await this.track(record);
+      changed = true;
+    }
+    for (const id of [...this.records.keys()]) {
+      if (ids.has(id) || this.opening.has(id)) continue;
+      this.records.delete(id);
+      this.docs.delete(id);
+      this.live.get(id)?.close();
+      this.live.delete(id);
+      changed = true;
+    }
+    if (changed) this.follow();
   }
 
   async refreshQueue() {
@@ -176,6 +211,8 @@ class ReportsModel extends Observable {
       failure: entry?.error ?? null,
       held: Boolean(entry?.held),
       thread,
+      // Police messages this phone has not shown yet (announced at the top of the report).
+      unread: (reply.messages ?? []).filter((m) => m.at > (record.seen_police_at ?? 0)).map((m) => m.id),
       live: this.liveState.get(id) ?? null,
     };
   }
@@ -332,6 +369,18 @@ class ReportsModel extends Observable {
     return id;
   }
 
+  /** The police's messages so far have been shown: no more notice for them. */
+  async markRead(id) {
+    const record = this.records.get(id);
+    const messages = this.docs.get(id)?.reply.getMap('reply').get('messages')?.toArray() ?? [];
+    if (!record || !messages.length) return;
+    const seen = Math.max(...messages.map((m) => m.at ?? 0));
+    if ((record.seen_police_at ?? 0) >= seen) return;
+    this.records.set(id, { ...record, seen_police_at: seen });
+    this.changed();
+    await updateReport(id, { seen_police_at: seen });
+  }
+
   /** Add a detail to a report (`report.messages`): sent like the report, queued if offline. */
   async addMessage(id, text) {
     const { report: doc } = this.docs.get(id);
@@ -367,13 +416,13 @@ class ReportsModel extends Observable {
     } else {
       for (const file of files) await remove(file);
     }
-    await discard(name);
     this.live.get(id)?.close();
     this.live.delete(id);
     this.records.delete(id);
     this.docs.delete(id);
     this.media.delete(id);
-    await deleteReport(id);
+    await deleteReport(id); // before the queue tells other tabs, which then reload the list
+    await discard(name);
     await Promise.all([forgetDoc(name), forgetDoc(replyName(id))]);
     await this.refreshQueue();
     if (!keep) return null;
