@@ -108,7 +108,7 @@ def test_a_new_police_message_is_announced_at_the_top_of_the_report(
     expect(notice).to_contain_text("Công an vừa nhắn cho bạn (1 tin mới).")
     # At the top, in the first screenful; the message itself is further down.
     box = notice.bounding_box()
-    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 640, box
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 640, box
     message = page.locator(".message--police")
     assert (message.bounding_box() or {"y": 0})["y"] > 640
     SHOTS.mkdir(parents=True, exist_ok=True)
