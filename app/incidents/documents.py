@@ -238,14 +238,14 @@ def validate_incident(
     added_dispatch = new_entries(log_entries(old, "dispatch"), log_entries(new, "dispatch"), "dispatch")
     added_timeline = new_entries(log_entries(old, "timeline"), log_entries(new, "timeline"), "timeline")
     if added_dispatch and role != "dispatcher":
-        raise Invalid(f"only a dispatcher triages and dispatches; you are {role}")
+        raise Invalid(f"only a dispatcher triages and dispatches; you are {role}", "dispatcher_only")
     for entry in added_dispatch:
         check_dispatch_entry(entry, user_id)
     if added_timeline:
         if role != "officer":
-            raise Invalid("timeline entries are written by the officers of an assigned unit")
+            raise Invalid("timeline entries are written by the officers of an assigned unit", "officer_only")
         if unit not in active_units:
-            raise Invalid(f"your unit {unit} is not assigned to this incident")
+            raise Invalid(f"your unit {unit} is not assigned to this incident", "unit_not_assigned", unit=unit)
     for entry in added_timeline:
         check_timeline_entry(entry, user_id, unit)
     return {"dispatch": added_dispatch, "timeline": added_timeline}
