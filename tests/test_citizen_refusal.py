@@ -57,6 +57,7 @@ def test_a_refused_report_is_explained_in_vietnamese_then_edited_and_resent(
     card = page.locator(".status-card")
     expect(card).to_contain_text("Tin báo chưa được nhận: Mô tả dài 4005 ký tự; tối đa 4000 ký tự")
     expect(card).to_contain_text("Hãy sửa rồi gửi lại, hoặc bỏ tin báo này")
+    expect(card.locator(".badge")).to_have_text(re.compile("Chưa gửi được: cần sửa"))
     expect(card).not_to_contain_text("characters")  # no English inside the Vietnamese app
     expect(card.get_by_role("button", name="Thử gửi lại")).to_have_count(0)
     expect(card.get_by_role("button", name="Sửa", exact=True)).to_be_visible()

@@ -15,6 +15,8 @@ const TONES = {
 const SHAPES = { pending: '◷', sent: '✓', progress: '➜', done: '✓✓', closed: '✕' };
 
 export function statusLabel(report) {
+  // Refused for good: "saved on the phone" would promise a send that will never happen.
+  if (report.status === 'saved' && report.held && refusedForGood(report.failure)) return t('citizen.status.not_accepted');
   const label = t(`citizen.status.${report.status}`);
   if (report.status === 'not_handled' && report.reason) {
     return `${label}: ${t(`citizen.status.reasons.${report.reason}`)}`;
