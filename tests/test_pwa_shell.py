@@ -40,7 +40,10 @@ CATEGORIES_EN = [
     "Other emergency",
 ]
 PASSWORD = "correct horse battery"
-BUDGET = 150 * 1024
+# Everything the worker installs, the police apps' shells and icons included. Issue 23 (the
+# citizen's refusal codes, fix/discard, message notice, media check at pick) took it from 149.7
+# to about 153 KB; the citizen's own first visit (pwa/tools/build/report.mjs) stays under 120 KB.
+BUDGET = 155 * 1024
 SCREENSHOTS = Path("/tmp")
 
 
@@ -231,7 +234,9 @@ def test_citizen_shell_shows_the_four_categories(
     page.get_by_text("Cháy nổ").click()
     expect(fire).to_be_checked()
     box = page.locator(".category").first.bounding_box()
-    assert box and box["height"] >= 120 and box["width"] >= 150  # big touch targets
+    # Big touch targets, though no longer 120 px tall: since issue 23 all four, "someone is hurt"
+    # and the send button share the first screen of a 640 px phone (test_citizen_first_screen).
+    assert box and box["height"] >= 56 and box["width"] >= 150
     page.screenshot(path=SCREENSHOTS / "sos-citizen.png", full_page=True)
     assert errors == []
 
