@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from app.settings import Settings
 
 from .citizen_helpers import located_phone, report_id_of
-from .server_checks import rows
+from .server_checks import doc_json, rows, wait_for
 
 if TYPE_CHECKING:
     from tests.browser import NewContext
@@ -47,11 +47,17 @@ def write_report(page: Page, category: str, description: str) -> str:
 
 
 def test_a_refused_report_is_explained_in_vietnamese_then_edited_and_resent(
-    live_server, new_context: NewContext, watch_console: WatchConsole
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
 ) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "cay-do.jpg"
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(photo, "JPEG")
     page = new_context(**located_phone()).new_page()
     errors = watch_console(page)
     page.goto(live_server.url + "/")
+    page.locator("input[type=file][multiple]").set_input_files(photo)
+    expect(page.locator(".media-item")).to_contain_text("cay-do.jpg")
     too_long = (WHAT * 80)[:4005]
     refused_id = write_report(page, "Sự cố khác", too_long)
     card = page.locator(".status-card")
@@ -76,6 +82,7 @@ def test_a_refused_report_is_explained_in_vietnamese_then_edited_and_resent(
     description = page.get_by_label("Mô tả sự việc và nơi xảy ra")
     expect(description).to_have_value(too_long)
     expect(page.locator('input[name="category"][value="other"]')).to_be_checked()
+    expect(page.locator(".media-item")).to_contain_text("cay-do.jpg")  # the photo came back too
     description.fill(too_long[:3990])
     page.get_by_role("button", name="Gửi tin báo").click()
     sent_id = report_id_of(page)
@@ -83,6 +90,9 @@ def test_a_refused_report_is_explained_in_vietnamese_then_edited_and_resent(
     stored = rows(live_server, "SELECT id, category, length(description) AS n, lat FROM reports")
     assert [(r["id"], r["category"], r["n"]) for r in stored] == [(sent_id, "other", 3990)]
     assert stored[0]["lat"] is not None  # the place came back with the edit
+    # The photo goes with the fixed report.
+    media = wait_for(lambda: doc_json(live_server, f"report/{sent_id}", "report").get("media"), what="the photo")
+    assert len(media) == 1
     # The refused one is gone from the phone: one report in the list, not two.
     page.get_by_role("link", name="Tin đã báo", exact=True).click()
     expect(page.locator("[data-report]")).to_have_count(1)
