@@ -127,3 +127,34 @@ def test_a_refused_report_can_be_discarded_after_a_confirmation(
     page.unroute("**/sync/report/*")
     assert rows(live_server, "SELECT id FROM reports") == []
     assert errors == []
+
+
+def test_a_refused_addition_to_a_sent_report_can_be_dropped(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    """The report reached the police; a later message is refused for good: the citizen is told
+    so in Vietnamese and drops it, and the phone holds the server's copy again (nothing left to
+    send, no retry that cannot succeed)."""
+    page = new_context(**located_phone()).new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    report_id = write_report(page, "Sự cố khác", WHAT)
+    card = page.locator(".status-card")
+    expect(card.locator(".badge")).to_have_text(re.compile("Đã đến trung tâm"))
+    refusal = {"error": "invalid", "code": "message_too_long",
+               "params": {"field": "message text", "length": 1200, "limit": 1000}, "message": "too long"}
+    page.route("**/sync/report/*", lambda route: route.fulfill(status=422, json=refusal))
+    page.get_by_label("Bổ sung thông tin cho công an").fill("Đường đã thông một nửa.")
+    page.get_by_role("button", name="Gửi bổ sung").click()
+    expect(card).to_contain_text("Phần bổ sung chưa được nhận: Tin nhắn dài 1200 ký tự; tối đa 1000 ký tự")
+    expect(card.get_by_role("button", name="Thử gửi lại")).to_have_count(0)
+    page.unroute("**/sync/report/*")
+    card.get_by_role("button", name="Bỏ phần bổ sung này").click()
+    expect(card).not_to_contain_text("chưa được nhận")
+    expect(page.locator(".message--me")).to_have_count(0)
+    page.reload()  # not queued again at the next start
+    expect(card.locator(".badge")).to_have_text(re.compile("Đã đến trung tâm"))
+    expect(page.locator(".message--me")).to_have_count(0)
+    expect(card).not_to_contain_text("chưa được nhận")
+    assert doc_json(live_server, f"report/{report_id}", "report")["messages"] == []
+    assert errors == []

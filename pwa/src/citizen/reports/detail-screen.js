@@ -52,10 +52,12 @@ export function ReportDetailScreen({ id }) {
         )}
         ${report.held && fixable(report)
           ? html`<${FixOrDiscard} id=${id} model=${model} />`
-          : report.held &&
-            html`<button type="button" class="button button--primary" onClick=${() => model.retry(id)}>
-              ${t('citizen.status.retry')}
-            </button>`}
+          : report.held && refusedForGood(report.failure)
+            ? html`<${DropChange} id=${id} model=${model} />`
+            : report.held &&
+              html`<button type="button" class="button button--primary" onClick=${() => model.retry(id)}>
+                ${t('citizen.status.retry')}
+              </button>`}
         ${report.status !== 'saved' && !online &&
         html`<p class="status-card__line status-card__line--warn">${t('citizen.detail.live_offline')}</p>`}
         <p class="muted">
@@ -173,6 +175,29 @@ function MessageNotice({ report, onRead }) {
         <span aria-hidden="true">✉ </span>${t('citizen.detail.new_messages', { n: report.unread.length })}
       </p>
       <button type="button" class="button button--primary" onClick=${jump}>${t('citizen.detail.read_messages')}</button>
+    </div>
+  `;
+}
+
+/** A later addition refused for good: dropped (the report itself stays as the police have it). */
+function DropChange({ id, model }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  async function drop() {
+    setBusy(true);
+    setError(null);
+    try {
+      await model.dropChange(id);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`
+    <div class="fix-actions">
+      <button type="button" class="button button--secondary" disabled=${busy} onClick=${drop}>${t('citizen.status.drop_change')}</button>
+      ${error && html`<p class="form-error" role="alert">${error}</p>`}
     </div>
   `;
 }

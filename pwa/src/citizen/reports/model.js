@@ -8,7 +8,8 @@ import { Observable } from '../../core/observable.js';
 import { acks, discard, enqueue, pending, release } from '../../core/outbox.js';
 import { kick, onOutboxChange } from '../../core/outbox-runner.js';
 import { LiveDoc } from '../../core/sync/live.js';
-import { syncRequest } from '../../core/sync/messages.js';
+import { HttpError, httpError } from '../../core/http-error.js';
+import { applyAnswer, syncRead, syncRequest } from '../../core/sync/messages.js';
 import { forgetDoc, openDoc, persistNew } from '../../core/sync/persisted-doc.js';
 import { adopt, DRAFT, listMedia, mediaIdsOf, remove, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
 import { onStatusChange } from '../status-hook.js';
@@ -432,6 +433,37 @@ class ReportsModel extends Observable {
       danger: report.danger === true,
       location: typeof report.lat === 'number' ? { lat: report.lat, lon: report.lon, accuracy: report.accuracy } : null,
     };
+  }
+
+  /**
+   * A later change (a message, the contact) the server refused for good: dropped, and the
+   * report on this phone becomes the server's copy again, so the change is not queued anew at the
+   * next start. Needs the network (the server's copy); throws an HttpError without it.
+   */
+  async dropChange(id) {
+    const name = reportName(id);
+    const fresh = new Y.Doc();
+    const device = await storedDevice();
+    let response;
+    try {
+      response = await fetch(`/sync/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${device?.token}` },
+        body: syncRead(fresh),
+        credentials: 'omit',
+      });
+    } catch {
+      throw new HttpError(0, 'network', null);
+    }
+    if (!response.ok) throw await httpError(response);
+    applyAnswer(fresh, new Uint8Array(await response.arrayBuffer()));
+    await discard(name);
+    const { reply } = this.docs.get(id);
+    await forgetDoc(name);
+    await persistNew(name, fresh);
+    this.docs.set(id, { report: fresh, reply });
+    fresh.on('update', () => this.changed());
+    await this.refreshQueue();
   }
 
   /** Try a refused report again (the user asked to). */

@@ -72,6 +72,9 @@ function failureLines(report) {
   if (report.held) {
     // Never reached the server and never will as it is: the citizen fixes it or drops it.
     const fix = report.status === 'saved' && refusedForGood(failure);
+    if (report.status !== 'saved' && refusedForGood(failure)) {
+      return [{ tone: 'error', text: t('citizen.status.change_refused', { error: describeError(failure) }) }];
+    }
     return [
       { tone: 'error', text: t('citizen.status.refused', { error: describeError(failure) }) },
       { tone: 'info', text: fix ? t('citizen.status.fix_or_discard') : t('citizen.status.kept') },
