@@ -30,7 +30,9 @@ class ApiError(HTTPException):
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
-    return {"error": code, "message": message, **extra}
+    # `code` and `params` as the sync engine's refusals have them (docs/sync.md, "Refusal codes"):
+    # the apps translate one field whatever the endpoint. Here the code is the error's own.
+    return {"error": code, "code": code, "params": {}, "message": message, **extra}
 
 
 _CODES = {

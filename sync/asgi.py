@@ -105,7 +105,7 @@ class SyncEndpoints:
         try:
             return name, 200, await self.engine.sync(principal, name, messages)
         except Refused as refused:
-            return name, refused.status, batch.error_body(refused.code, refused.reason)
+            return name, refused.status, batch.error_body(refused.code, refused.reason, refused.precise, refused.params)
         except Exception:  # one broken document must not sink the others' answers
             log.exception("batch sync of %s failed", name)
             return name, 500, batch.error_body("server_error", "Not synced; try again.")

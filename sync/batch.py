@@ -16,6 +16,7 @@ nothing new:
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .protocol import Decoder, ProtocolError, encode_varstring, encode_varuint, encode_varuint8array
 
@@ -66,5 +67,6 @@ def decode_response(data: bytes) -> list[tuple[str, int, bytes]]:
     return items
 
 
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"error": code, "message": message}, ensure_ascii=False).encode("utf-8")
+def error_body(code: str, message: str, precise: str | None = None, params: dict[str, Any] | None = None) -> bytes:
+    body = {"error": code, "code": precise or code, "params": params or {}, "message": message}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")

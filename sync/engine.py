@@ -386,6 +386,7 @@ class SyncEngine(PeerChanges):
                     413,
                     "too_large",
                     f"{name} would grow to {size} bytes; the limit is {kind.max_doc_bytes}.",
+                    precise="document_too_large", params={"size": size, "limit": kind.max_doc_bytes},
                 )
             self._validate(loaded, principal, shadow.doc)
         created = not loaded.exists

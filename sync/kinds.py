@@ -23,20 +23,30 @@ class Refused(Exception):
     `can_read` / `can_write`, e.g. for a 404). The adapters turn it into a JSON error or the
     y-websocket permission-denied message.
 
-        raise Refused(422, "invalid", "The description is longer than 4,000 characters.")
+        raise Refused(422, "invalid", "The description is 4,005 characters; the limit is 4,000.",
+                      precise="description_too_long", params={"length": 4005, "limit": 4000})
+
+    `code` is the broad class of refusal (`invalid`, `too_large`, `forbidden`, ...); `precise` the
+    stable name of this very refusal that apps translate, with `params` to fill in (defaults to
+    `code`). In JSON: `{"error": code, "code": precise, "params": {...}, "message": reason}`.
     """
 
     def __init__(
-        self, status: int, code: str, reason: str, retry_after: int | None = None
+        self, status: int, code: str, reason: str, retry_after: int | None = None,
+        *, precise: str | None = None, params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(reason)
         self.status = status
         self.code = code
         self.reason = reason
         self.retry_after = retry_after  # seconds, for 429 and 503: sent as Retry-After
+        self.precise = precise or code
+        self.params = dict(params or {})
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "message": self.reason}
+        body: dict[str, Any] = {
+            "error": self.code, "code": self.precise, "params": self.params, "message": self.reason,
+        }
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
         return body
@@ -74,6 +84,7 @@ def too_large_update(size: int, kind: DocKind) -> Refused:
         413,
         "too_large",
         f"The update is {size} bytes; {kind.name} updates are limited to {kind.max_update_bytes}.",
+        precise="update_too_large", params={"size": size, "limit": kind.max_update_bytes},
     )
 
 

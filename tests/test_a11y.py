@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .center_helpers import open_console, queue_item, report, tan_phu
-from .citizen_helpers import report_id_of
+from .citizen_helpers import TAN_PHU, report_id_of
 from .citizen_helpers import tan_phu as gps
 from .conftest import LiveServer
 from .officer_helpers import (
@@ -23,7 +23,7 @@ from .officer_helpers import (
     police,
     sign_in,
 )
-from .sync_client import point_in_ward
+from .sync_client import entry_id, now_ms, point_in_ward
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +82,7 @@ def test_citizen_screens(live_server: LiveServer, new_context) -> None:
     page.get_by_label("Mô tả sự việc và nơi xảy ra").fill("Hai thanh niên giật túi xách trước chợ.")
     page.get_by_role("button", name="Gửi tin báo").click()
     report_id = report_id_of(page)
-    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
     found["detail"] = serious(page)
     page.get_by_role("link", name="Tin đã báo", exact=True).click()
     expect(page.locator(f'[data-report="{report_id}"]')).to_be_visible()
@@ -97,6 +97,41 @@ def test_citizen_screens(live_server: LiveServer, new_context) -> None:
     page.get_by_role("link", name="Report", exact=True).click()
     expect(page.locator(".location__state")).to_be_visible()
     found["home (en)"] = serious(page)
+    assert found == dict.fromkeys(found, [])
+
+
+def test_citizen_refusal_and_message_screens(live_server: LiveServer, new_context) -> None:
+    """Issue 23's citizen screens: a report refused for good (Sửa / Bỏ, and the confirmation),
+    and a report with the new-message notice at its top."""
+    page = new_context(
+        viewport=PHONE, locale="vi-VN", bypass_csp=True, geolocation=gps(), permissions=["geolocation"]
+    ).new_page()
+    page.goto(live_server.url + "/")
+    refusal = {"error": "invalid", "code": "description_too_long",
+               "params": {"field": "description", "length": 4005, "limit": 4000}, "message": "too long"}
+    page.route("**/sync/report/*", lambda route: route.fulfill(status=422, json=refusal))
+    page.get_by_text("An ninh trật tự", exact=True).click()
+    page.get_by_role("button", name="Gửi tin báo").click()
+    card = page.locator(".status-card")
+    expect(card.get_by_role("button", name="Sửa", exact=True)).to_be_visible()
+    found = {"refused": serious(page)}
+    card.get_by_role("button", name="Bỏ", exact=True).click()
+    expect(card.get_by_role("button", name="Bỏ tin báo")).to_be_visible()
+    found["discard confirmation"] = serious(page)
+    page.unroute("**/sync/report/*")
+    card.get_by_role("button", name="Không, giữ lại").click()
+    card.get_by_role("button", name="Sửa", exact=True).click()
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
+    dispatcher = police(live_server, "dieu.phoi.a11y", "dispatcher")
+    dispatch(live_server, dispatcher, report_id, unit=f"ward-{TAN_PHU}")
+    dispatcher.append(f"incident/{report_id}", "dispatch", {
+        "id": entry_id(), "action": "message", "text": "Tổ công tác đang đến.",
+        "by": str(dispatcher.user["id"]), "at": now_ms()})  # type: ignore[attr-defined]
+    assert dispatcher.sync(f"incident/{report_id}").status_code == 200
+    expect(page.locator(".notice--message")).to_be_visible()
+    found["message notice"] = serious(page)
     assert found == dict.fromkeys(found, [])
 
 

@@ -189,7 +189,7 @@ def test_reject_and_merge_reach_the_citizens(
         lambda: (r := reply_of(dup_citizen, dup_id)).get("merged_into") == main_id and r,
         what="the merged citizen's reply",
     )
-    assert merged["status"] == "received"  # the main incident's status, as the citizen says it
+    assert merged["status"] == "delivered"  # the main incident (not triaged yet)'s status, as the citizen says it
 
     # The merged report's citizen follows the main incident: dispatch it, theirs moves too.
     queue_item(page, main_id).click()

@@ -73,7 +73,7 @@ def test_a_photo_of_an_offline_report_uploads_when_the_network_returns(
     assert uploads == [] and rows(live_server, "SELECT id FROM media") == []
 
     context.set_offline(False)
-    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
     expect(page.locator(".media-item")).to_contain_text("Đã tải lên", timeout=30_000)
     shoot(page, "10-photo-uploaded")
 
@@ -146,10 +146,11 @@ def test_a_photo_of_an_offline_report_uploads_when_the_network_returns(
 def test_a_file_the_server_refuses_is_marked_and_not_sent_again(
     live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
 ) -> None:
-    """A text file named .jpg: 422 media_refused on the last PATCH; the phone shows the reason
-    and never retries it; the report's media stays empty."""
+    """A file that starts like a JPEG but is none (so the phone's check at pick lets it by): 422
+    media_refused on the last PATCH; the phone shows the reason and never retries it; the
+    report's media stays empty."""
     fake = tmp_path / "khong-phai-anh.jpg"
-    fake.write_bytes(b"not a photo at all\n" * 20_000)
+    fake.write_bytes(b"\xff\xd8\xff\xe0" + b"not a photo at all\n" * 20_000)
     page = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"]).new_page()
     errors = watch_console(page)
     uploads: list[Request] = []
@@ -159,7 +160,7 @@ def test_a_file_the_server_refuses_is_marked_and_not_sent_again(
     page.get_by_text("An ninh trật tự", exact=True).click()
     page.get_by_role("button", name="Gửi tin báo").click()
     report_id = report_id_of(page)
-    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã tiếp nhận"))
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
     refused = page.locator('[data-media-refused]')
     expect(refused).to_be_visible(timeout=30_000)
     expect(refused).to_contain_text("khong-phai-anh.jpg")
@@ -174,4 +175,40 @@ def test_a_file_the_server_refuses_is_marked_and_not_sent_again(
     page.wait_for_timeout(1000)
     assert len(uploads) == sent, "a refused file is not sent again"
     assert doc_json(live_server, f"report/{report_id}", "report")["media"] == []
+    assert errors == []
+
+
+def test_a_text_file_or_a_pdf_is_refused_at_pick_with_a_translated_message(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
+) -> None:
+    """Issue 23, point 6: only photos and videos are kept, judged by their first bytes; a
+    HEIC that the phone calls application/octet-stream is still taken."""
+    text = tmp_path / "ghi-chu.txt"
+    text.write_text("Biển số 59X1-123.45\n")
+    pdf = tmp_path / "don-trinh-bao.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    page = new_context(viewport=PHONE).new_page()
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    picker = page.locator("input[type=file][multiple]")
+    picker.set_input_files([text, pdf])
+    error = page.locator(".media .form-error")
+    expect(error).to_have_text("Không thêm ghi-chu.txt, don-trinh-bao.pdf: chỉ nhận ảnh hoặc video.")
+    expect(page.locator(".media-item")).to_have_count(0)
+    shoot(page, "23-not-media-vi")
+    page.get_by_role("button", name="English").click()
+    picker.set_input_files(pdf)
+    expect(error).to_have_text("don-trinh-bao.pdf not added: only photos and videos can be sent.")
+    expect(page.locator(".media-item")).to_have_count(0)
+    # A real photo next to a text file: the photo is kept, the text is not.
+    photo = tmp_path / "anh.jpg"
+    noise_jpeg(photo)
+    heic = {"name": "IMG_0001.HEIC", "mimeType": "application/octet-stream",
+            "buffer": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)}
+    picker.set_input_files([photo, text])
+    expect(page.locator(".media-item")).to_have_count(1)
+    expect(error).to_contain_text("ghi-chu.txt")
+    picker.set_input_files([heic])
+    expect(page.locator(".media-item")).to_have_count(2)
+    expect(page.locator(".media-item").nth(1)).to_contain_text("IMG_0001.HEIC")
     assert errors == []

@@ -182,7 +182,7 @@ def test_citizen_reports_reach_the_center_live_and_the_routed_ward_only(
 
         sent_ws = node(interop, "report_ws.mjs", {
             "server": ws(live_server), "id": by_ws, "token": citizen,
-            "report": report_fields("Cướp giật điện thoại (WebSocket)"), "replyStatus": "received",
+            "report": report_fields("Cướp giật điện thoại (WebSocket)"), "replyStatus": "delivered",
         })
         assert center.next()["appeared"] == by_ws  # live, before the second report exists
         sent_http = node(interop, "report_post.mjs", {
@@ -194,7 +194,7 @@ def test_citizen_reports_reach_the_center_live_and_the_routed_ward_only(
 
     # What the citizen's clients saw: the report served back, the reply, the idempotent retry.
     assert sent_ws["report"]["description"] == "Cướp giật điện thoại (WebSocket)"
-    assert sent_ws["reply"]["status"] == "received"
+    assert sent_ws["reply"]["status"] == "delivered"
     assert sent_http["statuses"] == [200, 200]
     assert sent_http["report"]["description"] == "Cướp giật điện thoại (HTTP)"
     assert sent_http["report"]["media"] == [] and sent_http["report"]["messages"] == []

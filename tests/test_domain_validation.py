@@ -439,7 +439,9 @@ def test_an_oversized_update_is_refused(server: LiveServer, scene: Scene) -> Non
         before = scene.snapshot()
         citizen = scene.citizen
         citizen.doc(scene.report).get("report", type=Map)["messages"].append({"id": entry_id(), "text": "x" * 70_000, "at": now_ms()})
-        refused(citizen.sync(scene.report), 413, "too_large", "report updates are limited to 65536")
+        r = citizen.sync(scene.report)
+        refused(r, 413, "too_large", "report updates are limited to 65536")
+        assert r.json()["code"] == "update_too_large" and r.json()["params"]["limit"] == 65536
         fresh(citizen, scene.report).pull(scene.report)
         dispatcher = fresh(scene.dispatcher, scene.incident)
         dispatcher.pull(scene.incident)
@@ -473,6 +475,10 @@ def test_a_4001_character_description_is_refused(server: LiveServer) -> None:
         r = citizen.sync(name)
         if status == 422:
             refused(r, 422, "invalid", "description is 4001 characters; the limit is 4000")
+            # The stable code and its parameters, which the apps translate (issue 23).
+            assert (r.json()["code"], r.json()["params"]) == (
+                "description_too_long", {"field": "description", "length": 4001, "limit": 4000}
+            )
             assert snapshot(server, report_id, name, "inbox/center") == before
             assert before[name] == {"stats": None, "log": [], "writers": [], "live": None}
             assert before["reports"] == before["incidents"] == []
@@ -612,7 +618,9 @@ class Baseline:
 def _json_refusal(status: int, content: bytes) -> dict[str, Any]:
     assert 400 <= status < 500, status
     body = json.loads(content)
-    assert set(body) == {"error", "message"} and body["message"], body
+    # The broad class, the stable code the apps translate, its parameters and a sentence (issue 23).
+    assert set(body) == {"error", "code", "params", "message"} and body["message"], body
+    assert isinstance(body["code"], str) and body["code"] and isinstance(body["params"], dict), body
     return dict(body)
 
 

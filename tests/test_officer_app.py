@@ -450,7 +450,8 @@ def test_a_change_the_server_refuses_is_shown_with_the_reason_and_can_be_dropped
     context.set_offline(False)
     refused = page.locator(".o-refused")
     expect(refused).to_contain_text("Máy chủ không nhận cập nhật")
-    expect(page.locator(".o-sync .form-error")).to_contain_text("not assigned")
+    # Said from the refusal's code, in Vietnamese (issue 23), not the server's English.
+    expect(page.locator(".o-sync .form-error")).to_contain_text("không còn được giao vụ việc này")
     shoot(page, "refused")
     refused.get_by_role("button", name="Bỏ các cập nhật bị từ chối").click()
     expect(page.locator(".o-sync")).to_have_attribute("data-pending", "0")

@@ -40,9 +40,11 @@ CATEGORIES_EN = [
     "Other emergency",
 ]
 PASSWORD = "correct horse battery"
-# All three apps' precache lists. 150 KB until issue 23 put the script-less form and its CSS
-# into "/" (+1.4 KB gzip); the citizen's own first visit has its 120 KB budget below.
-BUDGET = 152 * 1024
+# Everything the worker installs, all three apps' shells and icons included: 150 KB until issue 23
+# put the script-less form into "/" (+1.4 KB gzip) and the citizen's refusal codes, fix/discard,
+# message notice and media check at pick into the app (+3.6 KB). The citizen's own first visit has
+# its 120 KB budget (pwa/tools/build/report.mjs).
+BUDGET = 156 * 1024
 SCREENSHOTS = Path("/tmp")
 
 
@@ -234,7 +236,9 @@ def test_citizen_shell_shows_the_four_categories(
     page.get_by_text("Cháy nổ").click()
     expect(fire).to_be_checked()
     box = page.locator(".category").first.bounding_box()
-    assert box and box["height"] >= 120 and box["width"] >= 150  # big touch targets
+    # Big touch targets, though no longer 120 px tall: since issue 23 all four, "someone is hurt"
+    # and the send button share the first screen of a 640 px phone (test_citizen_first_screen).
+    assert box and box["height"] >= 56 and box["width"] >= 150
     page.screenshot(path=SCREENSHOTS / "sos-citizen.png", full_page=True)
     assert errors == []
 

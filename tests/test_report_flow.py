@@ -64,7 +64,7 @@ def test_a_report_is_routed_listed_and_answered(live_server: LiveServer) -> None
     assert report_id not in doc_json(live_server, f"inbox/ward-{PHU_MY}", "incidents")
     info = wait_for(lambda: doc_json(live_server, f"incident/{report_id}", "incident").get("info"))
     assert info["ward_unit"] == f"ward-{TAN_PHU}"
-    wait_for(lambda: citizen.pull(f"reply/{report_id}") and citizen.json(f"reply/{report_id}", "reply").get("status") == "received")
+    wait_for(lambda: citizen.pull(f"reply/{report_id}") and citizen.json(f"reply/{report_id}", "reply").get("status") == "delivered")
 
 
 @pytest.mark.skipif(backend() == "postgresql", reason="reads SQLite's query plans (EXPLAIN QUERY PLAN)")

@@ -46,8 +46,8 @@ CATEGORY = {
     "en": {"crime": "Crime and public order", "traffic": "Traffic accident", "fire": "Fire or explosion", "other": "Other emergency"},
 }
 CITIZEN_STATUS = {
-    "vi": {"received": "Đã tiếp nhận", "in_progress": "Đang xử lý", "done": "Đã xử lý xong", "not_handled": "Không xử lý"},
-    "en": {"received": "Received", "in_progress": "In progress", "done": "Done", "not_handled": "Not handled"},
+    "vi": {"delivered": "Đã đến trung tâm", "received": "Công an đã tiếp nhận", "in_progress": "Đang xử lý", "done": "Đã xử lý xong", "not_handled": "Không xử lý"},
+    "en": {"delivered": "Delivered to the center", "received": "Received by the police", "in_progress": "In progress", "done": "Done", "not_handled": "Not handled"},
 }
 TEXT = {
     "vi": {
@@ -299,11 +299,11 @@ def _officers(conn: Any, unit: str) -> list[tuple[str, str]]:
 
 
 def _citizen_status(conn: Any, incident: dict[str, Any]) -> str:
-    return CITIZEN_STATUS_OF.get(incident["status"], "received")
+    return CITIZEN_STATUS_OF.get(incident["status"], "delivered")
 
 
 def _words(lang: str, incident: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    status = extra.get("status_code") or "received"
+    status = extra.get("status_code") or "delivered"
     return {
         "category": CATEGORY[lang].get(incident["category"], incident["category"]),
         "ward": incident["ward_name"] or TEXT[lang]["no_ward"],

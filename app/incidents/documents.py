@@ -58,7 +58,19 @@ REJECT_REASONS = ("spam", "false", "not_police", "other")
 
 
 class Invalid(ValueError):
-    """The update breaks a schema or writer rule; the message says which."""
+    """The update breaks a schema or writer rule; the message says which (in English, for logs and
+    developers), `code` says it for the apps, which translate it with `params` (docs/sync.md,
+    "Refusal codes"). A rule without a code of its own says `invalid`."""
+
+    def __init__(self, message: str, code: str = "invalid", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+# Text fields the citizen types, with codes of their own: the app can say "the description is
+# 4,005 characters; at most 4,000" in the citizen's language and lead back to the field.
+TEXT_CODES = {"description": "description", "message text": "message", "contact.name": "contact_name"}
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -83,14 +95,16 @@ def is_number(value: Any) -> bool:
 def text(value: Any, field: str, limit: int, required: bool = False) -> str:
     if value is None and not required:
         return ""
+    name = TEXT_CODES.get(field, "text")
     if not isinstance(value, str):
         raise Invalid(f"{field} must be text")
     if len(value) > limit:
-        raise Invalid(f"{field} is {len(value)} characters; the limit is {limit}")
+        raise Invalid(f"{field} is {len(value)} characters; the limit is {limit}", f"{name}_too_long",
+                      field=field, length=len(value), limit=limit)
     if "\x00" in value:  # no text may hold one: PostgreSQL refuses it (issue 18)
-        raise Invalid(f"{field} holds a NUL character")
+        raise Invalid(f"{field} holds a NUL character", "text_nul", field=field)
     if required and not value.strip():
-        raise Invalid(f"{field} must not be empty")
+        raise Invalid(f"{field} must not be empty", f"{name}_empty", field=field)
     return value
 
 
@@ -146,26 +160,26 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
     if unknown:
         raise Invalid(f"unknown report field(s): {', '.join(sorted(unknown))}")
     if data.get("category") not in CATEGORIES:
-        raise Invalid(f"category must be one of {', '.join(CATEGORIES)}")
+        raise Invalid(f"category must be one of {', '.join(CATEGORIES)}", "category_unknown")
     text(data.get("description"), "description", MAX_DESCRIPTION)
     if "danger" in data and not isinstance(data["danger"], bool):
         raise Invalid("danger must be true or false")
     timestamp_ms(data.get("created_at"), "created_at")
     has_lat, has_lon = "lat" in data, "lon" in data
     if has_lat != has_lon:
-        raise Invalid("lat and lon come together, or neither")
+        raise Invalid("lat and lon come together, or neither", "location_invalid")
     if has_lat:
         lat, lon = data["lat"], data["lon"]
         if not (is_number(lat) and is_number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-            raise Invalid("lat/lon must be WGS84 degrees (lat within ±90, lon within ±180)")
+            raise Invalid("lat/lon must be WGS84 degrees (lat within ±90, lon within ±180)", "location_invalid")
         accuracy = data.get("accuracy")
         if accuracy is not None and not (is_number(accuracy) and 0 <= accuracy <= 1e6):
-            raise Invalid("accuracy must be metres (0 to 1,000,000)")
+            raise Invalid("accuracy must be metres (0 to 1,000,000)", "location_invalid")
     elif "accuracy" in data:
-        raise Invalid("accuracy without a location")
+        raise Invalid("accuracy without a location", "location_invalid")
     media = log_entries(report, "media") if "media" in data else []
     if len(media) > MAX_MEDIA:
-        raise Invalid(f"at most {MAX_MEDIA} photos or videos per report")
+        raise Invalid(f"at most {MAX_MEDIA} photos or videos per report", "too_many_media", limit=MAX_MEDIA)
     if not all(isinstance(m, str) and MEDIA_ID.match(m) for m in media):
         raise Invalid("media must hold media ids")
     if len(set(media)) != len(media):
@@ -177,15 +191,16 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
         text(contact.get("name"), "contact.name", 100)
         phone = contact.get("phone")
         if phone not in (None, "") and (not isinstance(phone, str) or not PHONE.match(phone)):
-            raise Invalid("contact.phone must be a phone number")
+            raise Invalid("contact.phone must be a phone number", "contact_phone_invalid")
     messages = log_entries(report, "messages") if "messages" in data else []
     if len(messages) > MAX_MESSAGES:
-        raise Invalid(f"at most {MAX_MESSAGES} messages")
+        raise Invalid(f"at most {MAX_MESSAGES} messages", "too_many_messages", limit=MAX_MESSAGES)
     if before is not None:
         old = root_map(before, "report").to_py() or {}
         for field in REPORT_FROZEN:
             if old.get(field) != data.get(field):
-                raise Invalid(f"{field} cannot change once the report is sent; add a message instead")
+                raise Invalid(f"{field} cannot change once the report is sent; add a message instead",
+                              "report_frozen", field=field)
         old_media = list(old.get("media") or [])
         if media[: len(old_media)] != old_media:
             raise Invalid("media is append-only")
@@ -223,14 +238,14 @@ def validate_incident(
     added_dispatch = new_entries(log_entries(old, "dispatch"), log_entries(new, "dispatch"), "dispatch")
     added_timeline = new_entries(log_entries(old, "timeline"), log_entries(new, "timeline"), "timeline")
     if added_dispatch and role != "dispatcher":
-        raise Invalid(f"only a dispatcher triages and dispatches; you are {role}")
+        raise Invalid(f"only a dispatcher triages and dispatches; you are {role}", "dispatcher_only")
     for entry in added_dispatch:
         check_dispatch_entry(entry, user_id)
     if added_timeline:
         if role != "officer":
-            raise Invalid("timeline entries are written by the officers of an assigned unit")
+            raise Invalid("timeline entries are written by the officers of an assigned unit", "officer_only")
         if unit not in active_units:
-            raise Invalid(f"your unit {unit} is not assigned to this incident")
+            raise Invalid(f"your unit {unit} is not assigned to this incident", "unit_not_assigned", unit=unit)
     for entry in added_timeline:
         check_timeline_entry(entry, user_id, unit)
     return {"dispatch": added_dispatch, "timeline": added_timeline}

@@ -234,7 +234,7 @@ def _reply_data(conn: Any, incident_id: str) -> tuple[dict[str, Any], list[dict[
         )
     ]
     desired = {
-        "status": CITIZEN_STATUS.get(status, "received"),
+        "status": CITIZEN_STATUS.get(status, "delivered"),
         # The finer stage under the plain status: "police on the way", "on scene", and "closed"
         # told apart from "resolved". None (absent) before a unit is on its way.
         "stage": status if status in CITIZEN_STAGES else None,

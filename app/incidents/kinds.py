@@ -40,7 +40,7 @@ UNIT_ID = r"center|ward-\d{1,6}|dept-[a-z0-9-]{1,32}"
 
 
 def _invalid(exc: Invalid) -> Refused:
-    return Refused(422, "invalid", str(exc))
+    return Refused(422, "invalid", str(exc), precise=exc.code, params=exc.params)
 
 
 def incident_logs(doc: Doc) -> tuple[dict[str, Any], list[Any], list[Any]]:
@@ -113,7 +113,8 @@ class ReportKind(AppKind):
                 # Only media uploaded to this very report may be named in it.
                 unknown = foreign_ids(tx, doc_id, list(data.get("media") or []))
                 if unknown:
-                    raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this report")
+                    raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this report",
+                                  precise="media_unknown")
                 projection.report_changed(tx, doc_id, data)
                 projection.enqueue_fanout(tx, doc_id, reply=False)
                 audit.append(tx, principal, "report.update", f"report/{doc_id}")
@@ -127,7 +128,8 @@ class ReportKind(AppKind):
         def created_fn(tx: Any) -> None:
             if data.get("media"):
                 # Uploads need the report to exist first, so a new report names no media yet.
-                raise Refused(422, "invalid", "media can be added once the report has been sent")
+                raise Refused(422, "invalid", "media can be added once the report has been sent",
+                              precise="media_before_sent")
             projection.new_report(tx, doc_id, principal.id, data, route, priority, arrived_at)
             outbox.enqueue(tx, "incident.init", f"incident.init:{doc_id}", {"incident": doc_id})
             projection.enqueue_fanout(tx, doc_id)

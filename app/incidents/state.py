@@ -28,9 +28,11 @@ TIMELINE_STAGE = {
     "on_scene": "on_scene",
     "resolved": "resolved",
 }
-# What the citizen sees (DESIGN §2): four plain states.
+# What the citizen sees (DESIGN §2, made honest by issue 23): "delivered" while nobody has looked
+# at the report yet (it reached the center), "received" once a dispatcher triaged it, then the
+# progress. The phone itself says "saved" before the server acknowledged it.
 CITIZEN_STATUS = {
-    "new": "received",
+    "new": "delivered",
     "triaged": "received",
     "dispatched": "in_progress",
     "acknowledged": "in_progress",
@@ -106,7 +108,7 @@ class IncidentState:
 
     @property
     def citizen_status(self) -> str:
-        return CITIZEN_STATUS.get(self.status, "received")
+        return CITIZEN_STATUS.get(self.status, "delivered")
 
 
 def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

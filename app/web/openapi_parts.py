@@ -110,7 +110,10 @@ REFUSALS = {
 }
 ERROR: Schema = obj(("error", "message"),
                     error={"type": "string", "description": "A machine code: invalid, too_deep, ..."},
-                    message={"type": "string", "description": "The reason, for a person."},
+                    code={"type": "string", "description": "The stable code the apps translate "
+                          "(description_too_long, ...; docs/sync.md); `error` where none is finer."},
+                    params={"type": "object", "description": "Values for the code's sentence."},
+                    message={"type": "string", "description": "The reason, for a person (English)."},
                     field={"type": "string", "description": "The input that was refused."},
                     retry_after={"type": "number"})
 # GeoReport v2's error form; `code` repeats the HTTP status.

@@ -4,7 +4,7 @@
 // Prints {"report": {...}, "reply": {...}, "clientID": n}.
 // Usage: node report_ws.mjs '{"server":"ws://h/sync","id":"<uuid>","token":"t",
 //                             "report":{"category":..,"description":..,"lat":..,"lon":..,"accuracy":..},
-//                             "replyStatus":"received"}'
+//                             "replyStatus":"delivered"}'
 import * as Y from 'yjs'
 import { args, provider, synced, until, done, fail } from './lib.mjs'
 

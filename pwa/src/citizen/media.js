@@ -16,6 +16,7 @@
 import { storedDevice } from '../core/device.js';
 import { done } from '../core/idb.js';
 import { UploadLater, UploadRefused, UploadUnavailable, uploadKept } from '../core/media-upload.js';
+import { mediaKind } from './media-kind.js';
 import { run } from './store.js';
 
 export { UploadLater, UploadRefused, UploadUnavailable };
@@ -40,14 +41,22 @@ function view(record) {
   };
 }
 
-/** Keep a picked file on the phone (for the draft) and return it with a preview URL. */
+/** A picked file that is neither a photo nor a video (by its bytes): it is not kept. */
+export class NotMedia extends Error {}
+
+/**
+ * Keep a picked file on the phone (for the draft) and return it with a preview URL. Throws
+ * NotMedia when its first bytes are not those of a photo or video the server takes.
+ */
 export async function attach(file) {
+  const found = await mediaKind(file);
+  if (!found) throw new NotMedia(file.name || 'file');
   const record = {
     localId: localId(),
     reportId: DRAFT,
     blob: file,
     name: file.name || '',
-    type: file.type || 'application/octet-stream',
+    type: found.type,
     size: file.size,
     added_at: Date.now(),
     mediaId: null,
@@ -68,7 +77,12 @@ export async function remove(id) {
   await run(['media'], 'readwrite', ({ media }) => done(media.delete(id)));
 }
 
-/** Move draft files to the report they were sent with. */
+/** Every file of a report (or the draft), with its id: to move back to the draft or to drop. */
+export async function mediaIdsOf(reportId) {
+  return (await listMedia(reportId)).map((m) => m.localId);
+}
+
+/** Move draft files to the report they were sent with (or, `DRAFT`, back to a new draft). */
 export async function adopt(reportId, ids) {
   await run(['media'], 'readwrite', async ({ media }) => {
     for (const id of ids) {

@@ -15,6 +15,8 @@ export const run = (names, mode, fn) => transact(db(), names, mode, fn);
 
 export const allReports = () => run(['reports'], 'readonly', ({ reports }) => done(reports.getAll()));
 
+export const deleteReport = (id) => run(['reports'], 'readwrite', ({ reports }) => done(reports.delete(id)));
+
 export const putReport = (record) => run(['reports'], 'readwrite', ({ reports }) => done(reports.put(record)));
 
 export async function updateReport(id, changes) {

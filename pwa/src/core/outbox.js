@@ -203,6 +203,8 @@ async function recordFailure(sent, error) {
   const failure = {
     status: error.status,
     code: error.code,
+    refusal: error.refusal ?? error.code,
+    params: error.params ?? {},
     message: error.serverMessage,
     retry_after: error.retryAfter,
     at: Date.now(),
@@ -267,7 +269,8 @@ async function sendUserBatch(entries, fetchImpl, summary, later) {
         continue;
       }
       const error = result
-        ? new HttpError(result.status, result.error?.error ?? 'http', result.error?.message ?? null)
+        ? new HttpError(result.status, result.error?.error ?? 'http', result.error?.message ?? null, null,
+          result.error?.code ?? null, result.error?.params ?? null)
         : (failure ?? new HttpError(502, 'malformed', 'missing from the batch answer'));
       const retryAt = await recordFailure(entry, error);
       if (retryAt) later(retryAt);

@@ -14,7 +14,7 @@ const ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowR
  * the map, or moves the focused pin with the arrow keys. Returns `{update(position), destroy()}`:
  * `update` follows a new GPS fix.
  */
-export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
+export function mountPinMap(element, { position, tileUrl, labels, onPlace, onTilesFailed }) {
   const start = position ? [position.lat, position.lon] : CITY_CENTER;
   const map = leafletMap(element, {
     center: start,
@@ -24,11 +24,21 @@ export function mountPinMap(element, { position, tileUrl, labels, onPlace }) {
   });
   map.attributionControl?.setPrefix(false);
   if (tileUrl) {
+    let failed = false;
     tileLayer(tileUrl, {
       maxZoom: 19,
       attribution: '© OpenStreetMap',
       crossOrigin: false,
-    }).addTo(map);
+    })
+      .on('tileerror', () => {
+        if (failed) return; // said once: the grid stays until tiles come
+        failed = true;
+        onTilesFailed?.();
+      })
+      .on('tileload', () => {
+        failed = false; // the network came back
+      })
+      .addTo(map);
   }
   let accuracy = null;
   const showAccuracy = (at, metres) => {

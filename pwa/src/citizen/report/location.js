@@ -63,10 +63,10 @@ export function useLocation() {
     state,
     position,
     retry: start,
-    place(lat, lon) {
+    place(lat, lon, accuracy) {
       placed.current = true;
       stop();
-      setPosition({ lat, lon });
+      setPosition(typeof accuracy === 'number' ? { lat, lon, accuracy } : { lat, lon });
       setState('placed');
     },
   };

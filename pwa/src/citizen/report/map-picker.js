@@ -8,17 +8,23 @@ export function MapPicker({ position, onPlace }) {
   const element = useRef(null);
   const map = useRef(null);
   const [state, setState] = useState('loading');
+  // The base map: 'ok', 'none' (no tile server configured) or 'failed' (its tiles did not come):
+  // then the plain grid is explained, as the console explains its own (issue 23).
+  const [tiles, setTiles] = useState('ok');
 
   useEffect(() => {
     let cancelled = false;
     Promise.all([import('../map/pin-map.js'), getConfig()])
       .then(([{ mountPinMap }, config]) => {
         if (cancelled) return;
+        const tileUrl = config?.tile_url || '';
+        if (!tileUrl) setTiles('none');
         map.current = mountPinMap(element.current, {
           position,
-          tileUrl: config?.tile_url || '',
+          tileUrl,
           labels: { pin: t('citizen.location.pin') },
           onPlace,
+          onTilesFailed: () => !cancelled && setTiles('failed'),
         });
         setState('ready');
       })
@@ -34,6 +40,8 @@ export function MapPicker({ position, onPlace }) {
 
   return html`
     <div class="map-picker">
+      ${state === 'ready' && tiles !== 'ok' &&
+      html`<p class="map-picker__note" data-tiles=${tiles}>${t(`citizen.location.tiles_${tiles}`)}</p>`}
       <div
         class="map-picker__map"
         ref=${element}

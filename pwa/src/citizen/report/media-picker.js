@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { t } from '../../core/i18n.js';
-import { attach, MAX_FILES, remove } from '../media.js';
+import { attach, MAX_FILES, NotMedia, remove } from '../media.js';
 import { MediaList } from './media-list.js';
 
 /** Photos and videos for the draft: from the camera or the gallery, kept on the phone at once. */
@@ -15,13 +15,16 @@ export function MediaPicker({ items, onChange }) {
     const room = MAX_FILES - items.length;
     if (files.length > room) setError(t('citizen.media.too_many', { n: MAX_FILES }));
     const added = [];
+    const notMedia = [];
     for (const file of files.slice(0, Math.max(0, room))) {
       try {
         added.push(await attach(file));
-      } catch {
-        setError(t('citizen.media.failed'));
+      } catch (failure) {
+        if (failure instanceof NotMedia) notMedia.push(file.name || '?');
+        else setError(t('citizen.media.failed'));
       }
     }
+    if (notMedia.length) setError(t('citizen.media.not_media', { names: notMedia.join(', ') }));
     onChange([...items, ...added]);
   }
 

@@ -33,6 +33,8 @@ export function ReportScreen() {
   useEffect(() => {
     listMedia(DRAFT).then(setMedia);
     loadContact().then(setContact);
+    // A refused report brought back to fix: its place comes back with it.
+    if (draft.location) location.place(draft.location.lat, draft.location.lon, draft.location.accuracy);
   }, []);
 
   useEffect(() => saveDraft({ category, description, danger }), [category, description, danger]);

@@ -5,14 +5,15 @@
 import * as Y from 'yjs';
 import { storedDevice } from '../../core/device.js';
 import { Observable } from '../../core/observable.js';
-import { acks, enqueue, pending, release } from '../../core/outbox.js';
+import { acks, discard, enqueue, pending, release } from '../../core/outbox.js';
 import { kick, onOutboxChange } from '../../core/outbox-runner.js';
 import { LiveDoc } from '../../core/sync/live.js';
-import { syncRequest } from '../../core/sync/messages.js';
-import { openDoc, persistNew } from '../../core/sync/persisted-doc.js';
-import { adopt, listMedia, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
+import { HttpError, httpError } from '../../core/http-error.js';
+import { applyAnswer, syncRead, syncRequest } from '../../core/sync/messages.js';
+import { forgetDoc, openDoc, persistNew } from '../../core/sync/persisted-doc.js';
+import { adopt, DRAFT, listMedia, mediaIdsOf, remove, setUploaded, upload, UploadRefused, UploadUnavailable } from '../media.js';
 import { onStatusChange } from '../status-hook.js';
-import { allReports, putReport, updateReport } from '../store.js';
+import { allReports, deleteReport, putReport, updateReport } from '../store.js';
 
 // Statuses after which little more is expected: such reports are not followed live (unless open).
 const FINAL = new Set(['done', 'not_handled']);
@@ -61,13 +62,21 @@ class ReportsModel extends Observable {
     this.again = false;
     this.focus = null; // the report on screen, followed live whatever its age
     this.ready = null;
+    this.opening = new Map(); // id -> Promise, while a report's documents open
   }
 
   start() {
     if (this.ready) return this.ready;
     onOutboxChange(async (message) => {
+      // A report made or withdrawn in another tab of this app: the queue says so (BroadcastChannel).
+      const id = message?.name?.startsWith('report/') ? message.name.slice('report/'.length) : null;
+      if (id && (message.type === 'discarded') === this.records.has(id)) await this.reload();
       await this.refreshQueue(); // the acknowledgement first: uploads need the report on the server
       if (message?.type === 'sent') this.uploadWaiting();
+    });
+    // Where BroadcastChannel is missing or a message was missed (a tab asleep): look on return.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.reload().then(() => this.refreshQueue());
     });
     addEventListener('online', () => {
       this.follow();
@@ -90,20 +99,47 @@ class ReportsModel extends Observable {
    */
   async track(record) {
     if (!this.docs.has(record.id)) {
-      const [report, reply] = await Promise.all([
-        openDoc(reportName(record.id)),
-        openDoc(replyName(record.id)),
-      ]);
-      this.docs.set(record.id, { report, reply });
-      report.on('update', () => this.changed());
-      reply.on('update', () => {
-        this.checkStatus(record.id);
-        this.changed();
-      });
+      // Once per report, even when this tab's own send and another tab's news ask at once.
+      let opening = this.opening.get(record.id);
+      if (!opening) {
+        opening = Promise.all([openDoc(reportName(record.id)), openDoc(replyName(record.id))]).then(([report, reply]) => {
+          this.docs.set(record.id, { report, reply });
+          report.on('update', () => this.changed());
+          reply.on('update', () => {
+            this.checkStatus(record.id);
+            this.changed();
+          });
+        });
+        this.opening.set(record.id, opening);
+      }
+      await opening;
+      this.opening.delete(record.id);
     }
     this.records.set(record.id, record);
     this.media.set(record.id, await listMedia(record.id));
     this.checkStatus(record.id);
+  }
+
+  /** Follow the list kept on this phone: reports made, or withdrawn, by another tab. */
+  async reload() {
+    await this.ready;
+    const stored = await allReports();
+    const ids = new Set(stored.map((r) => r.id));
+    let changed = false;
+    for (const record of stored) {
+      if (this.records.has(record.id)) continue;
+      await this.track(record);
+      changed = true;
+    }
+    for (const id of [...this.records.keys()]) {
+      if (ids.has(id) || this.opening.has(id)) continue;
+      this.records.delete(id);
+      this.docs.delete(id);
+      this.live.get(id)?.close();
+      this.live.delete(id);
+      changed = true;
+    }
+    if (changed) this.follow();
   }
 
   async refreshQueue() {
@@ -151,7 +187,8 @@ class ReportsModel extends Observable {
     const entry = this.queue.get(name) ?? null;
     const ack = this.acked.get(name) ?? null;
     const ackedMessages = new Set(ack?.meta?.messages ?? []);
-    const status = reply.status ?? (ack ? 'sent' : 'saved');
+    // Acknowledged means it reached the server: "delivered" even before the reply document says so.
+    const status = reply.status ?? (ack ? 'delivered' : 'saved');
     const thread = [
       ...(report.messages ?? []).map((m) => ({ ...m, from: 'me', pending: !ackedMessages.has(m.id) })),
       ...(reply.messages ?? []).map((m) => ({ ...m, from: 'police' })),
@@ -175,6 +212,8 @@ class ReportsModel extends Observable {
       failure: entry?.error ?? null,
       held: Boolean(entry?.held),
       thread,
+      // Police messages this phone has not shown yet (announced at the top of the report).
+      unread: (reply.messages ?? []).filter((m) => m.at > (record.seen_police_at ?? 0)).map((m) => m.id),
       live: this.liveState.get(id) ?? null,
     };
   }
@@ -331,6 +370,18 @@ class ReportsModel extends Observable {
     return id;
   }
 
+  /** The police's messages so far have been shown: no more notice for them. */
+  async markRead(id) {
+    const record = this.records.get(id);
+    const messages = this.docs.get(id)?.reply.getMap('reply').get('messages')?.toArray() ?? [];
+    if (!record || !messages.length) return;
+    const seen = Math.max(...messages.map((m) => m.at ?? 0));
+    if ((record.seen_police_at ?? 0) >= seen) return;
+    this.records.set(id, { ...record, seen_police_at: seen });
+    this.changed();
+    await updateReport(id, { seen_police_at: seen });
+  }
+
   /** Add a detail to a report (`report.messages`): sent like the report, queued if offline. */
   async addMessage(id, text) {
     const { report: doc } = this.docs.get(id);
@@ -349,6 +400,70 @@ class ReportsModel extends Observable {
     await queueReport(id, doc);
     await this.refreshQueue();
     kick();
+  }
+
+  /**
+   * A report the server refused for good and never took: back into the draft to fix (its text,
+   * category, "someone is hurt", place and files kept), or (`keep` false) dropped with its files.
+   * Either way it leaves this phone's list and queue: the fixed report goes as a new one.
+   */
+  async withdraw(id, { keep }) {
+    const name = reportName(id);
+    if (this.acked.has(name)) throw new Error(`report ${id} reached the server: it cannot be withdrawn`);
+    const report = this.docs.get(id)?.report.getMap('report').toJSON() ?? {};
+    const files = await mediaIdsOf(id);
+    if (keep) {
+      await adopt(DRAFT, files);
+    } else {
+      for (const file of files) await remove(file);
+    }
+    this.live.get(id)?.close();
+    this.live.delete(id);
+    this.records.delete(id);
+    this.docs.delete(id);
+    this.media.delete(id);
+    await deleteReport(id); // before the queue tells other tabs, which then reload the list
+    await discard(name);
+    await Promise.all([forgetDoc(name), forgetDoc(replyName(id))]);
+    await this.refreshQueue();
+    if (!keep) return null;
+    return {
+      category: report.category ?? null,
+      description: report.description ?? '',
+      danger: report.danger === true,
+      location: typeof report.lat === 'number' ? { lat: report.lat, lon: report.lon, accuracy: report.accuracy } : null,
+    };
+  }
+
+  /**
+   * A later change (a message, the contact) the server refused for good: dropped, and the
+   * report on this phone becomes the server's copy again, so the change is not queued anew at the
+   * next start. Needs the network (the server's copy); throws an HttpError without it.
+   */
+  async dropChange(id) {
+    const name = reportName(id);
+    const fresh = new Y.Doc();
+    const device = await storedDevice();
+    let response;
+    try {
+      response = await fetch(`/sync/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${device?.token}` },
+        body: syncRead(fresh),
+        credentials: 'omit',
+      });
+    } catch {
+      throw new HttpError(0, 'network', null);
+    }
+    if (!response.ok) throw await httpError(response);
+    applyAnswer(fresh, new Uint8Array(await response.arrayBuffer()));
+    await discard(name);
+    const { reply } = this.docs.get(id);
+    await forgetDoc(name);
+    await persistNew(name, fresh);
+    this.docs.set(id, { report: fresh, reply });
+    fresh.on('update', () => this.changed());
+    await this.refreshQueue();
   }
 
   /** Try a refused report again (the user asked to). */

@@ -1,11 +1,12 @@
 import { html } from 'htm/preact';
 import { t } from '../../core/i18n.js';
-import { describeError, describeWait } from '../../core/ui/errors.js';
+import { describeError, describeWait, refusedForGood } from '../../core/ui/errors.js';
 
 // Tones of the badge: never told by colour alone, every badge has its word and a shape.
 const TONES = {
   saved: 'pending',
   sent: 'sent',
+  delivered: 'sent',
   received: 'sent',
   in_progress: 'progress',
   done: 'done',
@@ -14,6 +15,8 @@ const TONES = {
 const SHAPES = { pending: '◷', sent: '✓', progress: '➜', done: '✓✓', closed: '✕' };
 
 export function statusLabel(report) {
+  // Refused for good: "saved on the phone" would promise a send that will never happen.
+  if (report.status === 'saved' && report.held && refusedForGood(report.failure)) return t('citizen.status.not_accepted');
   const label = t(`citizen.status.${report.status}`);
   if (report.status === 'not_handled' && report.reason) {
     return `${label}: ${t(`citizen.status.reasons.${report.reason}`)}`;
@@ -67,9 +70,14 @@ function failureLines(report) {
     return [{ tone: 'warn', text: t('citizen.status.rate_limited', { wait: describeWait(wait) }) }];
   }
   if (report.held) {
+    // Never reached the server and never will as it is: the citizen fixes it or drops it.
+    const fix = report.status === 'saved' && refusedForGood(failure);
+    if (report.status !== 'saved' && refusedForGood(failure)) {
+      return [{ tone: 'error', text: t('citizen.status.change_refused', { error: describeError(failure) }) }];
+    }
     return [
       { tone: 'error', text: t('citizen.status.refused', { error: describeError(failure) }) },
-      { tone: 'info', text: t('citizen.status.kept') },
+      { tone: 'info', text: fix ? t('citizen.status.fix_or_discard') : t('citizen.status.kept') },
     ];
   }
   if (failure.status >= 500) {

@@ -37,7 +37,7 @@ export function Thread({ report, onAdd }) {
       <ol class="messages">
         ${report.thread.map(
           (m) => html`
-            <li key=${m.id} class=${`message message--${m.from}`} data-from=${m.from}>
+            <li key=${m.id} id=${`message-${m.id}`} tabindex="-1" class=${`message message--${m.from}`} data-from=${m.from}>
               <p class="message__meta">
                 <strong>${m.from === 'police' ? t('citizen.detail.police') : t('citizen.detail.me')}</strong>
                 <span>${formatTime(m.at)}</span>
