@@ -248,7 +248,11 @@ def test_the_cookie_is_secure_over_https(settings: Settings, svc: Services) -> N
 def test_the_status_page_follows_the_incident(client: TestClient, svc: Services) -> None:
     location = post(client, fields(client.get("/").text)).headers["location"]
     report_id = location.rsplit("/", 1)[1]
-    for status, words in [("triaged", "Công an đã tiếp nhận"), ("on_scene", "Công an đang xử lý"),
+    # Nobody has looked at it yet: it reached the center, no more (the app's "delivered").
+    assert "Tin báo đã đến Trung tâm chỉ huy" in client.get(location).text
+    assert "Công an đã tiếp nhận" not in client.get(location).text
+    for status, words in [("triaged", "Công an đã tiếp nhận"), ("dispatched", "Công an đang xử lý"),
+                          ("on_scene", "Công an đang xử lý"),
                           ("resolved", "Sự việc đã được xử lý")]:
         svc.db.write_sync(lambda tx, s=status: tx.execute("UPDATE incidents SET status = ? WHERE id = ?", (s, report_id)))
         assert words in client.get(location).text

@@ -20,6 +20,7 @@ from typing import Any
 
 from app.directory.routing import official_wards
 from app.errors import ApiError
+from app.incidents.state import CITIZEN_STATUS
 
 LITE_JSON = "lite.json"
 FORM_ID = "__SOS_FORM_ID__"
@@ -174,16 +175,6 @@ def _collation_key(name: str) -> tuple[str, str]:
 
 
 def citizen_state(status: str) -> str:
-    """The few plain states a citizen reads (DESIGN.md: received, in progress, done, not handled);
-    "new" says only that it arrived: nobody has looked at it yet."""
-    if status == "new":
-        return "new"
-    if status in ("triaged", "dispatched"):
-        return "received"
-    if status in ("acknowledged", "en_route", "on_scene"):
-        return "in_progress"
-    if status in ("resolved", "closed"):
-        return "done"
-    if status == "merged":
-        return "merged"
-    return "not_handled"
+    """What the citizen reads: the app's own words (`CITIZEN_STATUS`: delivered until a person
+    triaged it, then received, in progress, done, not handled), and "merged" said as such."""
+    return "merged" if status == "merged" else CITIZEN_STATUS.get(status, "delivered")

@@ -82,7 +82,7 @@ export function writeLiteJson(outdir, root, strings) {
     reasons: keys('citizen.status.reasons', ['spam', 'false', 'not_police', 'other']),
     errors: keys('lite.errors', ['heading', 'category', 'description_empty', 'description_long', 'ward',
       'origin', 'form', 'rate_limited', 'unavailable']),
-    status: keys('lite.status', ['title', 'new', 'received', 'in_progress', 'done', 'not_handled', 'merged',
+    status: keys('lite.status', ['title', 'delivered', 'received', 'in_progress', 'done', 'not_handled', 'merged',
       'sent_at', 'code', 'refresh', 'again', 'not_found', 'keep']),
     reason: s('citizen.status.reason'),
   };
