@@ -34,6 +34,7 @@ export function QueuePanel({
           ${t('center.filters.button')}${isFiltered(filters) ? ` (${countFilters(filters)})` : ''}
         </button>
       </header>
+      <p class="queue__order" id="queue-order">${t('center.queue.order')}</p>
       ${filtersOpen && html`<${Filters} items=${items} filters=${filters} onFilters=${onFilters} />`}
       ${hidden > 0 && html`
         <p class="queue__hidden" role="status">
@@ -43,7 +44,7 @@ export function QueuePanel({
           </button>
         </p>
       `}
-      <ol class="queue__list" ref=${list} aria-label=${t('center.queue.list_label')}>
+      <ol class="queue__list" ref=${list} aria-label=${t('center.queue.list_label')} aria-describedby="queue-order">
         ${shown.map(
           (item) => html`
             <${QueueItem}
