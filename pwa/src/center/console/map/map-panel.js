@@ -4,14 +4,9 @@ import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
 import { categoryLabel, categoryLetter, shortId, statusLabel, unitName } from '../format.js';
 import { t } from '../i18n.js';
-import { isStale } from '../units-live.js';
+import { fixAge, isStale } from '../units-live.js';
 
 /** "2 min" / "40 s": how old a fix is. */
-function ago(at, now = Date.now()) {
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  return s < 90 ? t('center.units_map.seconds', { n: s }) : t('center.units_map.minutes', { n: Math.round(s / 60) });
-}
-
 let boundariesLoad = null;
 
 /** Ward boundaries (GeoJSON), once per page; the server revalidates by ETag on later loads. */
@@ -99,7 +94,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
         const stale = isStale(row, now);
         const name = row.display_name || row.username;
         const label = t(stale ? 'center.units_map.stale' : 'center.units_map.fresh', {
-          name, unit: unitName(row.unit, units), age: ago(row.at, now),
+          name, unit: unitName(row.unit, units), age: fixAge(row.at, now),
           availability: t(`center.availability.${row.availability}`),
         });
         return { ...row, stale, label };
