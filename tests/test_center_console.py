@@ -284,7 +284,7 @@ def test_map_without_tiles_messages_and_closing(
     expect(page.locator(".map-panel .leaflet-overlay-pane path")).to_have_count(9)  # the sample wards
     pins = page.locator(".map-panel .leaflet-marker-icon.pin")
     expect(pins).to_have_count(2)  # the third has no location
-    expect(pins.first.locator(".pin__letter")).not_to_be_empty()  # a letter, not colour alone
+    expect(pins.first.locator("svg.pin__mark path").first).to_be_attached()  # an icon, not colour alone
     expect(page.locator(".map-panel")).to_contain_text("Không tải được bản đồ nền")
     expect(page.locator(".map-panel")).to_contain_text("1 vụ việc không có vị trí")
     page.locator(f'.leaflet-marker-icon[data-incident="{fire_id}"]').click()

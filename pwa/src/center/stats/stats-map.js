@@ -11,13 +11,12 @@ import {
   tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
 import leafletCss from 'leaflet/dist/leaflet.css' with { type: 'text' };
+import { categoryColour } from '../../core/categories.js';
 import { adoptStyles } from './styles.js';
 
 adoptStyles(leafletCss);
 
 const CITY = [10.7769, 106.7009];
-// The same hues as the legend (stats.css): distinct also for the common red-green deficiency.
-const COLOURS = { crime: '#b3261e', traffic: '#b06000', fire: '#6a1b9a', other: '#1f5fa8' };
 
 export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
   const map = leafletMap(element, { center: CITY, zoom: 11, renderer: canvas(), attributionControl: Boolean(tileUrl) });
@@ -63,7 +62,7 @@ export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
     } else {
       for (const p of data.points) {
         circleMarker([p.lat, p.lon], {
-          radius: 4, weight: 1, color: '#ffffff', fillColor: COLOURS[p.category] ?? '#333', fillOpacity: 0.9,
+          radius: 4, weight: 1, color: '#ffffff', fillColor: categoryColour(p.category), fillOpacity: 0.9,
         }).addTo(incidents);
         bounds.extend([p.lat, p.lon]);
       }

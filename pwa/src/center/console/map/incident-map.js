@@ -11,6 +11,7 @@ import {
   marker,
   tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
+import { pinHtml } from '../../../core/categories.js';
 import { clusterPoints } from './clusters.js';
 
 const CITY_CENTER = [10.7769, 106.7009];
@@ -20,7 +21,7 @@ const LABEL_ZOOM = 13;
 // Pins are 30 px across: centres closer than this would cover each other, so they become one.
 const CLUSTER_RADIUS = 26;
 
-function pinIcon(item, selected, letter) {
+function pinIcon(item, selected) {
   const classes = ['pin', `pin--${item.category}`, `pin--p${item.priority ?? 3}`];
   if (selected) classes.push('pin--selected');
   if (item.escalation || item.need_support) classes.push('pin--escalated');
@@ -29,7 +30,7 @@ function pinIcon(item, selected, letter) {
   return divIcon({
     className: classes.join(' '),
     // No style attributes (the CSP forbids them): shape and colour come from the class names.
-    html: `<span class="pin__shape"></span><span class="pin__letter">${letter}</span>`,
+    html: pinHtml(item.category),
     iconSize: [size, size],
     iconAnchor: [size / 2, size / 2],
   });
@@ -109,7 +110,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
   function draw() {
     if (!last) return;
     const { items, options } = last;
-    const { selectedId, accuracy, letterOf, titleOf, clusterLabel } = options;
+    const { selectedId, accuracy, titleOf, clusterLabel } = options;
     const placed = items.filter((item) => Number.isFinite(item.lat) && Number.isFinite(item.lon));
     placedItems = placed;
     const groups = clusterPoints(
@@ -126,7 +127,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
       const selected = ids.includes(selectedId);
       const escalated = group.items.some((i) => i.escalation || i.need_support);
       const key = lone
-        ? [item.category, item.priority, item.status, item.escalation, item.need_support, selected, letterOf(item.category)].join('|')
+        ? [item.category, item.priority, item.status, item.escalation, item.need_support, selected].join('|')
         : [selected, escalated, Math.min(...group.items.map((i) => i.priority ?? 3)), clusterLabel(ids.length)].join('|');
       const current = pins.get(id);
       if (current && current.key === key) {
@@ -135,7 +136,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
       }
       current?.marker.remove();
       const pin = marker([group.lat, group.lon], {
-        icon: lone ? pinIcon(item, selected, letterOf(item.category)) : clusterIcon(group.items, selected, escalated),
+        icon: lone ? pinIcon(item, selected) : clusterIcon(group.items, selected, escalated),
         title: lone ? titleOf(item) : group.items.map(titleOf).join('\n'),
         alt: lone ? titleOf(item) : clusterLabel(ids.length),
         keyboard: true,

@@ -2,7 +2,9 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
-import { categoryLabel, categoryLetter, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, shortId, statusLabel, unitName } from '../format.js';
+import { CATEGORIES } from '../../../core/categories.js';
+import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
 import { fixAge, isStale } from '../units-live.js';
 
@@ -68,7 +70,6 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     map.current?.setPins(items, {
       selectedId,
       accuracy: selectedAccuracy,
-      letterOf: categoryLetter,
       titleOf: (item) => `${categoryLabel(item.category)} · P${item.priority} · ${shortId(item.id)}`,
       clusterLabel: (n) => t('center.map.cluster_label', { n }),
     });
@@ -172,9 +173,7 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
                 aria-current=${item.id === selectedId ? 'true' : undefined}
                 onClick=${() => onSelect(item.id)}
               >
-                <span class=${`pin pin--list pin--${item.category}`} aria-hidden="true">
-                  <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(item.category)}</span>
-                </span>
+                <${CategoryPin} category=${item.category} variant="list" />
                 <span class="map-cluster__text">
                   <span class="map-cluster__top">
                     <span class=${`prio prio--${item.priority}`}>P${item.priority}</span>
@@ -194,12 +193,10 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
 function Legend({ officers }) {
   return html`
     <ul class="map-legend" aria-label=${t('center.map.legend')}>
-      ${['crime', 'traffic', 'fire', 'other'].map(
+      ${CATEGORIES.map(
         (category) => html`
           <li key=${category}>
-            <span class=${`pin pin--legend pin--${category}`} aria-hidden="true">
-              <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(category)}</span>
-            </span>
+            <${CategoryPin} category=${category} variant="legend" />
             ${categoryLabel(category)}
           </li>
         `,

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { categoryLabel, categoryLetter, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
+import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
 import { CATEGORIES, PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
 
@@ -119,9 +120,7 @@ function QueueItem({ item, unseen, selected, cursor, now, timers, units, onOpen,
         onClick=${() => onOpen(item.id)}
         onFocus=${() => onCursor(item.id)}
       >
-        <span class=${`pin pin--list pin--${item.category}`} aria-hidden="true">
-          <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(item.category)}</span>
-        </span>
+        <${CategoryPin} category=${item.category} variant="list" />
         <span class="q-item__body">
           <span class="q-item__top">
             <span class=${`prio prio--${item.priority}`}>P${item.priority}</span>
