@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.categories import COLOURS, NAMES
+from app.incidents.documents import CATEGORIES as DOCUMENT_CATEGORIES
 from app.settings import Settings
 
 from .center_helpers import NO_TILES, offset, open_console, report, tan_phu
@@ -41,7 +42,7 @@ def rgb(hex_colour: str) -> str:
 
 
 def test_the_servers_names_and_colours_are_the_apps() -> None:
-    assert [c["code"] for c in VOCABULARY] == CODES
+    assert [c["code"] for c in VOCABULARY] == CODES == list(DOCUMENT_CATEGORIES)
     for lang in ("vi", "en"):
         assert NAMES[lang] == {c["code"]: c["names"][lang] for c in VOCABULARY}
     assert {c["code"]: c["colour"] for c in VOCABULARY} == COLOURS
