@@ -10,7 +10,6 @@
 
 export const STATUS_FILTERS = ['new', 'triaged', 'dispatched', 'in_progress', 'resolved'];
 const IN_PROGRESS = new Set(['acknowledged', 'en_route', 'on_scene']);
-export { CATEGORIES } from '../../../core/categories.js';
 export const PRIORITIES = [1, 2, 3];
 
 export const isEscalated = (item) => Boolean(item.escalation) || Boolean(item.need_support);

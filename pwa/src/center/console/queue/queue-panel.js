@@ -3,7 +3,8 @@ import { useEffect, useRef } from 'preact/hooks';
 import { categoryLabel, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
 import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
-import { CATEGORIES, PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
+import { CATEGORIES } from '../../../core/categories.js';
+import { PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
 
 /** The live queue: header with the connection, the filters, and the incidents in order. */
 export function QueuePanel({
