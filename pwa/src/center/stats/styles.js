@@ -2,7 +2,7 @@
 // document, as the console does: what the center's entry links is precached for every visitor.
 import statsCss from './stats.css' with { type: 'text' };
 import pinCss from '../../core/pin.css' with { type: 'text' };
-import { categoryCss } from '../../core/categories.js';
+import { categoryCss } from '../../core/ui/category-pin.js';
 
 // The legend's pins: the console's shapes, icons and colours (one vocabulary, core/categories.json).
 const pageCss = [pinCss, categoryCss((c) => `.pin--${c}`), statsCss].join('\n');

@@ -11,7 +11,7 @@ import {
   marker,
   tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
-import { pinHtml } from '../../../core/categories.js';
+import { pinHtml } from '../../../core/ui/category-pin.js';
 import { clusterPoints } from './clusters.js';
 
 const CITY_CENTER = [10.7769, 106.7009];
