@@ -53,13 +53,13 @@ READ_PINS = """(items) => Object.fromEntries(items.map((li) => {
   const pin = li.querySelector('.pin');
   return [pin.dataset.category, {
     colour: getComputedStyle(pin.querySelector('.pin__shape')).backgroundColor,
-    mark: [...pin.querySelectorAll('svg path')].map((p) => p.getAttribute('d')),
+    mark: pin.querySelector('svg path').getAttribute('d'),
     name: li.textContent.trim(),
   }];
 }))"""
 READ_TILES = """(tiles) => Object.fromEntries(tiles.map((tile) => [tile.dataset.category, {
   colour: getComputedStyle(tile).borderTopColor,
-  mark: [...tile.querySelectorAll('.category__icon svg path')].map((p) => p.getAttribute('d')),
+  mark: tile.querySelector('.category__icon svg path').getAttribute('d'),
   name: tile.querySelector('.category__label').textContent.trim(),
 }]))"""
 
@@ -117,11 +117,11 @@ def test_one_category_vocabulary_across_apps_and_languages(
         for code, incident in ids.items():
             pin = console.locator(f'.q-item[data-incident="{incident}"] .pin')
             expect(pin).to_have_class(f"pin pin--list pin--{code}")
-            assert pin.locator("svg path").evaluate_all("ps => ps.map((p) => p.getAttribute('d'))") == want[code]["mark"]
+            assert pin.locator("svg path").get_attribute("d") == want[code]["mark"]
         for code, incident in ids.items():
             marker = console.locator(f'.leaflet-marker-icon[data-incident="{incident}"]')
             expect(marker).to_have_class(re.compile(rf"\bpin--{code}\b"))
-            assert marker.locator("svg path").evaluate_all("ps => ps.map((p) => p.getAttribute('d'))") == want[code]["mark"]
+            assert marker.locator("svg path").get_attribute("d") == want[code]["mark"]
         console.screenshot(path=SHOTS / f"console-vocabulary-{lang}.png")
         stats.locator(".stats-legend").scroll_into_view_if_needed()
         stats.screenshot(path=SHOTS / f"console-stats-map-{lang}.png")

@@ -12,7 +12,7 @@ const stroke = (paths) => html`
 
 export const CATEGORIES = CODES.map((code) => ({
   code,
-  icon: stroke(categoryIcon(code).map((d) => html`<path d=${d} />`)),
+  icon: stroke(html`<path d=${categoryIcon(code)} />`),
 }));
 
 // Each tile's accent (its top band, icon, and background once chosen) from the same colours, as a

@@ -6,6 +6,7 @@
 import data from './categories.json';
 import { getLang } from './i18n.js';
 
+export const vocabulary = data;
 const BY_CODE = new Map(data.categories.map((c) => [c.code, c]));
 const FALLBACK = BY_CODE.get('other');
 
@@ -17,5 +18,5 @@ const entry = (code) => BY_CODE.get(code) ?? FALLBACK;
 /** The category's name in `lang` (default: the page's language). */
 export const categoryName = (code, lang = getLang()) => entry(code).names[lang] ?? entry(code).names.vi;
 export const categoryColour = (code) => entry(code).colour;
-/** The icon's path data (24×24 viewBox, drawn with a round stroke in currentColor). */
+/** The icon's path data, one `d` (24×24 viewBox, drawn with a round stroke in currentColor). */
 export const categoryIcon = (code) => entry(code).icon;

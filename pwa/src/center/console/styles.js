@@ -10,7 +10,7 @@ import detailCss from './incident/detail.css' with { type: 'text' };
 import mapCss from './map/map.css' with { type: 'text' };
 import leafletCss from './map/leaflet-console.css' with { type: 'text' };
 import pinCss from '../../core/pin.css' with { type: 'text' };
-import { categoryCss } from '../../core/ui/category-pin.js';
+import { categoryCss } from '../../core/category-markup.js';
 
 let adopted = null;
 

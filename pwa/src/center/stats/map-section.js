@@ -4,7 +4,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../core/api.js';
-import { categoryName } from '../../core/categories.js';
+import { categoryColour, categoryName } from '../../core/categories.js';
 import { getConfig } from '../../core/config.js';
 import { CategoryPin } from '../../core/ui/category-pin.js';
 import { useJson } from './data.js';
@@ -40,7 +40,7 @@ export function MapSection({ filters, token }) {
         if (cancelled) return;
         const tileUrl = config?.tile_url || '';
         setTiles(Boolean(tileUrl));
-        map.current = mountStatsMap(element.current, { tileUrl, onTilesFailed: () => setTiles(false) });
+        map.current = mountStatsMap(element.current, { tileUrl, onTilesFailed: () => setTiles(false), colourOf: categoryColour });
         setStatus('ready');
         loadBoundaries(token).then((geojson) => !cancelled && map.current?.setBoundaries(geojson), () => {});
       })

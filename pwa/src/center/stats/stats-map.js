@@ -11,14 +11,15 @@ import {
   tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
 import leafletCss from 'leaflet/dist/leaflet.css' with { type: 'text' };
-import { categoryColour } from '../../core/categories.js';
 import { adoptStyles } from './styles.js';
 
 adoptStyles(leafletCss);
 
 const CITY = [10.7769, 106.7009];
 
-export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
+// `colourOf(category)`: the points' colours, from the page (core/categories.js): this chunk imports
+// nothing of the apps' shared modules, so that it splits none of the chunks every app loads.
+export function mountStatsMap(element, { tileUrl, onTilesFailed, colourOf }) {
   const map = leafletMap(element, { center: CITY, zoom: 11, renderer: canvas(), attributionControl: Boolean(tileUrl) });
   map.attributionControl?.setPrefix(false);
   if (tileUrl) {
@@ -62,7 +63,7 @@ export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
     } else {
       for (const p of data.points) {
         circleMarker([p.lat, p.lon], {
-          radius: 4, weight: 1, color: '#ffffff', fillColor: categoryColour(p.category), fillOpacity: 0.9,
+          radius: 4, weight: 1, color: '#ffffff', fillColor: colourOf(p.category), fillOpacity: 0.9,
         }).addTo(incidents);
         bounds.extend([p.lat, p.lon]);
       }

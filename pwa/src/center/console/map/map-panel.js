@@ -4,6 +4,7 @@ import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
 import { categoryLabel, shortId, statusLabel, unitName } from '../format.js';
 import { CATEGORIES } from '../../../core/categories.js';
+import { pinHtml } from '../../../core/category-markup.js';
 import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
 import { fixAge, isStale } from '../units-live.js';
@@ -70,6 +71,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     map.current?.setPins(items, {
       selectedId,
       accuracy: selectedAccuracy,
+      pinOf: pinHtml,
       titleOf: (item) => `${categoryLabel(item.category)} · P${item.priority} · ${shortId(item.id)}`,
       clusterLabel: (n) => t('center.map.cluster_label', { n }),
     });
