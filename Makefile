@@ -12,13 +12,21 @@ PORT ?= 8000
 CHROMIUM := /usr/lib/chromium/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install pwa interop push-testing a11y chromium servers clean
+.PHONY: run test lint bench install install-test pwa interop push-testing a11y chromium servers clean
 
+# `make run` installs what serving needs; the tests' extras (pytest, playwright, schemathesis, ruff)
+# come with `make test`, `make lint` and `make bench` only.
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
@@ -64,6 +72,7 @@ servers:
 run: install pwa
 	$(BIN)/sos seed-demo
 	@echo "Serving on http://localhost:$(PORT)  (citizen /, officer /officer/, command center /center/)"
+	@echo "Another port or address: make run PORT=9000 HOST=0.0.0.0"
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
 # Two passes: the whole suite on SQLite (with the multi-process tests, which always use
@@ -74,7 +83,7 @@ run: install pwa
 PG_PASS := SOS_TEST_BACKEND=postgresql $(BIN)/pytest -p no:cacheprovider \
 	-m "not browser and not multiprocess and not fuzz"
 
-test: install pwa interop push-testing a11y chromium servers
+test: install-test pwa interop push-testing a11y chromium servers
 	@$(PG_PASS) > .pytest-postgresql.log 2>&1 & pg=$$!; \
 	$(BIN)/pytest; sqlite=$$?; \
 	wait $$pg; postgresql=$$?; \
@@ -83,10 +92,10 @@ test: install pwa interop push-testing a11y chromium servers
 	echo "SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$postgresql"; \
 	test $$sqlite = 0 && test $$postgresql = 0
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 
-bench: install pwa interop push-testing servers
+bench: install-test pwa interop push-testing servers
 	$(BIN)/python -m bench
 
 clean:

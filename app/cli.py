@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from app.services import Services
+from app.services import Services, warn_of_placeholder_contact
 from app.settings import Settings
 
 DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
@@ -61,6 +61,7 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     settings = Settings.from_env()
+    warn_of_placeholder_contact(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -81,6 +82,7 @@ def serve(host: str, port: int) -> None:
 def worker() -> None:
     """Run the background jobs that touch no document (push, media) as their own process."""
     svc = _services(role="worker")
+    warn_of_placeholder_contact(svc.settings)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

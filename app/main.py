@@ -24,6 +24,7 @@ from app.web import (
     directory,
     incidents,
     intake,
+    lite,
     officers,
     open311,
     openapi,
@@ -112,6 +113,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/audit", admin.audit_log),
         Route("/api/audit.csv", admin.audit_log),
         Route("/api/incidents/phone", intake.phone_report, methods=["POST"]),
+        # issue 23: "/" paints and reports before (and without) any script
+        Route("/", lite.form_page),
+        Route("/", lite.report, methods=["POST"]),
+        Route("/lite/reports/{report_id}", lite.status_page),
         Route("/open311/v2/services.json", open311.service_list),
         Route("/open311/v2/requests.json", open311.list_requests),
         Route("/open311/v2/requests.json", open311.create_request, methods=["POST"]),

@@ -20,6 +20,9 @@ from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
+from app.incidents.alerts import (
+    warn_of_placeholder_contact as warn_of_placeholder_contact,  # for cli
+)
 from app.incidents.fanout import Fanout
 from app.incidents.positions import PositionsHub, Retention
 from app.incidents.timers import Timers

@@ -1,6 +1,6 @@
 """`python -m bench [NAME ...] [--quick] [--only PART,...] [--json FILE]`
 
-Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`). `--quick` runs each at a small
+Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`, `lite`). `--quick` runs each at a small
 scale (a smoke test, no targets judged; `sync --quick` takes under a minute). Figures go to
 stdout as Markdown tables; copy them into bench/RESULTS.md. Exits 0 whether or not targets are
 met: these are measurements, not tests.
@@ -25,6 +25,7 @@ BENCHMARKS = {
     "stats": "bench.stats",
     "push": "bench.push",
     "scaleout": "bench.scaleout",
+    "lite": "bench.lite",
 }
 
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleApps, bundleServiceWorker } from './tools/build/bundle.mjs';
 import { compress } from './tools/build/compress.mjs';
 import { writeShells } from './tools/build/html.mjs';
+import { writeLiteJson } from './tools/build/lite.mjs';
 import { loadTranslations } from './tools/build/i18n.mjs';
 import { copyIcons } from './tools/build/icons.mjs';
 import { writeManifests } from './tools/build/manifests.mjs';
@@ -23,7 +24,8 @@ const strings = loadTranslations(root);
 const bundles = await bundleApps(root, outdir);
 const icons = copyIcons(root, outdir);
 writeManifests(outdir, icons, strings.vi);
-writeShells(outdir, bundles, icons, strings);
+writeShells(root, outdir, bundles, icons, strings);
+writeLiteJson(outdir, root, strings); // for the server: the script-less pages' CSS, its hash, strings
 // The worker is built last: its precache list and version describe everything above.
 const manifest = precacheManifest(outdir, icons, bundles);
 await bundleServiceWorker(root, join(outdir, 'sw.js'), manifest);

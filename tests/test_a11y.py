@@ -168,3 +168,27 @@ def test_console_screens(live_server: LiveServer, new_context) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Thống kê")
     found["stats"] = serious(page)
     assert found == dict.fromkeys(found, [])
+
+
+def test_script_less_form_and_status_page(live_server: LiveServer, new_context) -> None:
+    """Issue 23: the form in the HTML of "/" and the status page it leads to. Script is needed to
+    run axe, so the app's own files are kept away: the page stays as a phone without them sees it
+    (first before the app's stylesheet has come, then with it)."""
+    page = new_context(viewport=PHONE, bypass_csp=True).new_page()
+    page.route(re.compile(r"/assets/.*\.(js|css)$"), lambda route: route.abort())
+    page.goto(live_server.url + "/")
+    expect(page.locator("form.lite-form")).to_be_visible()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "lite-first-paint-360.png")
+    found = {"form": serious(page)}
+    page.get_by_label("An ninh trật tự").check()
+    page.get_by_label("Mô tả sự việc").evaluate("t => t.removeAttribute('required')")
+    page.get_by_role("button", name="Gửi tin báo").click()
+    expect(page.get_by_role("alert")).to_contain_text("Hãy viết vài chữ")
+    page.screenshot(path=SHOTS / "lite-refusal-360.png")
+    found["refusal"] = serious(page)
+    page.get_by_label("Mô tả sự việc").fill("Có người đánh nhau trước cổng chợ")
+    page.get_by_role("button", name="Gửi tin báo").click()
+    expect(page.get_by_role("status")).to_contain_text("Trung tâm chỉ huy")
+    found["status"] = serious(page)
+    assert found == dict.fromkeys(found, [])

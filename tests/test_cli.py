@@ -111,3 +111,36 @@ print("frozen", gc.get_freeze_count())
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "frozen" in done.stdout
+
+
+def test_a_first_seed_demo_logs_one_line_and_no_warning(tmp_path: Path) -> None:
+    """A newcomer's `make run` read 13 migration lines and a push warning as a broken set-up: a
+    fresh data directory now says it is creating the database, once, and nothing is a warning.
+    The placeholder VAPID contact is still told, once, by the command that serves."""
+    env = {"PATH": "/usr/bin:/bin", "SOS_DATA_DIR": str(tmp_path / "data"), "SOS_SECRET_KEY": "cli-test"}
+    if DATABASE["url"]:
+        env["SOS_DATABASE_URL"] = DATABASE["url"]
+    done = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "seed-demo"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    logged = [line for line in done.stderr.splitlines() if line.strip()]
+    assert not [line for line in logged if " WARNING " in line], logged
+    database_lines = [line for line in logged if "database" in line]
+    if DATABASE["url"] is None:  # a PostgreSQL database of the tests may be migrated already
+        assert len(database_lines) == 1 and "creating the database" in database_lines[0], logged
+    assert len(database_lines) <= 1, logged
+    assert "Demo logins" in done.stdout
+
+
+def test_serving_tells_of_the_placeholder_push_contact_once(caplog: pytest.LogCaptureFixture) -> None:
+    from app.incidents.alerts import warn_of_placeholder_contact
+
+    with caplog.at_level("WARNING"):
+        warn_of_placeholder_contact(Settings(vapid_subject="mailto:ops@sos-antt.example"))
+        warn_of_placeholder_contact(Settings(vapid_subject="mailto:ops@police.hochiminhcity.gov.vn"))
+    assert [r.getMessage() for r in caplog.records if "SOS_VAPID_SUBJECT" in r.getMessage()] == [
+        "web push: SOS_VAPID_SUBJECT 'mailto:ops@sos-antt.example' is a placeholder (sos-antt.example "
+        "is a reserved domain); fine for a demo, set a real mailto: or https: contact before real "
+        "phones use it"
+    ]

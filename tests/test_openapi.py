@@ -70,5 +70,8 @@ def test_every_refusal_with_a_body_shares_the_error_schema() -> None:
             for status, answer in op["responses"].items():
                 if int(status) >= 400 and status != "416":  # Starlette's 416 has no body
                     name = answer["$ref"].rsplit("/", 1)[-1]
+                    if name == "LitePage":  # the script-less form's: the form again, in HTML
+                        assert path == "/" or path.startswith("/lite/"), (path, status)
+                        continue
                     schema = responses[name]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": f"#/components/schemas/{form}"}, (path, status)

@@ -40,7 +40,9 @@ CATEGORIES_EN = [
     "Other emergency",
 ]
 PASSWORD = "correct horse battery"
-BUDGET = 150 * 1024
+# All three apps' precache lists. 150 KB until issue 23 put the script-less form and its CSS
+# into "/" (+1.4 KB gzip); the citizen's own first visit has its 120 KB budget below.
+BUDGET = 152 * 1024
 SCREENSHOTS = Path("/tmp")
 
 
@@ -121,7 +123,8 @@ def test_hashed_assets_are_cached_forever_and_precompressed(client: TestClient) 
 def test_html_is_revalidated_and_locked_down(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
-    assert r.headers["cache-control"] == "no-cache"
+    # "/" holds a form id of its own in every answer (tests/test_lite_form.py): never stored.
+    assert r.headers["cache-control"] == ("no-store" if path == "/" else "no-cache")
     csp = r.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "img-src 'self' data: blob: https://tile.openstreetmap.org;" in csp
@@ -132,8 +135,8 @@ def test_html_is_revalidated_and_locked_down(client: TestClient, path: str) -> N
 
 
 def test_unchanged_shell_answers_304(client: TestClient) -> None:
-    first = client.get("/")
-    again = client.get("/", headers={"If-None-Match": first.headers["etag"]})
+    first = client.get("/officer/")
+    again = client.get("/officer/", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
 
 

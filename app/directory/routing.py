@@ -337,6 +337,10 @@ class Directory:
         )
         return best[2], best[0]
 
+    def mapped_wards(self) -> tuple[int, ...]:
+        """The codes of the wards with a boundary: those a report "in this ward" can be routed to."""
+        return tuple(self._current().codes)
+
     def ward_point(self, code: int) -> tuple[float, float, float] | None:
         """(lat, lon, radius in metres) of a point surely inside the ward (shapely's
         representative point: a centroid can fall outside a crescent-shaped ward) and the radius

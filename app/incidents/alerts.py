@@ -92,14 +92,21 @@ def build_push(settings: Settings, db: Database) -> PushService:
         keys = VapidKeys.from_string(settings.vapid_private_key)
     else:
         keys = VapidKeys.load_or_create(settings.data_dir / "vapid_private_key.pem")
-    problem = subject_problem(settings.vapid_subject)
-    if problem:
-        # Not fatal: a demo or a test has no real contact. Apple's push service refuses such a
-        # token (403 BadJwtToken), so a deployment must set SOS_VAPID_SUBJECT.
-        log.warning("web push: SOS_VAPID_SUBJECT %s; set a real mailto: or https: contact", problem)
     hosts = tuple(h.strip().lower() for h in settings.push_hosts.split(",") if h.strip())
     policy = EndpointPolicy(hosts=hosts or DEFAULT_PUSH_HOSTS, allow_loopback=settings.push_allow_loopback)
     return PushService(db, keys, settings.vapid_subject, policy, timeout_s=settings.push_timeout_s)
+
+
+def warn_of_placeholder_contact(settings: Settings) -> None:
+    """One line at the start of a serving process (`sos serve`, `sos worker`) when the VAPID
+    contact is not a real one. Not fatal: a demo has no real contact. Apple's push service refuses
+    such a token (403 BadJwtToken), so a deployment must set SOS_VAPID_SUBJECT. Said once by the
+    command that serves, not by every command that builds the services (issue 23: `make run`
+    printed it twice, which read as a broken configuration)."""
+    problem = subject_problem(settings.vapid_subject)
+    if problem:
+        log.warning("web push: SOS_VAPID_SUBJECT %s; fine for a demo, set a real mailto: or "
+                    "https: contact before real phones use it", problem)
 
 
 def topic_for(audience: str, incident_id: str) -> str:

@@ -55,7 +55,7 @@ def _case(column: str, values: Sequence[str]) -> str:
 # Everything numeric, so that one `np.array(rows)` converts the lot in C.
 INCIDENT_SELECT = f"""SELECT i.arrived_at, i.triaged_at, i.dispatched_at, NULL, NULL, NULL,
     i.resolved_at, i.closed_at, {_case('i.status', STATUSES)}, {_case('i.category', CATEGORIES)},
-    i.ward_code, i.lat, i.lon, {_case('i.channel', CHANNEL_KINDS[:2])} FROM incidents i"""
+    i.ward_code, i.lat, i.lon, {_case('i.channel', CHANNEL_KINDS[:-1])} FROM incidents i"""
 # A number per incident that grows with insertion: SQLite's rowid, a column of its own on PostgreSQL.
 ROW_NUMBER = {"sqlite": "i.rowid", "postgresql": "i.row_no"}
 ASSIGNMENT_STAMPS = (
@@ -92,7 +92,7 @@ class Facts:
         self.category = m[:, I_CATEGORY].astype(np.int8)
         self.ward = np.nan_to_num(m[:, I_WARD], nan=-1).astype(np.int64)
         self.lat, self.lon = m[:, I_LAT], m[:, I_LON]
-        # 0 app, 1 phone, -1 any partner (CHANNEL_KINDS): the filter asks for kinds, not names.
+        # 0 app, 1 phone, 2 web-lite, -1 any partner (CHANNEL_KINDS): the filter asks for kinds, not names.
         self.channel = m[:, I_CHANNEL].astype(np.int8)
         self.a_incident = a[:, A_INCIDENT].astype(np.int64)
         self.a_unit = a[:, A_UNIT].astype(np.int64)

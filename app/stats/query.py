@@ -113,7 +113,7 @@ class Filters:
     unit: str | None = None
     statuses: tuple[str, ...] | None = None
     lang: str = "vi"
-    channel: str | None = None  # app, phone or partner (any partner)
+    channel: str | None = None  # app, phone, web-lite or partner (any partner)
 
     def echo(self) -> dict[str, Any]:
         return {
@@ -226,7 +226,7 @@ def select(facts: Facts, f: Filters, period: bool = True) -> np.ndarray:
         mask &= unit_incidents(facts, f.unit)
     if f.channel is not None:
         code = CHANNEL_KINDS.index(f.channel)
-        mask &= facts.channel == (code if code < 2 else -1)
+        mask &= facts.channel == (code if f.channel != "partner" else -1)
     return mask
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -118,3 +119,11 @@ class Migration:
     def __call__(self, tx: Connection) -> None:
         for step in self.steps:
             step(tx)
+
+
+def say_migrating(current: int, latest: int) -> None:
+    """One line for the whole migration, each step only at debug level: a new data directory used
+    to print a line per step, which a newcomer to `make run` read as something going wrong."""
+    if current < latest:
+        what = "creating the database" if current == 0 else f"upgrading the database from version {current}"
+        logging.getLogger("app.storage").info("%s (schema version %d)", what, latest)

@@ -49,7 +49,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
-from app.storage.base import ReadFn, Unavailable, WriteFn
+from app.storage.base import ReadFn, Unavailable, WriteFn, say_migrating
 
 log = logging.getLogger(__name__)
 
@@ -311,10 +311,11 @@ class PostgresDatabase:
             if conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
                 conn.execute("INSERT INTO schema_version (version) VALUES (0)")
             current = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+            say_migrating(current, len(self.migrations))
             for version, migration in enumerate(self.migrations, start=1):
                 if version <= current:
                     continue
-                log.info("migrating database to version %d (%s)", version, migration.__name__)
+                log.debug("migrating database to version %d (%s)", version, migration.__name__)
                 with conn.raw.transaction():
                     migration(conn)
                     conn.execute("UPDATE schema_version SET version = ?", (version,))

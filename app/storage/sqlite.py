@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.storage.base import ReadFn, WriteFn, is_background
+from app.storage.base import ReadFn, WriteFn, is_background, say_migrating
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +149,11 @@ class SQLiteDatabase:
 
     def _migrate(self, conn: SQLiteConnection) -> None:
         current = conn.execute("PRAGMA user_version").fetchone()[0]
+        say_migrating(current, len(self.migrations))
         for version, migration in enumerate(self.migrations, start=1):
             if version <= current:
                 continue
-            log.info("migrating database to version %d (%s)", version, migration.__name__)
+            log.debug("migrating database to version %d (%s)", version, migration.__name__)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 migration(conn)

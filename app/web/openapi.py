@@ -21,7 +21,7 @@ from app.directory.routing import CATEGORIES
 from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import STATUSES
 from app.stats.figures import GROUPS, STAGES
-from app.web.openapi_channels import channel_paths, geojson_path, position_paths
+from app.web.openapi_channels import channel_paths, geojson_path, lite_paths, position_paths
 from app.web.openapi_parts import (
     ANY_OBJECT,
     BOOLEAN,
@@ -322,6 +322,7 @@ def _paths() -> dict[str, Any]:
         },
         **position_paths(),
         **channel_paths(),
+        **lite_paths(),
         **geojson_path(STATS_FILTERS),
         **_media_paths(),
         **_sync_paths(),

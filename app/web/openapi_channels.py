@@ -151,6 +151,48 @@ def channel_paths() -> dict[str, Any]:
     }
 
 
+HTML = {"text/html": {"schema": {"type": "string"}}}
+NOT_BUILT = {"$ref": "#/components/responses/Unavailable"}
+LITE_REFUSAL = {"$ref": "#/components/responses/LitePage"}
+
+
+def _page(description: str, headers: dict[str, Any] | None = None) -> Schema:
+    return {"description": description, "content": HTML, **({"headers": headers} if headers else {})}
+
+
+def lite_paths() -> dict[str, Any]:
+    """The citizen's script-less first paint and report form (issue 23): HTML, not JSON; a refusal
+    is the form again with a Vietnamese message and what was typed (docs/api.md)."""
+    # 400 not form encoding or not UTF-8, 403 posted from another site (Origin), 413 over 64 KB,
+    # 415 not a form, 422 a category, description or ward that cannot make a report, 429 too many
+    # reports from this phone or address (Retry-After), 503 not stored now.
+    refused = {str(code): LITE_REFUSAL for code in (400, 403, 413, 415, 422, 429, 503)}
+    form = obj(("category", "description"), category={"enum": list(CATEGORIES)},
+               description={"type": "string", "minLength": 1, "maxLength": 4000},
+               ward={"type": "string", "pattern": "^[0-9]{0,9}$",
+                     "description": "The official code of a ward; empty: not known."},
+               form_id={"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$",
+                        "description": "From the page: the same form sent twice makes one report."})
+    return {
+        "/": {
+            "get": operation(
+                "The citizen app, whose HTML alone shows the emergency numbers and a report form "
+                "(with a fresh form id; never cached).",
+                {"200": _page("The page."), "503": NOT_BUILT}, roles=None, tag="citizen"),
+            "post": {**operation(
+                "Report with no script: the form of `/` → a report with channel web-lite, written as "
+                "this phone's device (cookie sos_device, made if absent).",
+                {"303": empty("To the report's status page.", {
+                    "Location": {"schema": STRING}, "Set-Cookie": {"schema": STRING}}), **refused},
+                roles=None, tag="citizen"),
+                "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}}},
+        },
+        "/lite/reports/{report_id}": {"get": operation(
+            "A report's status in plain words, to the phone (cookie sos_device) that sent it only.",
+            {"200": _page("The status page."), "404": LITE_REFUSAL, "503": NOT_BUILT}, roles=None, tag="citizen", params=[param("report_id", "path")])},
+    }
+
+
 def geojson_path(filters: list[Schema]) -> dict[str, Any]:
     collection = obj(("type", "name", "filters", "total", "no_location", "features"),
                      type={"const": "FeatureCollection"}, name=STRING, filters={"type": "object"},

@@ -126,6 +126,11 @@ def components() -> dict[str, Any]:
             "Open311Refusal": json_answer(
                 "Open311: 400 bad input, 401 no api_key, 403 a wrong or revoked one, 404, 413, "
                 "429 over the key's rate; the reason in description.", ref("Open311Error")),
+            "Unavailable": json_answer("Not now: e.g. the PWA is not built (`make pwa`).", ref("Error")),
+            # The script-less form of "/" (issue 23) is read by a person in a browser, no script.
+            "LitePage": {"description": "The form again, in Vietnamese HTML: the reason in a "
+                         "role=alert box, what was typed kept (or the page saying no such report).",
+                         "content": {"text/html": {"schema": {"type": "string"}}}},
         },
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

@@ -6,13 +6,15 @@ started before the first build answers 503 with the fix instead of failing. The 
 and .gz copies of every text file; the one the client accepts is sent as it is, so no CPU goes
 into compressing the same bytes on every request.
 
-Only the paths below are claimed: `/`, a few root files, `/assets/…`, and everything under
+`/` itself is the citizen's script-less first paint, filled in per response (app/web/lite.py);
+only its app shell file comes from here. Only the paths below are claimed: a few root files, `/assets/…`, and everything under
 `/officer/` and `/center/` (client-side routes of those apps). `/api`, `/sync`, `/media` and
 `/healthz` are never shadowed.
 """
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable
@@ -25,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from app.errors import ApiError
 from app.settings import Settings
+from app.web.lite_pages import LitePages
 
 NOT_BUILT = "PWA not built: run make pwa"
 POLICE_APPS = ("officer", "center")  # the citizen app is the one at "/"
@@ -53,7 +56,8 @@ _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?
 def content_security_policy(tile_url: str) -> str:
     """Scripts and styles from this origin only (no inline code), images also from the tile host.
 
-    A template: `{ws}` is filled per request with the WebSocket origins of the host asked for.
+    A template: `{ws}` is filled per request with the WebSocket origins of the host asked for,
+    `{style}` with the hash of the one inline style the build made (the citizen's first paint).
     """
     parts = urlsplit(tile_url)
     tile_origin = ""
@@ -62,7 +66,7 @@ def content_security_policy(tile_url: str) -> str:
         host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
         tile_origin = f" {parts.scheme}://{host}"
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'{style}; "
         f"img-src 'self' data: blob:{tile_origin}; media-src 'self' blob:; "
         "connect-src 'self'{ws}; worker-src 'self'; manifest-src 'self'; font-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -75,6 +79,7 @@ class PwaFiles:
     def __init__(self, dist: Path, csp_template: str) -> None:
         self.dist = dist
         self.csp_template = csp_template
+        self.lite = lite_pages(dist)
 
     # -- endpoints --------------------------------------------------------------------------------
     def page(self, relative: str) -> Callable[[Request], Awaitable[Response]]:
@@ -98,16 +103,22 @@ class PwaFiles:
         return self._file(request, request.path_params["path"], IMMUTABLE, within="assets")
 
     # -- responses --------------------------------------------------------------------------------
-    def _html(self, request: Request, relative: str) -> Response:
+    def html_headers(self, request: Request) -> dict[str, str]:
+        """The security headers of every HTML page."""
         # Browsers that predate CSP3 do not let 'self' cover WebSocket URLs: name them outright.
         host = request.headers.get("host", "")
         ws = f" ws://{host} wss://{host}" if _HOST.match(host) else ""
-        headers = {
-            "Content-Security-Policy": self.csp_template.replace("{ws}", ws),
+        style = self.lite.style_hash()
+        csp = self.csp_template.replace("{ws}", ws).replace("{style}", f" {style}" if style else "")
+        return {
+            "Content-Security-Policy": csp,
             "Referrer-Policy": "same-origin",
             "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
         }
-        return self._file(request, relative, REVALIDATE, headers)
+
+    def _html(self, request: Request, relative: str) -> Response:
+        return self._file(request, relative, REVALIDATE, self.html_headers(request))
 
     def _file(
         self,
@@ -192,10 +203,20 @@ def _police_app(app: str, files: PwaFiles) -> list[BaseRoute]:
     ]
 
 
+@functools.cache
+def lite_pages(dist: Path) -> LitePages:
+    return LitePages(dist)
+
+
+@functools.cache
+def files_for(dist: Path, tile_url: str) -> PwaFiles:
+    """One per deployment: the lite endpoints and the routes below share it."""
+    return PwaFiles(dist, content_security_policy(tile_url))
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
-    files = PwaFiles(settings.pwa_dist, content_security_policy(settings.tile_url))
+    files = files_for(settings.pwa_dist, settings.tile_url)
     return [
-        Route("/", files.page("index.html")),
         Route("/sw.js", files.service_worker),
         Route("/manifest.webmanifest", files.manifest),
         Route("/offline.html", files.page("offline.html")),

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { APPS } from './apps.mjs';
 import { write } from './files.mjs';
+import { liteCss, liteForm } from './lite.mjs';
 import { MANIFEST_NAME } from './manifests.mjs';
 
 export const OFFLINE_PAGE = 'offline.html';
@@ -10,7 +11,7 @@ export const OFFLINE_PAGE = 'offline.html';
 const esc = (text) =>
   String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function head({ title, description, theme, manifest, icons, css, js, preload }) {
+function head({ title, description, theme, manifest, icons, css, js, preload, inlineCss }) {
   const lines = [
     '<meta charset="utf-8">',
     // No `user-scalable=no`: people must be able to zoom (WCAG 1.4.4).
@@ -22,17 +23,24 @@ function head({ title, description, theme, manifest, icons, css, js, preload }) 
     `<link rel="icon" type="image/png" sizes="192x192" href="${icons.any}">`,
     // iOS puts transparent corners on black: the full-bleed maskable icon fits its own mask.
     `<link rel="apple-touch-icon" href="${icons.maskable}">`,
-    `<link rel="stylesheet" href="${css}">`,
+    // The citizen page paints its inlined first-paint CSS at once and takes the app's stylesheet
+    // at the end of <body> (below): a head stylesheet would keep the page blank until it arrived.
+    inlineCss ? `<style>${inlineCss}</style>` : `<link rel="stylesheet" href="${css}">`,
     ...(preload ?? []).map((url) => `<link rel="modulepreload" href="${url}">`),
     js && `<script type="module" src="${js}"></script>`,
   ];
   return lines.filter(Boolean).join('\n');
 }
 
-export function writeShells(outdir, bundles, icons, strings) {
+export function writeShells(root, outdir, bundles, icons, strings) {
   const { vi } = strings;
   for (const app of APPS) {
     const bundle = bundles.apps[app.key];
+    // The citizen app's "/" works before (and without) its script: see lite.mjs.
+    const lite = app.key === 'citizen';
+    const body = lite
+      ? `<div id="app">${liteForm(vi)}</div>\n<link rel="stylesheet" href="${bundle.css}">`
+      : `<div id="app"><noscript><p class="notice">${esc(vi('common.noscript'))}</p></noscript></div>`;
     const page = `<!doctype html>
 <html lang="vi">
 <head>
@@ -43,10 +51,11 @@ ${head({
   manifest: `${app.path}${MANIFEST_NAME}`,
   icons: { any: icons[`${app.key}-192.png`], maskable: icons[`${app.key}-maskable-192.png`] },
   ...bundle,
+  inlineCss: lite ? liteCss(root) : undefined,
 })}
 </head>
 <body>
-<div id="app"><noscript><p class="notice">${esc(vi('common.noscript'))}</p></noscript></div>
+${body}
 </body>
 </html>
 `;

@@ -5,7 +5,7 @@ import { cityDay } from '../../core/city-clock.js';
 
 export { CATEGORIES } from '../../core/categories.js';
 export const STATUSES = ['new', 'triaged', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'resolved', 'closed', 'rejected', 'merged'];
-export const CHANNELS = ['app', 'phone', 'partner'];
+export const CHANNELS = ['app', 'phone', 'web-lite', 'partner'];
 export const GROUPS = ['ward', 'category', 'unit', 'day', 'week'];
 export const PRESETS = [1, 7, 30, 90];
 const FIELDS = ['from', 'to', 'ward', 'category', 'unit', 'status', 'channel'];

@@ -11,9 +11,11 @@ export function loadDraft() {
   }
 }
 
+// Merged into what is kept: fields the report screen does not edit (the ward typed into the
+// script-less form of "/", see lite-takeover.js) stay until the report is sent or discarded.
 export function saveDraft(draft) {
   try {
-    localStorage.setItem(KEY, JSON.stringify(draft));
+    localStorage.setItem(KEY, JSON.stringify({ ...loadDraft(), ...draft }));
   } catch {
     // not kept across a reload; nothing else depends on it
   }
