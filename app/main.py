@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/route", directory.route_preview),
         Route("/api/incidents/timers", incidents.timers),
         Route("/api/incidents/{incident_id}/candidates", incidents.candidates),
+        Route("/api/incidents/{incident_id}/reporters", incidents.reporters),
         Route("/api/officers", officers.list_officers),
         Route("/api/officers/me/availability", officers.set_my_availability, methods=["PUT"]),
         # issue 16: where the units are

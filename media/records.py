@@ -8,6 +8,32 @@ from typing import Any
 
 PUBLIC_STATE = {"verifying": "processing"}  # the apps know four states; checking is processing
 
+# Why an upload failed, as a stable code the apps translate (the `reason` sentence stays English
+# and for logs). Derived from the stored sentence, so rows that failed before codes existed get
+# one too; the first match wins, and a sentence nobody listed is plain "failed".
+REASON_CODES = (
+    ("neither a known photo nor video", "not_media"),
+    ("no video could be decoded", "not_media"),
+    ("decoding it took too long", "not_media"),
+    ("A preview must be a photo", "not_media"),
+    ("megapixels", "too_large"),
+    ("too many pixels", "too_large"),
+    ("may be at most", "too_large"),
+    ("damaged", "damaged"),
+    ("not finished in time", "expired"),
+    ("could not be converted", "not_converted"),
+    ("Cancelled by the sender", "cancelled"),
+)
+
+
+def reason_code(reason: str | None) -> str:
+    """The code of a failure's `reason` sentence: not_media, too_large, damaged, expired,
+    not_converted, cancelled, or failed."""
+    for words, code in REASON_CODES:
+        if reason and words in reason:
+            return code
+    return "failed"
+
 
 @dataclass(frozen=True)
 class Record:

@@ -103,6 +103,7 @@ class MediaService:
             "preview_of": record.preview_of,
             "state": record.public_state,
             "reason": record.reason,
+            "reason_code": records.reason_code(record.reason) if record.state == "failed" else None,
             "type": record.media_type,
             "filename": record.filename,
             "size": record.length,

@@ -284,7 +284,7 @@ def test_map_without_tiles_messages_and_closing(
     expect(page.locator(".map-panel .leaflet-overlay-pane path")).to_have_count(9)  # the sample wards
     pins = page.locator(".map-panel .leaflet-marker-icon.pin")
     expect(pins).to_have_count(2)  # the third has no location
-    expect(pins.first.locator(".pin__letter")).not_to_be_empty()  # a letter, not colour alone
+    expect(pins.first.locator("svg.pin__mark path").first).to_be_attached()  # an icon, not colour alone
     expect(page.locator(".map-panel")).to_contain_text("Không tải được bản đồ nền")
     expect(page.locator(".map-panel")).to_contain_text("1 vụ việc không có vị trí")
     page.locator(f'.leaflet-marker-icon[data-incident="{fire_id}"]').click()
@@ -766,7 +766,7 @@ ORDER_JS = Path(__file__).resolve().parent.parent / "pwa" / "src" / "center" / "
 
 
 @pytest.mark.node
-def test_the_queue_order_raises_escalations_then_untriaged_reports() -> None:
+def test_the_queue_order_raises_the_overdue_then_priority_then_the_oldest() -> None:
     items = [
         {"id": "old-p1-on-scene", "status": "on_scene", "priority": 1, "arrived_at": 1000},
         {"id": "new-p3", "status": "new", "priority": 3, "arrived_at": 5000},
@@ -778,18 +778,18 @@ def test_the_queue_order_raises_escalations_then_untriaged_reports() -> None:
         {"id": "triaged-p2", "status": "triaged", "priority": 2, "arrived_at": 3000},
     ]
     script = (
-        "const { compareItems } = await import(process.argv[1]);"
+        "const { queueOrder } = await import(process.argv[1]);"
         "const items = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));"
-        "process.stdout.write(JSON.stringify(items.sort(compareItems).map((i) => i.id)));"
+        "process.stdout.write(JSON.stringify(items.sort(queueOrder(6000, null)).map((i) => i.id)));"
     )
     done = subprocess.run(
         ["node", "--input-type=commonjs", "-e", f"(async () => {{ {script} }})()", str(ORDER_JS)],
         input=json.dumps(items), capture_output=True, text=True, timeout=60, check=True,
     )
     assert json.loads(done.stdout) == [
-        "support", "late-ack",  # escalated: P2 before P3
-        "new-p1-newer", "new-p1-older", "new-p3",  # untriaged: P1 first, newest first
-        "old-p1-on-scene", "triaged-p2",  # the rest
+        "support", "late-ack",  # overdue (escalated): P2 before P3
+        "old-p1-on-scene", "new-p1-older", "new-p1-newer",  # then P1, the oldest first
+        "triaged-p2", "new-p3",  # then P2, P3
     ]
 
 

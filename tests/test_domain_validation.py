@@ -848,3 +848,18 @@ def test_a_stale_ack_timer_does_not_escalate_a_newer_dispatch(server: LiveServer
     assert sorted(a["key"] for a in alerts) == sorted(
         f"escalation:{scene.id}:not_acknowledged:ward-{PHU_MY}:{entry}" for entry in (second, third)
     )
+
+
+def test_a_message_addressed_in_a_wrong_shape_is_refused_and_nothing_applied(server: LiveServer, scene: Scene) -> None:
+    # `to` (issue 23): the reports whose citizens read a police message; a list of report ids.
+    with Peer(server, scene.incident, scene.officer.token) as watcher:
+        watcher.sync()
+        before = scene.snapshot()
+        dispatcher = scene.dispatcher
+        for to in ("all", [], [scene.id, scene.id]):
+            fresh(dispatcher, scene.incident).pull(scene.incident)
+            dispatcher.append(scene.incident, "dispatch", {"id": entry_id(), "action": "message", "text": "Xin chào",
+                                                           "to": to, "by": uid(dispatcher), "at": now_ms()})
+            refused(dispatcher.sync(scene.incident), 422, "invalid", "a message's `to` is a list of 1 to 100 distinct report ids")
+        assert scene.snapshot() == before
+        subscribers_unchanged(scene, watcher, scene.note, "dispatch")

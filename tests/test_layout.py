@@ -25,12 +25,13 @@ MAX_TOP_LEVEL_MODULES = 12
 ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "errors": set(),
+    "categories": set(),  # the categories' names and colours (issue 23: one vocabulary)
     "inputs": {"errors"},
     "storage": set(),
     "identity": {"storage", "errors", "settings"},
     "directory": {"storage", "identity", "errors"},
-    "incidents": {"storage", "identity", "directory", "errors", "settings"},
-    "stats": {"storage", "identity", "directory", "incidents", "errors", "settings", "inputs"},
+    "incidents": {"storage", "identity", "directory", "errors", "settings", "categories"},
+    "stats": {"storage", "identity", "directory", "incidents", "errors", "settings", "inputs", "categories"},
     "schema": {"storage", "identity", "directory", "incidents", "stats"},
     "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",

@@ -48,8 +48,8 @@ def test_services_list_the_four_categories_in_both_languages(live_server: LiveSe
         english = c.get("/services.json", params={"locale": "en"}).json()
     assert [s["service_code"] for s in services] == ["crime", "traffic", "fire", "other"]
     fire = next(s for s in services if s["service_code"] == "fire")
-    assert fire["service_name"] == "Cháy nổ" and fire["names"] == {"vi": "Cháy nổ", "en": "Fire"}
-    assert next(s for s in english if s["service_code"] == "fire")["service_name"] == "Fire"
+    assert fire["service_name"] == "Cháy nổ" and fire["names"] == {"vi": "Cháy nổ", "en": "Fire or explosion"}
+    assert next(s for s in english if s["service_code"] == "fire")["service_name"] == "Fire or explosion"
 
 
 def test_a_partner_request_is_routed_like_an_app_report(live_server: LiveServer) -> None:

@@ -114,11 +114,13 @@ def test_the_console_sees_the_officer_proposes_the_nearest_first_and_follows_a_m
     proposed = console.locator('[data-form="dispatch"] [data-list="nearest"] li')
     expect(proposed).to_have_count(2)
     expect(proposed.nth(0)).to_have_attribute("data-officer", "tp.gan")
-    expect(proposed.nth(0)).to_contain_text("200 m · ~1 phút")
+    # Distance, travel time and the fix's age each say what they are (not "200 m · 1 phút").
+    expect(proposed.nth(0).locator(".nearest__far")).to_have_text("cách 200 m · ~1 phút đi đường")
+    expect(proposed.nth(0).locator(".nearest__fix")).to_have_text(re.compile(r"^vị trí \d+ giây trước$"))
     expect(proposed.nth(0)).to_contain_text("sẵn sàng")
     expect(proposed.nth(1)).to_have_attribute("data-officer", "tp.xa")
-    expect(proposed.nth(1)).to_contain_text("3.0 km · ~9 phút")  # 3 km at 20 km/h
-    expect(proposed.nth(1)).to_contain_text("vị trí cũ")
+    expect(proposed.nth(1)).to_contain_text("cách 3.0 km · ~9 phút đi đường")  # 3 km at 20 km/h
+    expect(proposed.nth(1).locator(".nearest__fix")).to_have_text(re.compile(r"^vị trí cũ, \d+ (giây|phút) trước$"))
     expect(proposed.nth(0)).not_to_contain_text("vị trí cũ")
     expect(console.locator('[data-form="dispatch"]')).to_contain_text("20 km/h")
     # An officer's button says whether their unit is ticked (routing ticked the ward already) and

@@ -345,8 +345,8 @@ def test_series_counts_per_day_by_category_json_and_csv(api, history) -> None:
         assert row["counts"] == {c: want[(first_day + k, c)] for c in CATEGORIES}
         assert row["total"] == sum(row["counts"].values())
     header, rows = read_csv(api("/api/stats/series.csv", lang="en", **{"from": LO, "to": HI}))
-    assert header == ["Date", "Crime and public order", "Traffic accident", "Fire",
-                      "Other incident", "Total"]
+    assert header == ["Date", "Crime and public order", "Traffic accident", "Fire or explosion",
+                      "Other emergency", "Total"]
     assert [[r["period"], *r["counts"].values(), r["total"]] for r in body["rows"]] == [
         [cells[0], *map(int, cells[1:])] for cells in rows
     ]

@@ -38,7 +38,7 @@ def test_series_chart_has_a_line_and_a_point_per_day_and_category(api) -> None:
     assert len(having_class(root, "line")) == 4
     assert len(having_class(root, "point")) == 4 * DAYS
     series = [g.get("data-series") for g in having_class(root, "series")]
-    assert series == ["Crime and public order", "Traffic accident", "Fire", "Other incident"]
+    assert series == ["Crime and public order", "Traffic accident", "Fire or explosion", "Other emergency"]
     # Told apart without colour: every line has its own dash pattern.
     assert len({e.get("stroke-dasharray") for e in having_class(root, "line")}) == 4
     desc = root.find(f"{SVG}desc").text

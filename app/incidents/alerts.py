@@ -29,6 +29,7 @@ import logging
 import time
 from typing import Any
 
+from app.categories import NAMES
 from app.incidents.parts import Parts
 from app.incidents.state import CITIZEN_STATUS as CITIZEN_STATUS_OF
 from app.settings import Settings
@@ -41,10 +42,7 @@ from push.subscriptions import DEFAULT_PUSH_HOSTS
 log = logging.getLogger(__name__)
 
 LANGS = ("vi", "en")
-CATEGORY = {
-    "vi": {"crime": "An ninh trật tự", "traffic": "Tai nạn giao thông", "fire": "Cháy nổ", "other": "Sự cố khác"},
-    "en": {"crime": "Crime and public order", "traffic": "Traffic accident", "fire": "Fire or explosion", "other": "Other emergency"},
-}
+CATEGORY = NAMES  # the one vocabulary of every app (app/categories.py)
 CITIZEN_STATUS = {
     "vi": {"delivered": "Đã đến trung tâm", "received": "Công an đã tiếp nhận", "in_progress": "Đang xử lý", "done": "Đã xử lý xong", "not_handled": "Không xử lý"},
     "en": {"delivered": "Delivered to the center", "received": "Received by the police", "in_progress": "In progress", "done": "Done", "not_handled": "Not handled"},

@@ -34,6 +34,7 @@ def default_priority(category: str, danger: bool = False) -> int:
     return 1 if danger else DEFAULT_PRIORITY[category]
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+MAX_RECIPIENTS = 100  # reports merged into one incident that one message may name
 UNIT_CODE = re.compile(r"^(center|ward-\d{1,6}|dept-[a-z0-9-]{1,32})$")
 PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
 
@@ -284,8 +285,10 @@ def check_dispatch_entry(entry: dict[str, Any], user_id: str) -> None:
             raise Invalid(f"{action} needs a unit code")
         text(entry.get("instructions"), "instructions", MAX_NOTE)
     elif action in ("message", "note"):
-        allowed |= {"text"}
+        allowed |= {"text"} | ({"to"} if action == "message" else set())
         text(entry.get("text"), "text", MAX_MESSAGE if action == "message" else MAX_NOTE, required=True)
+        if "to" in entry:
+            check_recipients(entry["to"])
     elif action == "close":
         allowed |= {"outcome", "note"}
         if entry.get("outcome") not in OUTCOMES:
@@ -294,6 +297,17 @@ def check_dispatch_entry(entry: dict[str, Any], user_id: str) -> None:
     extra = set(entry) - allowed
     if extra:
         raise Invalid(f"unexpected field(s) in a {action} entry: {', '.join(sorted(extra))}")
+
+
+def check_recipients(to: Any) -> None:
+    """A message's `to`: the reports (by id) whose citizens read it. Absent: the incident's own
+    report only. The server delivers to a report named here only if it is this incident's own or
+    merged into it (app/incidents/fanout.py), so naming another report reaches nobody."""
+    if (
+        not isinstance(to, list) or not 1 <= len(to) <= MAX_RECIPIENTS
+        or not all(isinstance(r, str) and ENTRY_ID.match(r) for r in to) or len(set(to)) != len(to)
+    ):
+        raise Invalid(f"a message's `to` is a list of 1 to {MAX_RECIPIENTS} distinct report ids")
 
 
 def check_timeline_entry(entry: dict[str, Any], user_id: str, unit: str | None) -> None:

@@ -225,14 +225,15 @@ def _reply_data(conn: Any, incident_id: str) -> tuple[dict[str, Any], list[dict[
         status = main["status"] if main is not None else "triaged"
         sources.append(merged_into)
     marks = ",".join("?" * len(sources))
-    messages = [
-        {"id": r["entry_id"], "from": "police", "text": json.loads(r["detail"]).get("text", ""), "at": r["at"]}
-        for r in conn.execute(
-            f"""SELECT entry_id, detail, at FROM timeline_events WHERE incident_id IN ({marks})
-                AND log = 'dispatch' AND kind = 'message' ORDER BY at, entry_id""",
-            sources,
-        )
-    ]
+    messages = []
+    for r in conn.execute(
+        f"""SELECT incident_id, entry_id, detail, at FROM timeline_events WHERE incident_id IN ({marks})
+            AND log = 'dispatch' AND kind = 'message' ORDER BY at, entry_id""",
+        sources,
+    ):
+        entry = json.loads(r["detail"])
+        if _addressed_to(entry, r["incident_id"], incident_id):
+            messages.append({"id": r["entry_id"], "from": "police", "text": entry.get("text", ""), "at": r["at"]})
     desired = {
         "status": CITIZEN_STATUS.get(status, "delivered"),
         # The finer stage under the plain status: "police on the way", "on scene", and "closed"
@@ -248,6 +249,19 @@ def _reply_data(conn: Any, incident_id: str) -> tuple[dict[str, Any], list[dict[
         )
     ]
     return desired, messages, children
+
+
+def _addressed_to(entry: dict[str, Any], written_on: str, report_id: str) -> bool:
+    """Whether a police message written on incident `written_on` is for the citizen of `report_id`.
+
+    A message reaches only the reporters it was written to: by default the incident's own report;
+    `to` names them explicitly (the console's "all reporters" of a merged incident is such a list).
+    A duplicate merged into this incident therefore never reads what was written to the first
+    citizen, nor messages written before the merge to anyone else."""
+    to = entry.get("to")
+    if to is None:
+        return written_on == report_id
+    return isinstance(to, list) and report_id in to
 
 
 def _live_escalation(code: str | None, status: str, assignments: dict[str, Any]) -> str | None:

@@ -92,9 +92,15 @@ def _defs() -> str:
     )
 
 
-def _fill(k: int) -> str:
+def _style(k: int, colours: Sequence[str] | None = None) -> tuple[str, str, str]:
+    """Series k's colour, dash and marker; `colours`: the series' own colours (the categories')."""
+    colour, dash, shape = STYLES[k % len(STYLES)]
+    return (colours[k] if colours and k < len(colours) else colour), dash, shape
+
+
+def _fill(k: int, colours: Sequence[str] | None = None) -> str:
     pattern = PATTERNS[k % len(PATTERNS)]
-    return STYLES[k % len(STYLES)][0] if pattern == "solid" else f"url(#p-{pattern})"
+    return _style(k, colours)[0] if pattern == "solid" else f"url(#p-{pattern})"
 
 
 def _marker(shape: str, x: float, y: float, colour: str, label: str) -> str:
@@ -149,14 +155,14 @@ def _x_labels(frame: Frame, labels: Sequence[str], xs: Sequence[float]) -> list[
     return out
 
 
-def _legend(names: Sequence[str], y: float, area: bool) -> list[str]:
+def _legend(names: Sequence[str], y: float, area: bool, colours: Sequence[str] | None = None) -> list[str]:
     out = ['<g class="legend" font-size="12">']
     x = 16.0
     for k, name in enumerate(names):
-        colour, dash, shape = STYLES[k % len(STYLES)]
+        colour, dash, shape = _style(k, colours)
         if area:
             out.append(f'<rect x="{_n(x)}" y="{_n(y - 9)}" width="18" height="12" '
-                       f'fill="{_fill(k)}" stroke="#333"/>')
+                       f'fill="{_fill(k, colours)}" stroke="#333"/>')
         else:
             out.append(f'<line x1="{_n(x)}" x2="{_n(x + 24)}" y1="{_n(y - 3)}" y2="{_n(y - 3)}" '
                        f'stroke={_attr(colour)} stroke-width="2" stroke-dasharray={_attr(dash)}/>')
@@ -174,13 +180,14 @@ def line_chart(
     series: Sequence[tuple[str, Sequence[float]]],
     y_label: str,
     area: bool = False,
+    colours: Sequence[str] | None = None,
 ) -> str:
     """Lines (or stacked areas) over the same x positions; one marker per point and series.
     With data at one x position only, stacked columns instead: a line from the zero of the day
     before would show a rise that never happened (counts per day are not a continuous quantity)."""
     n = len(x_labels)
     if sum(any(values[i] for _, values in series) for i in range(n)) <= 1:
-        return column_chart(title, desc, x_labels, series, y_label)
+        return column_chart(title, desc, x_labels, series, y_label, colours)
     frame = Frame(64, 76, WIDTH - 24, 340)
     xs = [frame.left + (frame.width * (k + 0.5) / n if n else 0) for k in range(n)]
     stacked = [0.0] * n
@@ -190,17 +197,17 @@ def line_chart(
         tops.append(stacked)
     peak = nice_max(max((v for top in tops for v in top), default=0))
     y = lambda v: frame.bottom - frame.height * v / peak  # noqa: E731
-    body = _legend([name for name, _ in series], 52, area)
+    body = _legend([name for name, _ in series], 52, area, colours)
     body += _y_axis(frame, peak, y_label)
     body += _x_labels(frame, x_labels, xs)
     below = [0.0] * n
     for k, (name, values) in enumerate(series):
-        colour, dash, shape = STYLES[k % len(STYLES)]
+        colour, dash, shape = _style(k, colours)
         line = " ".join(f"{_n(xs[i])},{_n(y(tops[k][i]))}" for i in range(n))
         body.append(f'<g class="series" data-series={_attr(name)}>')
         if area and n:
             base = " ".join(f"{_n(xs[i])},{_n(y(below[i]))}" for i in reversed(range(n)))
-            body.append(f'<polygon class="area" points="{line} {base}" fill="{_fill(k)}" '
+            body.append(f'<polygon class="area" points="{line} {base}" fill="{_fill(k, colours)}" '
                         f'fill-opacity="0.85" stroke="#333" stroke-width="0.8"/>')
         else:
             body.append(f'<polyline class="line" points="{line}" fill="none" stroke={_attr(colour)} '
@@ -219,6 +226,7 @@ def column_chart(
     x_labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
     y_label: str,
+    colours: Sequence[str] | None = None,
 ) -> str:
     """Stacked columns, one per x position (a day, a week): each bucket stands on its own, no
     line joins it to its neighbours. A series' part of a column is filled with its pattern."""
@@ -230,7 +238,7 @@ def column_chart(
     totals = [sum(values[i] for _, values in series) for i in range(n)]
     peak = nice_max(max(totals, default=0))
     scale = frame.height / peak
-    body = _legend([name for name, _ in series], 52, True)
+    body = _legend([name for name, _ in series], 52, True, colours)
     body += _y_axis(frame, peak, y_label)
     body += _x_labels(frame, x_labels, xs)
     below = [0.0] * n
@@ -241,7 +249,7 @@ def column_chart(
                 top = below[i] + values[i]
                 body.append(
                     f'<rect class="bar" x="{_n(xs[i] - thick / 2)}" y="{_n(frame.bottom - top * scale)}" '
-                    f'width="{_n(thick)}" height="{_n(values[i] * scale)}" fill="{_fill(k)}" '
+                    f'width="{_n(thick)}" height="{_n(values[i] * scale)}" fill="{_fill(k, colours)}" '
                     f'stroke="#333" stroke-width="0.8"><title>{_esc(name)}, {_esc(x_labels[i])}: '
                     f"{_n(values[i])}</title></rect>"
                 )

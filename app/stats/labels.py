@@ -6,16 +6,12 @@ the `label` fields, so that an export opened in Excel or printed reads as the pa
 
 from __future__ import annotations
 
-CATEGORY = {
-    "vi": {
-        "crime": "An ninh trật tự, tội phạm",
-        "traffic": "Tai nạn giao thông",
-        "fire": "Cháy nổ",
-        "other": "Sự cố khác",
-    },
-    "en": {"crime": "Crime and public order", "traffic": "Traffic accident", "fire": "Fire",
-           "other": "Other incident"},
-}
+from app.categories import COLOURS, NAMES
+
+# The one vocabulary of every app (app/categories.py, pwa/src/core/categories.json), so that a CSV
+# or chart names categories as the apps do.
+CATEGORY = NAMES
+CATEGORY_COLOUR = COLOURS
 STATUS = {
     "vi": {
         "new": "Mới", "triaged": "Đã phân loại", "dispatched": "Đã điều động",

@@ -6,7 +6,12 @@
   the open incidents that may be the same event as `<id>` — within `RADIUS_M` of it and
   `WINDOW_S` of its arrival, nearest first — for the dispatcher's "merge as a duplicate".
 
-Both are for the roles that see the whole city (dispatcher, supervisor, admin); officers get 403.
+- `GET /api/incidents/<id>/reporters` → `{incident, reporters: [{id, arrived_at, channel, merged}]}`:
+  whose citizens a police message on `<id>` can reach — its own report first, then the reports
+  merged into it — so that the console's message form says who will read it and lets the
+  dispatcher address one reporter or all of them explicitly (`to` in the message entry).
+
+All are for the roles that see the whole city (dispatcher, supervisor, admin); officers get 403.
 The candidates are read from the projected `incidents` rows, never from the documents.
 """
 
@@ -122,3 +127,31 @@ def _candidates(conn: Any, incident_id: str) -> list[dict[str, Any]] | None:
         )
     found.sort(key=lambda c: (c["distance_m"], abs(c["seconds_apart"]), c["id"]))
     return found
+
+
+async def reporters(request: Request) -> Response:
+    require_principal(request, *CENTER_ROLES)
+    incident_id = str(request.path_params["incident_id"])
+    if not INCIDENT_ID.match(incident_id):
+        raise ApiError(404, "not_found", "There is no such incident.")
+    found = await services(request).db.read(lambda conn: _reporters(conn, incident_id))
+    if found is None:
+        raise ApiError(404, "not_found", "There is no such incident.")
+    return JSONResponse(
+        {"incident": incident_id, "reporters": found}, headers={"Cache-Control": "private, no-store"}
+    )
+
+
+def _reporters(conn: Any, incident_id: str) -> list[dict[str, Any]] | None:
+    rows = conn.execute(
+        """SELECT i.id, i.arrived_at, i.channel, i.id != ? AS merged FROM incidents i
+           WHERE i.id = ? OR (i.merged_into = ? AND i.status = 'merged')
+           ORDER BY i.id != ?, i.arrived_at, i.id""",
+        (incident_id, incident_id, incident_id, incident_id),
+    ).fetchall()
+    if not rows or rows[0]["id"] != incident_id:
+        return None
+    return [
+        {"id": r["id"], "arrived_at": r["arrived_at"] * 1000, "channel": r["channel"], "merged": bool(r["merged"])}
+        for r in rows
+    ]

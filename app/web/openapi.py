@@ -245,6 +245,12 @@ def _paths() -> dict[str, Any]:
                                                       candidates=array(ANY_OBJECT))),
              **refusals(404)},
             roles=CENTER, tag="incidents", params=[param("incident_id", "path")])},
+        "/api/incidents/{incident_id}/reporters": {"get": operation(
+            "Whose citizens a police message on this incident can reach: its report, then those merged into it.",
+            {"200": json_answer("Its own report first.", obj(("incident", "reporters"), incident=STRING,
+                                                             reporters=array(ANY_OBJECT))),
+             **refusals(404)},
+            roles=CENTER, tag="incidents", params=[param("incident_id", "path")])},
         "/api/officers": {"get": operation(
             "Officers and their availability; an officer sees their own unit.",
             {"200": json_answer("Officers.", array(OFFICER), no_store), **refusals(422)},

@@ -28,7 +28,7 @@ from app.stats import figures as figures
 from app.stats import map as stats_map
 from app.stats import tables as tables
 from app.stats.facts import FactsCache
-from app.stats.labels import CATEGORY, STAGE, word
+from app.stats.labels import CATEGORY, CATEGORY_COLOUR, STAGE, word
 from app.stats.query import LOCAL, Filters, Names, choice, invalid, number, parse_filters
 
 STATS_ROLES = ("supervisor", "dispatcher", "admin")
@@ -187,6 +187,7 @@ def _series_chart(f: Filters, data: dict[str, Any], p: Mapping[str, str]) -> str
     kind = choice(p, "kind", ("line", "area", "bars"), "line")
     rows = data["rows"]
     names = [CATEGORY[lang][c] for c in data["categories"]]
+    colours = [CATEGORY_COLOUR.get(c, "#444444") for c in data["categories"]]  # as on the apps' maps
     series = [(names[j], [r["counts"][c] for r in rows]) for j, c in enumerate(data["categories"])]
     title = word(lang, "series_title_week" if data["bucket"] == "week" else "series_title")
     totals = ", ".join(f"{n}: {sum(v)}" for n, v in series)
@@ -194,9 +195,10 @@ def _series_chart(f: Filters, data: dict[str, Any], p: Mapping[str, str]) -> str
     dates = [dt.date.fromisoformat(r["period"]) for r in rows]
     x_labels = [f"{d:%d/%m}" if lang == "vi" else f"{d:%m-%d}" for d in dates]
     if kind == "bars":
-        return charts.column_chart(f"{title}, {_period(f)}", desc, x_labels, series, word(lang, "incidents_axis"))
+        return charts.column_chart(f"{title}, {_period(f)}", desc, x_labels, series, word(lang, "incidents_axis"),
+                                   colours)
     return charts.line_chart(f"{title}, {_period(f)}", desc, x_labels, series,
-                             word(lang, "incidents_axis"), area=kind == "area")
+                             word(lang, "incidents_axis"), area=kind == "area", colours=colours)
 
 
 def _wards_chart(f: Filters, data: dict[str, Any], p: Mapping[str, str]) -> str:

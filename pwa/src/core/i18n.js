@@ -2,8 +2,20 @@
 // Both dictionaries are bundled because they are small and switching must work offline at once.
 import vi from '../i18n/vi.json';
 import en from '../i18n/en.json';
+// Through categories.js (not the JSON itself), so that the vocabulary and its accessors share the
+// one chunk every app loads, rather than a chunk of their own (a first visit's bytes).
+import { vocabulary } from './categories.js';
 
 const DICTIONARIES = { vi, en };
+
+// The categories' names come from the one vocabulary of every app (core/categories.json), under
+// the keys the citizen and officer screens ask for (`citizen.categories.<code>.label`).
+for (const { code, names } of vocabulary.categories) {
+  for (const [lang, name] of Object.entries(names)) {
+    const categories = DICTIONARIES[lang].citizen.categories;
+    categories[code] = { ...categories[code], label: name };
+  }
+}
 const DEFAULT = 'vi';
 const STORAGE_KEY = 'sos.lang';
 const listeners = new Set();

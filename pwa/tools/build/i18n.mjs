@@ -12,10 +12,19 @@ function keys(node, prefix = '') {
 export function loadTranslations(root) {
   // The script-less pages' own words (lite/*.json, as `lite.*`) are used by the build and the
   // server only: kept out of the files the apps bundle, so no app carries them.
-  const read = (lang) => ({
-    ...readJson(join(root, 'src', 'i18n', `${lang}.json`)),
-    lite: readJson(join(root, 'src', 'i18n', 'lite', `${lang}.json`)),
-  });
+  // The categories' names come from the one vocabulary (src/core/categories.json), put where the
+  // apps find them at run time too (core/i18n.js): `citizen.categories.<code>.label`.
+  const vocabulary = readJson(join(root, 'src', 'core', 'categories.json'));
+  const read = (lang) => {
+    const dict = {
+      ...readJson(join(root, 'src', 'i18n', `${lang}.json`)),
+      lite: readJson(join(root, 'src', 'i18n', 'lite', `${lang}.json`)),
+    };
+    for (const { code, names } of vocabulary.categories) {
+      dict.citizen.categories[code] = { ...dict.citizen.categories[code], label: names[lang] };
+    }
+    return dict;
+  };
   const vi = read('vi');
   const en = read('en');
   const viKeys = new Set(keys(vi));

@@ -14,7 +14,7 @@ import { MapPanel } from './map/map-panel.js';
 import { useNow } from './now.js';
 import { beeper } from './queue/alerts.js';
 import { Inbox } from './queue/inbox.js';
-import { compareItems, EMPTY_FILTERS, isEscalated, matches, STATUS_FILTERS } from './queue/order.js';
+import { EMPTY_FILTERS, isEscalated, matches, queueOrder, STATUS_FILTERS } from './queue/order.js';
 import { QueuePanel } from './queue/queue-panel.js';
 import { OPEN_STATUSES } from '../../core/incident-fold.js';
 import { adoptStyles } from './styles.js';
@@ -83,7 +83,8 @@ export function Console({ session, unconfirmed, onSignOut }) {
 
   // --- the queue as shown ---------------------------------------------------------------------
   const items = inbox.items;
-  const sorted = useMemo(() => [...items].sort(compareItems), [items]);
+  // By the clock too: a report crossing the triage limit rises with the overdue ones at once.
+  const sorted = useMemo(() => [...items].sort(queueOrder(now, timers)), [items, now, timers]);
   const shown = useMemo(() => sorted.filter((item) => matches(item, filters)), [sorted, filters]);
   const unseen = inbox.unseen();
   const escalated = sorted.filter(isEscalated);

@@ -1,4 +1,5 @@
 // How times, durations, distances and units read on the console.
+import { categoryName } from '../../core/categories.js';
 import { getLang } from '../../core/i18n.js';
 import { cityClock, cityParts, isCityToday } from '../../core/city-clock.js';
 import { t } from './i18n.js';
@@ -45,9 +46,8 @@ export function unitName(code, units) {
   return (getLang() === 'en' && unit.name_en) || unit.name;
 }
 
-export const categoryLabel = (category) => t(`center.categories.${category}`);
-// One letter per category, drawn inside a shape that differs too: never colour alone.
-export const categoryLetter = (category) => t(`center.category_letters.${category}`);
+// Names from the one vocabulary of every app (core/categories.json), in the page's language.
+export const categoryLabel = (category) => categoryName(category);
 export const statusLabel = (status) => t(`center.statuses.${status}`);
 
 /** How a report came in: "phone" (taken at the center) or "partner:<name>" (Open311). */

@@ -9,6 +9,8 @@ import queueCss from './queue/queue.css' with { type: 'text' };
 import detailCss from './incident/detail.css' with { type: 'text' };
 import mapCss from './map/map.css' with { type: 'text' };
 import leafletCss from './map/leaflet-console.css' with { type: 'text' };
+import pinCss from '../../core/pin.css' with { type: 'text' };
+import { categoryCss } from '../../core/category-markup.js';
 
 let adopted = null;
 
@@ -18,6 +20,8 @@ const compact = (css) => css.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' 
 export function adoptStyles() {
   if (adopted || !('adoptedStyleSheets' in document)) return;
   adopted = new CSSStyleSheet();
-  adopted.replaceSync(compact([consoleCss, queueCss, detailCss, mapCss, leafletCss].join('\n')));
+  // Each category's colour from the one vocabulary, for its pins and its queue items.
+  const colours = categoryCss((c) => `.pin--${c}, .q-item--${c}`);
+  adopted.replaceSync(compact([pinCss, colours, consoleCss, queueCss, detailCss, mapCss, leafletCss].join('\n')));
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, adopted];
 }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getConfig } from '../../core/config.js';
 import { distanceM } from '../../core/geo.js';
+import { t } from './i18n.js';
 
 const ON_DUTY = ['available', 'busy'];
 // Used until /api/config answers; the server's settings are the truth (docs/positions.md).
@@ -70,6 +71,12 @@ export function useUnitPositions() {
 }
 
 /** Whether a fix is too old to trust for where the officer is now. */
+/** How old a fix is, in words ("2 phút"): said with "vị trí … trước", never alone next to a travel time. */
+export function fixAge(at, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  return s < 90 ? t('center.units_map.seconds', { n: s }) : t('center.units_map.minutes', { n: Math.round(s / 60) });
+}
+
 export function isStale(row, now = Date.now()) {
   return now - row.at > positionSettings.stale_s * 1000;
 }

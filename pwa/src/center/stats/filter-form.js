@@ -1,6 +1,7 @@
 // The filter bar: period (dates and presets), ward, category, unit, status, channel. Every change applies
 // at once; on paper only the one-line summary below it is printed.
 import { html } from 'htm/preact';
+import { categoryName } from '../../core/categories.js';
 import { getLang } from '../../core/i18n.js';
 import { day } from './format.js';
 import { CATEGORIES, CHANNELS, defaults, preset, PRESETS, STATUSES } from './filters.js';
@@ -20,7 +21,7 @@ export function summaryLine(filters, units) {
   const ward = wardsOf(units).find((w) => w.code === filters.ward);
   const unit = units.find((u) => u.code === filters.unit);
   if (filters.ward) parts.push(`${t('stats.filters.ward')}: ${ward?.name ?? filters.ward}`);
-  if (filters.category) parts.push(`${t('stats.filters.category')}: ${t(`stats.categories.${filters.category}`)}`);
+  if (filters.category) parts.push(`${t('stats.filters.category')}: ${categoryName(filters.category)}`);
   if (filters.unit) parts.push(`${t('stats.filters.unit')}: ${unit ? unitName(unit) : filters.unit}`);
   if (filters.status) {
     const status = filters.status === 'open' ? t('stats.filters.open') : t(`stats.statuses.${filters.status}`);
@@ -87,7 +88,7 @@ export function FilterForm({ filters, units, onApply }) {
         name="category"
         label=${t('stats.filters.category')}
         value=${filters.category}
-        options=${CATEGORIES.map((c) => [c, t(`stats.categories.${c}`)])}
+        options=${CATEGORIES.map((c) => [c, categoryName(c)])}
         onChange=${set('category')}
       />
       <${Select} name="unit" label=${t('stats.filters.unit')} value=${filters.unit} options=${unitOptions} onChange=${set('unit')} />

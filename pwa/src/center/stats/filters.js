@@ -3,7 +3,7 @@
 import { getLang } from '../../core/i18n.js';
 import { cityDay } from '../../core/city-clock.js';
 
-export const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
+export { CATEGORIES } from '../../core/categories.js';
 export const STATUSES = ['new', 'triaged', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'resolved', 'closed', 'rejected', 'merged'];
 export const CHANNELS = ['app', 'phone', 'web-lite', 'partner'];
 export const GROUPS = ['ward', 'category', 'unit', 'day', 'week'];

@@ -4,7 +4,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../core/api.js';
+import { categoryColour, categoryName } from '../../core/categories.js';
 import { getConfig } from '../../core/config.js';
+import { CategoryPin } from '../../core/ui/category-pin.js';
 import { useJson } from './data.js';
 import { count } from './format.js';
 import { CATEGORIES, statsUrl } from './filters.js';
@@ -38,7 +40,7 @@ export function MapSection({ filters, token }) {
         if (cancelled) return;
         const tileUrl = config?.tile_url || '';
         setTiles(Boolean(tileUrl));
-        map.current = mountStatsMap(element.current, { tileUrl, onTilesFailed: () => setTiles(false) });
+        map.current = mountStatsMap(element.current, { tileUrl, onTilesFailed: () => setTiles(false), colourOf: categoryColour });
         setStatus('ready');
         loadBoundaries(token).then((geojson) => !cancelled && map.current?.setBoundaries(geojson), () => {});
       })
@@ -70,7 +72,7 @@ export function MapSection({ filters, token }) {
       ${status === 'failed' && html`<p class="form-error" role="alert">${t('stats.map.failed')}</p>`}
       <div class="stats-map" ref=${element} data-map=${status}></div>
       <ul class="stats-legend" aria-label=${t('stats.map.legend')}>
-        ${CATEGORIES.map((c) => html`<li key=${c}><span class=${`stats-dot stats-dot--${c}`}></span>${t(`stats.categories.${c}`)}</li>`)}
+        ${CATEGORIES.map((c) => html`<li key=${c} data-category=${c}><${CategoryPin} category=${c} variant="legend" />${categoryName(c)}</li>`)}
       </ul>
     <//>
   `;

@@ -14,9 +14,14 @@ import { t } from './i18n.js';
 import { MapSection } from './map-section.js';
 import { OverviewSection } from './overview.js';
 import { ResponseSection } from './response-times.js';
+import pinCss from '../../core/pin.css' with { type: 'text' };
+import { categoryCss } from '../../core/category-markup.js';
 import { adoptStyles } from './styles.js';
 
 adoptStyles();
+// The map legend's pins: the console's shapes, icons and colours (core/categories.json). Not in
+// styles.js: the map's Leaflet chunk imports that, and must not reach the apps' shared modules.
+adoptStyles([pinCss, categoryCss((c) => `.pin--${c}`)].join('\n'));
 
 const AUDITORS = new Set(['supervisor', 'admin']);
 

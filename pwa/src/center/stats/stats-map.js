@@ -16,10 +16,10 @@ import { adoptStyles } from './styles.js';
 adoptStyles(leafletCss);
 
 const CITY = [10.7769, 106.7009];
-// The same hues as the legend (stats.css): distinct also for the common red-green deficiency.
-const COLOURS = { crime: '#b3261e', traffic: '#b06000', fire: '#6a1b9a', other: '#1f5fa8' };
 
-export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
+// `colourOf(category)`: the points' colours, from the page (core/categories.js): this chunk imports
+// nothing of the apps' shared modules, so that it splits none of the chunks every app loads.
+export function mountStatsMap(element, { tileUrl, onTilesFailed, colourOf }) {
   const map = leafletMap(element, { center: CITY, zoom: 11, renderer: canvas(), attributionControl: Boolean(tileUrl) });
   map.attributionControl?.setPrefix(false);
   if (tileUrl) {
@@ -63,7 +63,7 @@ export function mountStatsMap(element, { tileUrl, onTilesFailed }) {
     } else {
       for (const p of data.points) {
         circleMarker([p.lat, p.lon], {
-          radius: 4, weight: 1, color: '#ffffff', fillColor: COLOURS[p.category] ?? '#333', fillOpacity: 0.9,
+          radius: 4, weight: 1, color: '#ffffff', fillColor: colourOf(p.category), fillOpacity: 0.9,
         }).addTo(incidents);
         bounds.extend([p.lat, p.lon]);
       }

@@ -3,6 +3,7 @@
 // processing (asked again with a growing pause), and a larger view on click.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { request } from '../../../core/api.js';
 import { t } from '../i18n.js';
 
 const RETRY_MS = [2_000, 4_000, 8_000, 15_000, 30_000];
@@ -31,13 +32,73 @@ async function fetchBlob(token, id, variant) {
   return { state: 'waiting' }; // 404 not ready yet (or the media service is not deployed)
 }
 
-export function MediaThumbs({ ids, token, onOpen }) {
-  if (!ids?.length) return null;
+/**
+ * The report's media: thumbnails of what the citizen attached, and below them each upload that
+ * failed for good (not a photo or video, too large, damaged, ...) with its reason in words —
+ * never a broken thumbnail. The failed ones come from the server's list of the report's uploads
+ * (`GET /api/reports/<id>/media`), since a phone may never name a refused file in its report.
+ */
+export function MediaThumbs({ reportId, ids, token, onOpen }) {
+  const failed = useFailedMedia(reportId, token, ids);
+  const gone = new Set(failed.map((m) => m.id));
+  const shown = (ids ?? []).filter((id) => !gone.has(id));
+  if (!shown.length && !failed.length) return null;
   return html`
-    <ul class="thumbs">
-      ${ids.map((id) => html`<li key=${id}><${Thumb} id=${id} token=${token} onOpen=${onOpen} /></li>`)}
-    </ul>
+    ${shown.length > 0 && html`
+      <ul class="thumbs">
+        ${shown.map((id) => html`<li key=${id}><${Thumb} id=${id} token=${token} onOpen=${onOpen} /></li>`)}
+      </ul>
+    `}
+    ${failed.length > 0 && html`
+      <ul class="media-failed" aria-label=${t('center.media.failed_list', { n: failed.length })}>
+        ${failed.map((m) => html`
+          <li key=${m.id} class="media-failed__item" data-media=${m.id} data-reason=${m.reason_code}>
+            <span class="media-failed__mark" aria-hidden="true">⚠</span>
+            <span>
+              <strong>${t('center.media.failed_title', { name: m.filename || m.id.slice(0, 6) })}</strong>
+              <span class="media-failed__why">${t(`center.media.reasons.${REASONS.has(m.reason_code) ? m.reason_code : 'failed'}`)}</span>
+            </span>
+          </li>
+        `)}
+      </ul>
+    `}
   `;
+}
+
+const REASONS = new Set(['not_media', 'too_large', 'damaged', 'expired', 'not_converted', 'cancelled', 'failed']);
+const SETTLED = new Set(['ready', 'failed']);
+
+/** The report's uploads that failed for good, asked again while any is still on its way. */
+function useFailedMedia(reportId, token, ids) {
+  const [failed, setFailed] = useState([]);
+  const key = (ids ?? []).join(',');
+  useEffect(() => {
+    if (!reportId) return undefined;
+    let current = true;
+    let timer = null;
+    let attempt = 0;
+    const load = async () => {
+      let media = null;
+      try {
+        const body = await request(`/api/reports/${encodeURIComponent(reportId)}/media`, { token });
+        media = body.media ?? [];
+      } catch {
+        // offline or refused: the thumbnails still say what they can; try again below
+      }
+      if (!current) return;
+      if (media) setFailed(media.filter((m) => m.state === 'failed' && m.role !== 'preview'));
+      if ((!media || media.some((m) => !SETTLED.has(m.state))) && attempt < RETRY_MS.length) {
+        timer = setTimeout(load, RETRY_MS[attempt]);
+        attempt += 1;
+      }
+    };
+    load();
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [reportId, key]);
+  return failed;
 }
 
 function Thumb({ id, token, onOpen }) {

@@ -1,10 +1,11 @@
 // Issue 16: in the dispatch form, the on-duty officers nearest the incident first, with the
-// straight-line distance and a rough arrival time at city speed, and their availability. Picking
+// straight-line distance, a rough travel time at city speed, how old their fix is (said as such:
+// "2 phút" alone next to a distance reads as a travel time), and their availability. Picking
 // one ticks their unit; the dispatcher may still send any unit at all (the list below).
 import { html } from 'htm/preact';
 import { unitName } from '../format.js';
 import { t } from '../i18n.js';
-import { isStale, nearest, positionSettings, useUnitPositions } from '../units-live.js';
+import { fixAge, isStale, nearest, positionSettings, useUnitPositions } from '../units-live.js';
 
 const SHOWN = 8;
 
@@ -33,8 +34,8 @@ export function NearestOfficers({ place, units, chosen, active, onPick }) {
                 <strong>${row.display_name || row.username}</strong>
                 <span class="nearest__unit">${unitName(row.unit, units)}</span>
                 <span class="nearest__far">${distanceText(row.distance)} · ${etaText(row.eta_s)}</span>
+                <span class="nearest__fix">${t(stale ? 'center.nearest.fix_stale' : 'center.nearest.fix', { age: fixAge(row.at) })}</span>
                 <span class=${`officer officer--${row.availability}`}>${t(`center.availability.${row.availability}`)}</span>
-                ${stale && html`<span class="nearest__stale">${t('center.nearest.stale')}</span>`}
               </button>
             </li>
           `;

@@ -61,10 +61,8 @@ export function ReportSection({ report, info, token, onOpenMedia }) {
           </dd>
         </div>
       </dl>
-      ${report.media?.length > 0 && html`
-        <h4 class="section__sub">${t('center.report.media', { n: report.media.length })}</h4>
-        <${MediaThumbs} ids=${report.media} token=${token} onOpen=${onOpenMedia} />
-      `}
+      ${report.media?.length > 0 && html`<h4 class="section__sub">${t('center.report.media', { n: report.media.length })}</h4>`}
+      <${MediaThumbs} reportId=${info?.report} ids=${report.media} token=${token} onOpen=${onOpenMedia} />
     </section>
   `;
 }

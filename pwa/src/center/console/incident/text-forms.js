@@ -1,7 +1,9 @@
 // Writing: a message to the citizen (shown in their reply document by the server), an internal
 // note, closing with an outcome, reopening.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { request } from '../../../core/api.js';
+import { shortId } from '../format.js';
 import { t } from '../i18n.js';
 import { ActionForm, Choices, TextField, useRequired } from './action-form.js';
 
@@ -9,9 +11,37 @@ const OUTCOMES = ['handled', 'arrested', 'warned', 'transferred', 'false_alarm',
 const TEMPLATES = ['received', 'on_the_way', 'thanks'];
 const MAX_MESSAGE = 1000;
 
-export function MessageForm({ act, entry, busy, error, onCancel }) {
+// Who reads a message: by default only the citizen of this incident's own report. Reports merged
+// into it belong to other people, who must not read what was written to the first one; so with
+// merged reports the dispatcher picks one reporter or all of them, and the entry names them in
+// `to` (the server delivers to exactly those: app/incidents/fanout.py).
+function useReporters(incidentId, token) {
+  const [reporters, setReporters] = useState(null);
+  useEffect(() => {
+    let current = true;
+    request(`/api/incidents/${encodeURIComponent(incidentId)}/reporters`, { token }).then(
+      (body) => current && setReporters(body.reporters),
+      () => current && setReporters([]), // unknown: the message goes to this report only
+    );
+    return () => {
+      current = false;
+    };
+  }, [incidentId]);
+  return reporters;
+}
+
+const reporterLabel = (r) => t(r.merged ? 'center.message.to_merged' : 'center.message.to_own', { id: shortId(r.id) });
+
+export function MessageForm({ incidentId, token, act, entry, busy, error, onCancel }) {
   const [text, setText] = useState('');
+  const [to, setTo] = useState(incidentId); // a report id, or 'all'
   const [missing, check, clear] = useRequired('textarea');
+  const reporters = useReporters(incidentId, token);
+  const several = (reporters?.length ?? 0) > 1;
+  const recipients = to === 'all' ? reporters.map((r) => r.id) : [to];
+  const readers = to === 'all'
+    ? t('center.message.readers_all', { n: reporters.length })
+    : t('center.message.readers_one', { id: shortId(to) });
   return html`
     <${ActionForm}
       id="message"
@@ -21,9 +51,21 @@ export function MessageForm({ act, entry, busy, error, onCancel }) {
       busy=${busy}
       error=${error}
       onCancel=${onCancel}
-      onSubmit=${(_, form) => check(text.trim(), form) && act([entry('message', { text: text.trim() })])}
+      onSubmit=${(_, form) => check(text.trim(), form) && act([entry('message', { text: text.trim(), to: recipients })])}
     >
-      <p class="action-form__hint">${t('center.message.hint')}</p>
+      ${several && html`
+        <${Choices}
+          name="to"
+          legend=${t('center.message.to')}
+          value=${to}
+          onChange=${setTo}
+          options=${[
+            ...reporters.map((r) => ({ value: r.id, label: reporterLabel(r) })),
+            { value: 'all', label: t('center.message.to_all', { n: reporters.length }) },
+          ]}
+        />
+      `}
+      <p class="action-form__hint message__readers" data-readers=${recipients.join(' ')}>${readers}</p>
       <div class="templates" role="group" aria-label=${t('center.message.templates')}>
         ${TEMPLATES.map(
           (key) => html`

@@ -3,16 +3,17 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../../../core/api.js';
+import { CATEGORIES } from '../../../core/categories.js';
+import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { describeError } from '../../../core/ui/errors.js';
-import { categoryLabel, categoryLetter, duration, metres, shortId, spoken, statusLabel } from '../format.js';
+import { categoryLabel, duration, metres, shortId, spoken, statusLabel } from '../format.js';
 import { t } from '../i18n.js';
 import { ActionForm, Choices, TextField, useRequired } from './action-form.js';
 
-const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 const REASONS = ['spam', 'false', 'not_police', 'other'];
 
 export function categoryIcon(category) {
-  return html`<span class=${`pin pin--list pin--${category}`} aria-hidden="true"><span class="pin__shape"></span><span class="pin__letter">${categoryLetter(category)}</span></span>`;
+  return html`<${CategoryPin} category=${category} variant="list" />`;
 }
 
 export function VerifyForm({ state, act, entry, busy, error, onCancel }) {

@@ -11,9 +11,9 @@ import { categoryLabel } from '../format.js';
 import { t } from '../i18n.js';
 import { ActionForm, Choices, TextField, useRequired } from '../incident/action-form.js';
 import { categoryIcon } from '../incident/triage-forms.js';
+import { CATEGORIES } from '../../../core/categories.js';
 import { loadBoundaries } from '../map/map-panel.js';
 
-const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 const MAX_DESCRIPTION = 4000;
 
 /** `pick`: the point clicked on the map ({lat, lon}) or null; `onCreated(id)` opens the new incident. */

@@ -20,7 +20,7 @@ const LABEL_ZOOM = 13;
 // Pins are 30 px across: centres closer than this would cover each other, so they become one.
 const CLUSTER_RADIUS = 26;
 
-function pinIcon(item, selected, letter) {
+function pinIcon(item, selected, markup) {
   const classes = ['pin', `pin--${item.category}`, `pin--p${item.priority ?? 3}`];
   if (selected) classes.push('pin--selected');
   if (item.escalation || item.need_support) classes.push('pin--escalated');
@@ -29,7 +29,7 @@ function pinIcon(item, selected, letter) {
   return divIcon({
     className: classes.join(' '),
     // No style attributes (the CSP forbids them): shape and colour come from the class names.
-    html: `<span class="pin__shape"></span><span class="pin__letter">${letter}</span>`,
+    html: markup(item.category),
     iconSize: [size, size],
     iconAnchor: [size / 2, size / 2],
   });
@@ -109,7 +109,9 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
   function draw() {
     if (!last) return;
     const { items, options } = last;
-    const { selectedId, accuracy, letterOf, titleOf, clusterLabel } = options;
+    // `pinOf(category)`: the pin's markup, from the console (core/category-markup.js): this chunk
+    // imports nothing of the apps' own, so that it splits none of the chunks they share.
+    const { selectedId, accuracy, pinOf, titleOf, clusterLabel } = options;
     const placed = items.filter((item) => Number.isFinite(item.lat) && Number.isFinite(item.lon));
     placedItems = placed;
     const groups = clusterPoints(
@@ -126,7 +128,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
       const selected = ids.includes(selectedId);
       const escalated = group.items.some((i) => i.escalation || i.need_support);
       const key = lone
-        ? [item.category, item.priority, item.status, item.escalation, item.need_support, selected, letterOf(item.category)].join('|')
+        ? [item.category, item.priority, item.status, item.escalation, item.need_support, selected].join('|')
         : [selected, escalated, Math.min(...group.items.map((i) => i.priority ?? 3)), clusterLabel(ids.length)].join('|');
       const current = pins.get(id);
       if (current && current.key === key) {
@@ -135,7 +137,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
       }
       current?.marker.remove();
       const pin = marker([group.lat, group.lon], {
-        icon: lone ? pinIcon(item, selected, letterOf(item.category)) : clusterIcon(group.items, selected, escalated),
+        icon: lone ? pinIcon(item, selected, pinOf) : clusterIcon(group.items, selected, escalated),
         title: lone ? titleOf(item) : group.items.map(titleOf).join('\n'),
         alt: lone ? titleOf(item) : clusterLabel(ids.length),
         keyboard: true,

@@ -2,16 +2,14 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../../core/api.js';
 import { getConfig } from '../../../core/config.js';
-import { categoryLabel, categoryLetter, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, shortId, statusLabel, unitName } from '../format.js';
+import { CATEGORIES } from '../../../core/categories.js';
+import { pinHtml } from '../../../core/category-markup.js';
+import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
-import { isStale } from '../units-live.js';
+import { fixAge, isStale } from '../units-live.js';
 
 /** "2 min" / "40 s": how old a fix is. */
-function ago(at, now = Date.now()) {
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  return s < 90 ? t('center.units_map.seconds', { n: s }) : t('center.units_map.minutes', { n: Math.round(s / 60) });
-}
-
 let boundariesLoad = null;
 
 /** Ward boundaries (GeoJSON), once per page; the server revalidates by ETag on later loads. */
@@ -73,7 +71,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     map.current?.setPins(items, {
       selectedId,
       accuracy: selectedAccuracy,
-      letterOf: categoryLetter,
+      pinOf: pinHtml,
       titleOf: (item) => `${categoryLabel(item.category)} · P${item.priority} · ${shortId(item.id)}`,
       clusterLabel: (n) => t('center.map.cluster_label', { n }),
     });
@@ -99,7 +97,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
         const stale = isStale(row, now);
         const name = row.display_name || row.username;
         const label = t(stale ? 'center.units_map.stale' : 'center.units_map.fresh', {
-          name, unit: unitName(row.unit, units), age: ago(row.at, now),
+          name, unit: unitName(row.unit, units), age: fixAge(row.at, now),
           availability: t(`center.availability.${row.availability}`),
         });
         return { ...row, stale, label };
@@ -177,9 +175,7 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
                 aria-current=${item.id === selectedId ? 'true' : undefined}
                 onClick=${() => onSelect(item.id)}
               >
-                <span class=${`pin pin--list pin--${item.category}`} aria-hidden="true">
-                  <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(item.category)}</span>
-                </span>
+                <${CategoryPin} category=${item.category} variant="list" />
                 <span class="map-cluster__text">
                   <span class="map-cluster__top">
                     <span class=${`prio prio--${item.priority}`}>P${item.priority}</span>
@@ -199,12 +195,10 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
 function Legend({ officers }) {
   return html`
     <ul class="map-legend" aria-label=${t('center.map.legend')}>
-      ${['crime', 'traffic', 'fire', 'other'].map(
+      ${CATEGORIES.map(
         (category) => html`
           <li key=${category}>
-            <span class=${`pin pin--legend pin--${category}`} aria-hidden="true">
-              <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(category)}</span>
-            </span>
+            <${CategoryPin} category=${category} variant="legend" />
             ${categoryLabel(category)}
           </li>
         `,

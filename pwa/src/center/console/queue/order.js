@@ -1,30 +1,33 @@
 // The queue's order and filters: plain functions of the inbox summaries.
 //
-// Order: what needs a dispatcher now comes first — escalated incidents and officers asking for
-// support, then reports nobody has triaged yet — and within each group the highest priority
-// (P1) first, then the newest. So a fresh P3 report is still above a P1 already under way, and
-// an old untriaged one is raised again by the server's escalation after the triage limit.
+// Order, as a dispatcher reads a queue: what is OVERDUE comes first (escalated by the server,
+// an officer asking for support, or a report past the triage limit by this console's clock,
+// before the server's timer has even run), then the highest priority (P1 first), then the
+// OLDEST first — the report that has waited longest is the one most at risk. Newest first put
+// a knife report 11 minutes overdue below reports 1–5 minutes old. An untriaged report needs
+// no tier of its own: past the triage limit it is overdue and rises with the others.
+// The console's legend says this order in words (center.queue.order).
 
 export const STATUS_FILTERS = ['new', 'triaged', 'dispatched', 'in_progress', 'resolved'];
 const IN_PROGRESS = new Set(['acknowledged', 'en_route', 'on_scene']);
-export const CATEGORIES = ['crime', 'traffic', 'fire', 'other'];
 export const PRIORITIES = [1, 2, 3];
 
 export const isEscalated = (item) => Boolean(item.escalation) || Boolean(item.need_support);
 
-function group(item) {
-  if (isEscalated(item)) return 0;
-  if (item.status === 'new') return 1;
-  return 2;
+/** Past the triage limit and still untriaged, by this console's clock (`timers` may be null). */
+export function isTriageLate(item, now, timers) {
+  return item.status === 'new' && Boolean(timers) && now - item.arrived_at > timers.triage_timeout_s * 1000;
 }
 
-export function compareItems(a, b) {
-  return (
-    group(a) - group(b) ||
+export const isOverdue = (item, now, timers) => isEscalated(item) || isTriageLate(item, now, timers);
+
+/** A comparator for the queue at time `now` (ms) under the server's `timers` limits. */
+export function queueOrder(now = Date.now(), timers = null) {
+  return (a, b) =>
+    Number(isOverdue(b, now, timers)) - Number(isOverdue(a, now, timers)) ||
     (a.priority ?? 3) - (b.priority ?? 3) ||
-    (b.arrived_at ?? 0) - (a.arrived_at ?? 0) ||
-    String(a.id).localeCompare(String(b.id))
-  );
+    (a.arrived_at ?? 0) - (b.arrived_at ?? 0) ||
+    String(a.id).localeCompare(String(b.id));
 }
 
 export function statusGroup(status) {

@@ -1,8 +1,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { categoryLabel, categoryLetter, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
+import { categoryLabel, channelLabel, duration, shortId, statusLabel, unitName } from '../format.js';
+import { CategoryPin } from '../../../core/ui/category-pin.js';
 import { t } from '../i18n.js';
-import { CATEGORIES, PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
+import { CATEGORIES } from '../../../core/categories.js';
+import { PRIORITIES, STATUS_FILTERS, isFiltered, toggle, wardsOf } from './order.js';
 
 /** The live queue: header with the connection, the filters, and the incidents in order. */
 export function QueuePanel({
@@ -34,6 +36,7 @@ export function QueuePanel({
           ${t('center.filters.button')}${isFiltered(filters) ? ` (${countFilters(filters)})` : ''}
         </button>
       </header>
+      <p class="queue__order" id="queue-order">${t('center.queue.order')}</p>
       ${filtersOpen && html`<${Filters} items=${items} filters=${filters} onFilters=${onFilters} />`}
       ${hidden > 0 && html`
         <p class="queue__hidden" role="status">
@@ -43,7 +46,7 @@ export function QueuePanel({
           </button>
         </p>
       `}
-      <ol class="queue__list" ref=${list} aria-label=${t('center.queue.list_label')}>
+      <ol class="queue__list" ref=${list} aria-label=${t('center.queue.list_label')} aria-describedby="queue-order">
         ${shown.map(
           (item) => html`
             <${QueueItem}
@@ -118,9 +121,7 @@ function QueueItem({ item, unseen, selected, cursor, now, timers, units, onOpen,
         onClick=${() => onOpen(item.id)}
         onFocus=${() => onCursor(item.id)}
       >
-        <span class=${`pin pin--list pin--${item.category}`} aria-hidden="true">
-          <span class="pin__shape"></span><span class="pin__letter">${categoryLetter(item.category)}</span>
-        </span>
+        <${CategoryPin} category=${item.category} variant="list" />
         <span class="q-item__body">
           <span class="q-item__top">
             <span class=${`prio prio--${item.priority}`}>P${item.priority}</span>
