@@ -29,6 +29,7 @@ from app.web import (
     openapi,
     pwa,
     session,
+    warnings_page,
 )
 from app.web import media as media_api
 from app.web import positions as positions_api
@@ -144,6 +145,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/warnings/{warning_id}/answers", warnings_api.answer, methods=["POST"]),
         Route("/api/citizen/devices/me/areas", warnings_api.get_areas),
         Route("/api/citizen/devices/me/areas", warnings_api.put_areas, methods=["PUT"]),
+        Route("/warnings/", warnings_page.page),
+        Route("/warnings/warnings.css", warnings_page.stylesheet),
+        Route("/warnings/cap.atom", warnings_page.cap_feed),
+        Route("/warnings/{warning_id}.cap.xml", warnings_page.cap_alert),
         *sync_routes(svc.sync, principal_of),
         *pwa.routes(settings),
     ]

@@ -12,44 +12,13 @@ from starlette.testclient import TestClient
 from app.services import Services
 
 from .conftest import Clock
-
-TAN_PHU = 27031
-PHU_MY = 26704
-
-
-def body(**changes: Any) -> dict[str, Any]:
-    base = {
-        "wards": [TAN_PHU],
-        "category": "fire",
-        "severity": "Severe",
-        "urgency": "Immediate",
-        "certainty": "Observed",
-        "headline": "Cháy lớn tại chợ Tân Phú",
-        "description": "Đám cháy đang lan sang các dãy nhà lân cận.",
-        "instruction": "Tránh xa khu vực chợ, nhường đường cho xe chữa cháy.",
-        "expires": round((time.time() + 3 * 3600) * 1000),
-    }
-    base.update(changes)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from .warnings_helpers import PHU_MY, TAN_PHU, bearer, body, device, police, publish
 
 
 @pytest.fixture
 def people(login) -> dict[str, dict[str, str]]:
-    return {
-        "dispatcher": bearer(login("dp", "dispatcher")),
-        "supervisor": bearer(login("sv", "supervisor")),
-        "supervisor2": bearer(login("sv2", "supervisor")),
-        "officer": bearer(login("of", "officer", f"ward-{TAN_PHU}")),
-        "admin": bearer(login("ad", "admin")),
-    }
+    return police(login)
 
-
-def device(client: TestClient) -> dict[str, str]:
-    return bearer(client.post("/api/citizen/devices").json()["token"])
 
 
 @pytest.mark.parametrize(
@@ -72,17 +41,19 @@ def device(client: TestClient) -> dict[str, str]:
     ],
 )
 def test_bad_drafts_are_refused_naming_the_field(
-    client: TestClient, people: dict[str, dict[str, str]], changes: dict[str, Any], field: str
+    client: TestClient, login, changes: dict[str, Any], field: str
 ) -> None:
-    r = client.post("/api/warnings", json=body(**changes), headers=people["dispatcher"])
+    r = client.post("/api/warnings", json=body(**changes), headers=bearer(login("dp", "dispatcher")))
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field
 
 
-def test_only_dispatchers_and_supervisors_draft(client: TestClient, people: dict[str, dict[str, str]]) -> None:
+def test_only_dispatchers_and_supervisors_draft(
+    client: TestClient, login, people: dict[str, dict[str, str]]
+) -> None:
     assert client.post("/api/warnings", json=body()).status_code == 401
     assert client.post("/api/warnings", json=body(), headers=people["officer"]).status_code == 403
-    assert client.post("/api/warnings", json=body(), headers=people["admin"]).status_code == 403
+    assert client.post("/api/warnings", json=body(), headers=bearer(login("ad", "admin"))).status_code == 403
     assert client.post("/api/warnings", json=body(), headers=device(client)).status_code == 403
     for who in ("dispatcher", "supervisor"):
         r = client.post("/api/warnings", json=body(), headers=people[who])
@@ -139,13 +110,6 @@ def test_an_expired_warning_leaves_the_list(
     clock.advance(61)
     assert client.get("/api/warnings").json()["warnings"] == []
     assert client.get(f"/api/warnings/{wid}").json()["status"] == "expired"
-
-
-def publish(client: TestClient, people: dict[str, dict[str, str]], **changes: Any) -> str:
-    wid = client.post("/api/warnings", json=body(**changes), headers=people["dispatcher"]).json()["id"]
-    r = client.post(f"/api/warnings/{wid}/approve", headers=people["supervisor"])
-    assert r.status_code == 200, r.text
-    return str(wid)
 
 
 def test_an_update_replaces_the_warning_once_approved(

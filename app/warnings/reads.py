@@ -127,3 +127,22 @@ def _people(conn: Any, ids: set[str]) -> dict[str, dict[str, Any]]:
         str(r[0]): {"id": int(r[0]), "username": r[1], "display_name": r[2]}
         for r in conn.execute(f"SELECT id, username, display_name FROM users WHERE id IN ({marks})", wanted)
     }
+
+
+def cap_parts(conn: Any, message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What a CAP document of `message` needs besides the row: the earlier published messages of
+    its chain (its `references`, oldest first) and its wards with their boundaries."""
+    chain = [dict(r) for r in conn.execute(
+        """SELECT * FROM warnings WHERE chain = ? AND id != ? AND msg_type != 'Cancel'
+           AND published_at IS NOT NULL AND published_at <= ? ORDER BY published_at, id""",
+        (message["chain"], message["id"], message["published_at"] or message["created_at"]),
+    )] if message["msg_type"] != "Alert" else []
+    areas = [
+        {"code": int(r[0]), "name": r[1], "boundary": r[2]}
+        for r in conn.execute(
+            """SELECT w.code, w.name, w.boundary FROM warning_wards ww JOIN wards w ON w.code = ww.ward_code
+               WHERE ww.warning_id = ? ORDER BY w.code""",
+            (message["id"],),
+        )
+    ]
+    return chain, areas
