@@ -103,8 +103,14 @@ class Delivery:
 
 
 def _devices(tx: Connection, message: dict[str, Any]) -> list[str]:
-    """The devices whose wards meet the message's area (and, for an update, the replaced one's)."""
+    """The devices whose wards meet the message's area; for an update, the replaced one's too (a
+    phone outside the new area learns it is over for it); for a cancel, the area of every message
+    of the chain (every phone that had any version)."""
     areas = [message["id"]] + ([message["refs"]] if message["msg_type"] == "Update" else [])
+    if message["msg_type"] == "Cancel":
+        areas += [str(r[0]) for r in tx.execute(
+            "SELECT id FROM warnings WHERE chain = ? AND published_at IS NOT NULL AND id != ?",
+            (message["chain"], message["id"]))]
     marks = ",".join("?" * len(areas))
     city = tx.execute(f"SELECT 1 FROM warnings WHERE id IN ({marks}) AND all_city = 1", areas).fetchone()
     exercise = (" AND a.device_id IN (SELECT device_id FROM device_warning_prefs WHERE exercises = 1)"
