@@ -210,3 +210,29 @@ def test_answers_are_one_per_device_and_counted(
     assert listed[new]["answers"] == {"safe": 2, "need_help": 0}
     client.post(f"/api/warnings/{new}/cancel", headers=people["supervisor"])
     assert client.post(f"/api/warnings/{new}/answers", json={"answer": "safe"}, headers=a).status_code == 409
+
+
+def test_the_answers_match_the_openapi_document(
+    client: TestClient, people: dict[str, dict[str, str]]
+) -> None:
+    import jsonschema
+
+    from app.web.openapi import document
+
+    paths = document()["paths"]
+
+    def check(path: str, method: str, status: str, answer: Any) -> None:
+        schema = paths[path][method]["responses"][status]["content"]["application/json"]["schema"]
+        jsonschema.validate(answer, schema)
+
+    wid = publish(client, people, headline_en="Fire", wards="all")
+    update = client.post(f"/api/warnings/{wid}/update", json=body(), headers=people["dispatcher"])
+    check("/api/warnings/{warning_id}/update", "post", "201", update.json())
+    check("/api/warnings", "get", "200", client.get("/api/warnings").json())
+    check("/api/warnings", "get", "200", client.get("/api/warnings?all=1", headers=people["supervisor"]).json())
+    check("/api/warnings/{warning_id}", "get", "200", client.get(f"/api/warnings/{wid}").json())
+    cancel = client.post(f"/api/warnings/{wid}/cancel", headers=people["supervisor"])
+    check("/api/warnings/{warning_id}/cancel", "post", "200", cancel.json())
+    me = device(client)
+    areas = client.put("/api/citizen/devices/me/areas", json={"wards": [TAN_PHU]}, headers=me)
+    check("/api/citizen/devices/me/areas", "put", "200", areas.json())
