@@ -34,5 +34,5 @@ MIGRATIONS = [
     # issue 16: where the units are
     Migration("officer_positions", (incidents.positions,)),
     # issue 24: public warnings
-    Migration("warnings", (warnings.tables,)),
+    Migration("warnings", (warnings.tables, incidents.warning_link)),
 ]

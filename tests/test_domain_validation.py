@@ -840,3 +840,25 @@ def test_a_stale_ack_timer_does_not_escalate_a_newer_dispatch(server: LiveServer
     assert sorted(a["key"] for a in alerts) == sorted(
         f"escalation:{scene.id}:not_acknowledged:ward-{PHU_MY}:{entry}" for entry in (second, third)
     )
+
+
+def test_a_report_may_name_the_warning_it_answers(server: LiveServer) -> None:
+    """issue 24: "need help" on a public warning opens a report linked to it; the incident shows
+    the link, and the link is part of what the citizen first said (it cannot change later)."""
+    citizen = device(server)
+    for bad in (12, "<script>", "x" * 65):
+        report_id = citizen.new_report("other", "Cần giúp đỡ", point_in_ward(TAN_PHU))
+        citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = bad
+        refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning must be a warning id")
+    report_id = citizen.new_report("other", "Cần giúp đỡ", point_in_ward(TAN_PHU))
+    warning_id = str(uuid.uuid4())
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = warning_id
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    assert rows(server, "SELECT warning FROM incidents WHERE id = ?", report_id) == [{"warning": warning_id}]
+    dispatcher = police(server, "dispatcher")
+    name = f"incident/{report_id}"
+    wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"),
+             what="the incident")
+    assert dispatcher.json(name, "incident")["info"]["warning"] == warning_id
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = "another"
+    refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning cannot change")
