@@ -124,3 +124,8 @@ def test_the_public_page_reads_without_script(client: TestClient, people: dict[s
     assert "<script" not in r.text and "style=" not in r.text
     assert "script-src" not in r.headers["content-security-policy"]  # default-src 'none': no script at all
     assert client.get("/warnings/warnings.css").headers["content-type"].startswith("text/css")
+    # The gravest first, whatever came last.
+    publish(client, people, headline="Nguy hiểm nhất", severity="Extreme")
+    publish(client, people, headline="Nhẹ nhất, mới nhất", severity="Minor")
+    text = client.get("/warnings/").text
+    assert text.index("Nguy hiểm nhất") < text.index("Ngập sâu") < text.index("Nhẹ nhất, mới nhất")

@@ -73,6 +73,7 @@ WORDS = {
     "urgency": {"Immediate": ("Hành động ngay", "Act now"), "Expected": ("Sắp xảy ra", "Expected soon"),
                 "Future": ("Trong thời gian tới", "In the near future")},
 }
+SEVERITY_ORDER = ("Extreme", "Severe", "Moderate", "Minor")
 NUMBERS = (("113", "Công an", "Police"), ("114", "Cứu hỏa", "Fire"), ("115", "Cấp cứu", "Ambulance"))
 
 
@@ -119,11 +120,13 @@ async def page(request: Request) -> Response:
     svc = services(request)
     tz, now = svc.settings.city_timezone, svc.clock()
     warnings = await svc.db.read(lambda c: reads.active(c, now))
+    # The gravest first: a reader in a hurry reads the top one (the list is newest first within).
+    warnings.sort(key=lambda w: SEVERITY_ORDER.index(w["severity"]))
     items = "".join(_warning_html(w, tz) for w in warnings) or (
         '<p class="none">Hiện không có cảnh báo nào. <span lang="en">There are no warnings in force.</span></p>')
     numbers = "".join(
-        f'<li><a class="call" href="tel:{n}"><span class="call__number">{n}</span> {_e(vi)}'
-        f' <span lang="en">/ {_e(en)}</span></a></li>'
+        f'<li><a class="call" href="tel:{n}"><span class="call__number">{n}</span>'
+        f' <span class="call__name">{_e(vi)}</span> <span class="call__name" lang="en">{_e(en)}</span></a></li>'
         for n, vi, en in NUMBERS
     )
     body = f"""<!doctype html>
@@ -153,10 +156,15 @@ CSS = """
 body { margin: 0 auto; max-width: 46rem; padding: 1rem; color: #111; background: #fff; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 header p { margin: 0 0 1rem; color: #333; }
-.numbers { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
-.call { display: inline-block; padding: .75rem 1rem; min-height: 44px; border-radius: .5rem;
-  background: #a50e0e; color: #fff; font-weight: 700; text-decoration: none; }
-.call__number { font-size: 1.3rem; }
+.numbers { list-style: none; padding: 0; margin: .5rem 0; display: grid;
+  grid-template-columns: repeat(3, 1fr); gap: .5rem; }
+.call { display: flex; flex-direction: column; align-items: center; padding: .5rem .25rem; min-height: 44px;
+  border-radius: .5rem; background: #a50e0e; color: #fff; font-weight: 700; text-decoration: none;
+  text-align: center; line-height: 1.2; }
+.call__number { font-size: 1.6rem; }
+.call__name { font-size: .9rem; }
+.call__name[lang="en"] { font-weight: 400; }
+h2 { font-size: 1.25rem; }
 .call:focus-visible, a:focus-visible { outline: 3px solid #1a4fb5; outline-offset: 2px; }
 .warning { border: 2px solid #555; border-left-width: .6rem; border-radius: .5rem; padding: .75rem 1rem;
   margin: 1rem 0; }
