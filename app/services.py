@@ -33,6 +33,7 @@ from app.storage.outbox import Worker
 from app.storage.sqlite import SQLiteDatabase
 from app.warnings.answers import Answers
 from app.warnings.areas import Areas
+from app.warnings.delivery import Delivery
 from app.warnings.drafts import Warnings
 from media import MediaConfig, MediaService
 from push import PushService
@@ -66,6 +67,7 @@ class Services:
     warnings: Warnings = field(init=False)
     warning_areas: Areas = field(init=False)
     warning_answers: Answers = field(init=False)
+    warning_delivery: Delivery | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -139,9 +141,8 @@ class Services:
             # nothing that such a wait could hold up).
             self.push_worker = Worker(self.db, batch=64, lease_s=self.settings.outbox_lease_s)
         Alerts(self).register(self.worker, self.push_worker)
-        from app.warnings.delivery import Delivery
-
-        Delivery(self.db, self.push, self.clock).register(self.worker, self.push_worker)
+        self.warning_delivery = Delivery(self.db, self.push, self.clock)
+        self.warning_delivery.register(self.worker, self.push_worker)
         Retention(self.db, self.settings.position_retention_s).register(self.worker)
 
     async def start_async(self) -> None:

@@ -74,8 +74,8 @@ def settled(server: LiveServer, warning_id: str) -> dict[str, int]:
                ON d.notification_id = wn.notification_id WHERE wn.warning_id = ?""",
             warning_id,
         )
-        planned = rows(server, "SELECT state FROM outbox WHERE key = ?", f"warning.deliver:{warning_id}")
-        if planned and planned[0]["state"] == "done" and all(f["state"] != "pending" for f in found):
+        planned = rows(server, "SELECT state FROM outbox WHERE key LIKE ?", f"warning.deliver:{warning_id}%")
+        if planned and all(p["state"] == "done" for p in planned) and all(f["state"] != "pending" for f in found):
             return {"final": len(found)}
         return None
 
@@ -89,6 +89,9 @@ def test_approval_update_cancel_and_exercise_reach_the_right_phones(
     live_server: LiveServer, mock_push: MockPushService, phones: list[Phone]
 ) -> None:
     url = live_server.url
+    # One device per planning transaction, so that paging is used here (2,000 in service).
+    assert live_server.svc.warning_delivery is not None
+    live_server.svc.warning_delivery.page = 1
     dispatcher = bearer_for(live_server, "dp", "dispatcher")
     supervisor = bearer_for(live_server, "sv", "supervisor")
     tan_phu = Phone(phones, live_server, mock_push, [TAN_PHU])
@@ -109,6 +112,8 @@ def test_approval_update_cancel_and_exercise_reach_the_right_phones(
     assert first_en["title"] == "Big fire at Tan Phu market" and first_en["tag"] == first["tag"]
     assert phu_my.all() == []  # another ward: not told
     assert counts == {"queued": 3, "delivered": 2, "failed": 0, "expired": 0, "removed": 1, "pending": 0}
+    pages = rows(live_server, "SELECT payload FROM outbox WHERE key LIKE ?", f"warning.deliver:{draft}%")
+    assert len(pages) == 4  # three devices follow Tân Phú: a page each, and the empty last one
     # Severe: Urgency high; TTL until the warning expires.
     (notice,) = rows(live_server, "SELECT urgency, ttl_s FROM push_notifications WHERE key = ?", f"warning:{draft}:vi")
     assert notice["urgency"] == "high" and 3 * 3600 - 120 <= notice["ttl_s"] <= 3 * 3600

@@ -27,6 +27,7 @@ from typing import Any
 from app.storage import outbox
 from app.storage.base import Connection, Database
 from app.storage.outbox import Item, Worker
+from app.warnings.drafts import DELIVER
 from push import Notification, PushService
 
 LANGS = ("vi", "en")
@@ -38,6 +39,9 @@ TEXT = {
            "cancel_body": "This warning is no longer in force.", "update": "Update: {headline}"},
 }
 BODY_MAX = 180
+# Devices planned per transaction. A page commits and its pushes start while the next is planned:
+# the first phones are told within a second of approval, however many follow the area.
+PAGE = 2000
 
 
 def topic_for(chain: str) -> str:
@@ -46,10 +50,11 @@ def topic_for(chain: str) -> str:
 
 
 class Delivery:
-    def __init__(self, db: Database, push: PushService, clock: Any = time.time) -> None:
+    def __init__(self, db: Database, push: PushService, clock: Any = time.time, page: int = PAGE) -> None:
         self.db = db
         self.push = push
         self.clock = clock
+        self.page = page
         self.sender: Worker | None = None
 
     def register(self, worker: Worker, sender: Worker | None = None) -> None:
@@ -58,30 +63,37 @@ class Delivery:
 
     async def deliver(self, item: Item) -> None:
         warning_id = str(item.payload["warning"])
+        after = str(item.payload.get("after") or "")
 
         def run(tx: Connection) -> None:
-            for delivery_id in self.plan(tx, warning_id):
+            ids, last = self.plan(tx, warning_id, after)
+            for delivery_id in ids:
                 outbox.enqueue(tx, "push.send", f"push.send:{delivery_id}", {"delivery": delivery_id})
+            if last is not None:  # the next page, as an item of its own
+                outbox.enqueue(tx, DELIVER, f"{DELIVER}:{warning_id}:{last}", {"warning": warning_id, "after": last})
             Worker.complete_in(tx, item)
 
         await self.db.write(run)
         if self.sender is not None:
             self.sender.wake()
 
-    def plan(self, tx: Connection, warning_id: str) -> list[int]:
+    def plan(self, tx: Connection, warning_id: str, after: str = "") -> tuple[list[int], str | None]:
+        """The deliveries of one page of devices (those after `after`), and the last device of
+        the page when another may follow."""
         row = tx.execute("SELECT * FROM warnings WHERE id = ?", (warning_id,)).fetchone()
         if row is None:
-            return []
+            return [], None
         message = dict(row)
         # Cancelled or updated before its delivery was planned: its successor tells the phones.
         if message["msg_type"] != "Cancel" and message["status"] != "published":
-            return []
+            return [], None
         ttl = int(message["expires_at"] - self.clock())
         if ttl < 1:
-            return []
-        owners = [("device", d) for d in _devices(tx, message)]
-        if not owners:
-            return []
+            return [], None
+        devices = _devices(tx, message, after, self.page)
+        if not devices:
+            return [], None
+        owners = [("device", d) for d in devices]
         urgency = "high" if message["severity"] in ("Extreme", "Severe") else "normal"
         topic = topic_for(message["chain"])
         ids: list[int] = []
@@ -90,7 +102,7 @@ class Delivery:
                 key=f"warning:{warning_id}:{lang}", payload=_payload(message, lang, topic), ttl_s=ttl,
                 urgency=urgency, topic=topic,
             )
-            planned = self.push.plan(tx, notification, owners, lang=lang)
+            planned = self.push.plan(tx, notification, owners, lang=lang, extend=True)
             found = tx.execute("SELECT id FROM push_notifications WHERE key = ?", (notification.key,)).fetchone()
             if found is not None:
                 tx.execute(
@@ -99,10 +111,10 @@ class Delivery:
                     (warning_id, int(found[0])),
                 )
             ids += planned
-        return ids
+        return ids, devices[-1] if len(devices) == self.page else None
 
 
-def _devices(tx: Connection, message: dict[str, Any]) -> list[str]:
+def _devices(tx: Connection, message: dict[str, Any], after: str, page: int) -> list[str]:
     """The devices whose wards meet the message's area; for an update, the replaced one's too (a
     phone outside the new area learns it is over for it); for a cancel, the area of every message
     of the chain (every phone that had any version)."""
@@ -116,15 +128,20 @@ def _devices(tx: Connection, message: dict[str, Any]) -> list[str]:
     exercise = (" AND a.device_id IN (SELECT device_id FROM device_warning_prefs WHERE exercises = 1)"
                 if message["exercise"] else "")
     if city is not None:
-        rows = tx.execute(f"SELECT DISTINCT a.device_id FROM device_areas a WHERE 1 = 1{exercise}")
+        rows = tx.execute(
+            f"""SELECT DISTINCT a.device_id FROM device_areas a WHERE a.device_id > ?{exercise}
+                ORDER BY a.device_id LIMIT ?""",
+            (after, page),
+        )
     else:
         rows = tx.execute(
             f"""SELECT DISTINCT a.device_id FROM device_areas a
                 JOIN warning_wards w ON w.ward_code = a.ward_code
-                WHERE w.warning_id IN ({marks}){exercise}""",
-            areas,
+                WHERE w.warning_id IN ({marks}) AND a.device_id > ?{exercise}
+                ORDER BY a.device_id LIMIT ?""",
+            (*areas, after, page),
         )
-    return sorted(str(r[0]) for r in rows)
+    return [str(r[0]) for r in rows]
 
 
 def _payload(message: dict[str, Any], lang: str, topic: str) -> dict[str, Any]:
