@@ -35,6 +35,7 @@ from app.warnings.answers import Answers
 from app.warnings.areas import Areas
 from app.warnings.delivery import Delivery
 from app.warnings.drafts import Warnings
+from app.warnings.review import Review
 from media import MediaConfig, MediaService
 from push import PushService
 from sync import SyncEngine
@@ -143,6 +144,7 @@ class Services:
         Alerts(self).register(self.worker, self.push_worker)
         self.warning_delivery = Delivery(self.db, self.push, self.clock)
         self.warning_delivery.register(self.worker, self.push_worker)
+        Review(self.db, self.push).register(self.worker, self.push_worker)
         Retention(self.db, self.settings.position_retention_s).register(self.worker)
 
     async def start_async(self) -> None:

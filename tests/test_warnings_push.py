@@ -152,3 +152,30 @@ def test_approval_update_cancel_and_exercise_reach_the_right_phones(
     told = tan_phu_en.got(4)[-1]
     assert told["warning"] == exercise and told["exercise"] is True and told["title"].startswith("[EXERCISE]")
     assert len(tan_phu.all()) == 3 and len(phu_my.all()) == 2
+
+
+def test_a_draft_asks_the_other_supervisors_to_approve(live_server: LiveServer, mock_push: MockPushService) -> None:
+    url = live_server.url
+    key = httpx.get(f"{url}/api/push/key").json()["public_key"]
+    people = {who: bearer_for(live_server, who, role) for who, role in
+              (("sv.a", "supervisor"), ("sv.b", "supervisor"), ("dp.c", "dispatcher"))}
+    hashes = {}
+    for who, headers in people.items():
+        sub = mock_push.subscribe(key)
+        r = httpx.post(f"{url}/api/push/subscriptions", json=subscription_json(sub), headers=headers)
+        assert r.status_code == 201, r.text
+        hashes[who] = sub["clientHash"]
+
+    mine = httpx.post(f"{url}/api/warnings", json=body(), headers=people["sv.a"]).json()["id"]
+    (asked,) = mock_push.wait_for_messages(hashes["sv.b"], 1)
+    assert asked["kind"] == "warning_review" and asked["warning"] == mine
+    assert asked["url"] == f"/center/#/warnings/{mine}" and asked["title"] == "Cảnh báo chờ duyệt: Cháy lớn tại chợ Tân Phú"
+    # The dispatcher's draft asks both supervisors: sv.a's subscription works, and was left out above.
+    theirs = httpx.post(f"{url}/api/warnings", json=body(), headers=people["dp.c"]).json()["id"]
+    (asked_a,) = mock_push.wait_for_messages(hashes["sv.a"], 1)
+    assert asked_a["warning"] == theirs
+    assert [m["warning"] for m in mock_push.wait_for_messages(hashes["sv.b"], 2)] == [mine, theirs]
+    # Dispatchers do not approve: nothing was even planned for one.
+    assert rows(live_server, """SELECT count(*) AS n FROM push_deliveries d
+                                JOIN push_subscriptions s ON s.id = d.subscription_id
+                                WHERE s.role = 'dispatcher'""") == [{"n": 0}]

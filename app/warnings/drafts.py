@@ -28,6 +28,7 @@ from app.warnings.fields import Draft, read_draft
 DRAFTERS = ("dispatcher", "supervisor")
 APPROVERS = ("supervisor",)
 DELIVER = "warning.deliver"
+REVIEW = "warning.review"  # the supervisors are told a draft waits (app/warnings/review.py)
 
 
 def deliver_later(tx: Connection, message_id: str) -> None:
@@ -50,9 +51,11 @@ class Warnings:
             warning_id = str(uuid.uuid4())
             _insert(tx, warning_id, warning_id, "Alert", None, "draft", draft, author.id, self.clock())
             audit.append(tx, author, "warning.draft", f"warning/{warning_id}", **_summary(draft))
+            outbox.enqueue(tx, REVIEW, f"{REVIEW}:{warning_id}", {"warning": warning_id})
             return warning_id
 
         warning_id = await self.db.write(write)
+        self.wake()
         return {"id": warning_id, "status": "draft"}
 
     async def draft_update(self, author: Principal, old_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -70,9 +73,11 @@ class Warnings:
             _insert(tx, warning_id, old["chain"], "Update", old_id, "draft", fixed, author.id, self.clock())
             audit.append(tx, author, "warning.draft_update", f"warning/{warning_id}", references=old_id,
                          **_summary(fixed))
+            outbox.enqueue(tx, REVIEW, f"{REVIEW}:{warning_id}", {"warning": warning_id})
             return warning_id
 
         warning_id = await self.db.write(write)
+        self.wake()
         return {"id": warning_id, "status": "draft", "references": old_id}
 
     async def approve(self, approver: Principal, warning_id: str) -> dict[str, Any]:
