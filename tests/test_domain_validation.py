@@ -851,14 +851,20 @@ def test_a_report_may_name_the_warning_it_answers(server: LiveServer) -> None:
         citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = bad
         refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning must be a warning id")
     report_id = citizen.new_report("other", "Cần giúp đỡ", point_in_ward(TAN_PHU))
-    warning_id = str(uuid.uuid4())
+    dispatcher = police(server, "dispatcher")
+    warning = {"wards": [TAN_PHU], "category": "fire", "severity": "Severe", "urgency": "Immediate",
+               "certainty": "Observed", "headline": "Cháy", "description": "Cháy lan",
+               "expires": now_ms() + 3_600_000}
+    warning_id = dispatcher.http.post("/api/warnings", json=warning).json()["id"]
+    assert police(server, "supervisor").http.post(f"/api/warnings/{warning_id}/approve").status_code == 200
     citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = warning_id
     assert citizen.sync(f"report/{report_id}").status_code == 200
     assert rows(server, "SELECT warning FROM incidents WHERE id = ?", report_id) == [{"warning": warning_id}]
-    dispatcher = police(server, "dispatcher")
     name = f"incident/{report_id}"
     wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"),
              what="the incident")
     assert dispatcher.json(name, "incident")["info"]["warning"] == warning_id
+    listed = dispatcher.http.get("/api/warnings?all=1").json()["warnings"]
+    assert next(w for w in listed if w["id"] == warning_id)["reports"] == [report_id]
     citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = "another"
     refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning cannot change")

@@ -102,6 +102,7 @@ def _with_details(conn: Any, rows: list[dict[str, Any]], now: float) -> list[dic
     wards = _wards(conn, ids)
     sent = delivery.counts(conn, ids)
     answered = answers.counts(conn, sorted({r["chain"] for r in rows}))
+    linked = _reports(conn, sorted({r["chain"] for r in rows}))
     people = _people(conn, {r[k] for r in rows for k in ("author_id", "approver_id") if r[k]})
     found = []
     for r in rows:
@@ -113,8 +114,26 @@ def _with_details(conn: Any, rows: list[dict[str, Any]], now: float) -> list[dic
             ended=_ms(r["ended_at"]),
             delivery=sent[r["id"]],
             answers=answered[r["chain"]],
+            reports=linked.get(r["chain"], []),
         )
         found.append(data)
+    return found
+
+
+def _reports(conn: Any, chains: list[str]) -> dict[str, list[str]]:
+    """The incidents made by "need help" on any message of each chain (newest first, at most
+    100 each): a phone may still hold an older version's id."""
+    found: dict[str, list[str]] = {}
+    if not chains:
+        return found
+    marks = ",".join("?" * len(chains))
+    for r in conn.execute(
+        f"""SELECT w.chain, i.id FROM incidents i JOIN warnings w ON w.id = i.warning
+            WHERE w.chain IN ({marks}) ORDER BY i.arrived_at DESC, i.id""",
+        chains,
+    ):
+        if len(found.setdefault(r[0], [])) < 100:
+            found[r[0]].append(r[1])
     return found
 
 

@@ -73,7 +73,8 @@ WARNING = obj(("id", "kind", "status", "headline", "wards", "expires"), **PUBLIC
 POLICE_WARNING = obj(
     ("id", "kind", "status", "author", "delivery", "answers"), **PUBLIC, author=PERSON, approver=PERSON,
     created=INTEGER, ended=nullable(INTEGER), delivery=COUNTS,
-    answers=obj(("safe", "need_help"), safe=INTEGER, need_help=INTEGER))
+    answers=obj(("safe", "need_help"), safe=INTEGER, need_help=INTEGER),
+    reports={**array(STRING), "description": "Incidents opened by \"need help\" on this warning."})
 AREAS = obj(("wards", "exercises"), wards=array(WARD), exercises=BOOLEAN)
 NO_STORE = {"Cache-Control": {"schema": STRING}}
 
