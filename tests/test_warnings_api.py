@@ -155,7 +155,13 @@ def test_cancel_is_immediate_and_makes_a_cancel_message(
 
 
 def test_exercises_are_listed_only_when_asked(client: TestClient, people: dict[str, dict[str, str]]) -> None:
+    first = client.get("/api/warnings")
+    unchanged = client.get("/api/warnings", headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304  # a phone asking again costs nothing
     wid = publish(client, people, exercise=True)
+    assert client.get("/api/warnings", headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    r = client.get("/api/warnings?exercise=1", headers={"If-None-Match": first.headers["etag"]})
+    assert r.status_code == 200  # changed for those who take exercises
     assert client.get("/api/warnings").json()["warnings"] == []
     (listed,) = client.get("/api/warnings?exercise=1").json()["warnings"]
     assert listed["id"] == wid and listed["exercise"] is True

@@ -88,9 +88,11 @@ def warning_paths() -> dict[str, Any]:
                 "names. `exercise=1` adds exercises. `all=1` (dispatcher, supervisor): the latest "
                 "messages of every status with author, approver, delivery counts and answers.",
                 {"200": json_answer("Warnings, newest first.", obj(("warnings",), warnings=array(
-                    {"anyOf": [WARNING, POLICE_WARNING]}))), **refusals(401, 403)},
+                    {"anyOf": [WARNING, POLICE_WARNING]}))), "304": empty("Unchanged (the public list)."),
+                 **refusals(401, 403)},
                 roles=None, tag="warnings",
                 params=[param("all", schema={"enum": ["0", "1"]}), param("exercise", schema={"enum": ["0", "1"]}),
+                        param("If-None-Match", "header"),
                         param("limit", schema={"type": "integer", "minimum": 1, "maximum": 500})]),
             "post": operation(
                 "Draft a warning (nothing is sent until a second person approves). Audited.",

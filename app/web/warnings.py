@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -79,7 +81,13 @@ async def list_warnings(request: Request) -> Response:
         return JSONResponse({"warnings": found}, headers={"Cache-Control": "private, no-store"})
     exercise = choice(params, "exercise", ("0", "1"), "0") == "1"
     found = await svc.db.read(lambda c: reads.active(c, now, exercise))
-    return JSONResponse({"warnings": found}, headers=NO_CACHE)
+    # Phones ask often (on start, on coming online, on a push): unchanged costs a 304.
+    body = json.dumps({"warnings": found}, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {**NO_CACHE, "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 async def get_warning(request: Request) -> Response:
