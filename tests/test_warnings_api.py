@@ -107,9 +107,16 @@ def test_an_expired_warning_leaves_the_list(
                       headers=people["dispatcher"]).json()["id"]
     assert client.post(f"/api/warnings/{wid}/approve", headers=people["supervisor"]).status_code == 200
     assert len(client.get("/api/warnings").json()["warnings"]) == 1
+    late = client.post("/api/warnings", json=body(expires=round((clock.now + 30) * 1000)),
+                       headers=people["dispatcher"]).json()["id"]
     clock.advance(61)
     assert client.get("/api/warnings").json()["warnings"] == []
     assert client.get(f"/api/warnings/{wid}").json()["status"] == "expired"
+    # A draft whose expiry passed before anyone approved it is not published.
+    r = client.post(f"/api/warnings/{late}/approve", headers=people["supervisor"])
+    assert r.status_code == 409 and r.json()["error"] == "expired"
+    # Nor is an expired warning updated or answered.
+    assert client.post(f"/api/warnings/{wid}/update", json=body(), headers=people["dispatcher"]).status_code == 409
 
 
 def test_an_update_replaces_the_warning_once_approved(

@@ -86,6 +86,7 @@ def test_an_alert_its_update_and_its_cancel_are_valid_cap(
     city = valid_cap(client, publish(client, people, wards="all", exercise=True))
     assert text(city, "/cap:alert/cap:status") == ["Exercise"]
     assert text(city, "//cap:area/cap:areaDesc") == ["Thành phố Hồ Chí Minh"]
+    assert text(city, "//cap:area/cap:geocode/cap:value") == ["79"]
 
 
 def test_capparselib_reads_the_feed(client: TestClient, people: dict[str, dict[str, str]]) -> None:

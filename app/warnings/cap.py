@@ -12,7 +12,8 @@ library, never by hand.
   (crime→Security, traffic→Transport, fire→Fire, other→Other) or the CAP word itself.
 - each ward an `area`: `areaDesc` its name, a `polygon` per part of its boundary (exterior rings,
   "lat,lon" pairs, first = last, simplified to ~20 m so relays that limit points can carry it),
-  and a `geocode` `ward` = the official code. The whole city: one area, "Thành phố Hồ Chí Minh".
+  and a `geocode` `ward` = the official code. The whole city: one area, "Thành phố Hồ Chí Minh",
+  with a `geocode` `province` = 79.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ ET.register_namespace("cap", CAP_NS)
 ET.register_namespace("atom", ATOM_NS)
 CITY = "Thành phố Hồ Chí Minh"
 CITY_EN = "Ho Chi Minh City"
+PROVINCE_CODE = "79"  # the official code of Ho Chi Minh City, as the wards' codes are official
 SIMPLIFY_DEG = 0.0002  # about 20 m
 EVENT = {
     "vi": {"crime": "An ninh trật tự", "traffic": "Giao thông", "fire": "Cháy nổ", "other": "Cảnh báo khác",
@@ -122,6 +124,9 @@ def _info(root: ET.Element, m: dict[str, Any], lang: str, tag: str, areas: list[
     if not areas:
         area = _sub(info, "area")
         _sub(area, "areaDesc", CITY_EN if en else CITY)
+        geocode = _sub(area, "geocode")
+        _sub(geocode, "valueName", "province")
+        _sub(geocode, "value", PROVINCE_CODE)
         return
     for ward in areas:
         area = _sub(info, "area")

@@ -151,11 +151,16 @@ def _people(conn: Any, ids: set[str]) -> dict[str, dict[str, Any]]:
 def cap_parts(conn: Any, message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """What a CAP document of `message` needs besides the row: the earlier published messages of
     its chain (its `references`, oldest first) and its wards with their boundaries."""
-    chain = [dict(r) for r in conn.execute(
-        """SELECT * FROM warnings WHERE chain = ? AND id != ? AND msg_type != 'Cancel'
-           AND published_at IS NOT NULL AND published_at <= ? ORDER BY published_at, id""",
-        (message["chain"], message["id"], message["published_at"] or message["created_at"]),
-    )] if message["msg_type"] != "Alert" else []
+    # Followed back through `refs` (the message each one updated or cancelled) to the Alert: the
+    # order of the versions, whatever the clock said.
+    chain: list[dict[str, Any]] = []
+    refs = message["refs"]
+    while refs is not None and len(chain) < 100:
+        earlier = one(conn, refs)
+        if earlier is None:
+            break
+        chain.insert(0, earlier)
+        refs = earlier["refs"]
     areas = [
         {"code": int(r[0]), "name": r[1], "boundary": r[2]}
         for r in conn.execute(
