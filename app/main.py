@@ -30,11 +30,13 @@ from app.web import (
     openapi,
     pwa,
     session,
+    warnings_page,
 )
 from app.web import media as media_api
 from app.web import positions as positions_api
 from app.web import push as push_api
 from app.web import stats as stats_api
+from app.web import warnings as warnings_api
 from sync.asgi import routes as sync_routes
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,22 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/media/{media_id}", media_api.metadata),
         Route("/media/{media_id}/{variant}", media_api.media_file),
         Route("/api/reports/{report_id}/media", media_api.report_media),
+        # issue 24: public warnings (docs/warnings.md)
+        Route("/api/warnings", warnings_api.list_warnings),
+        Route("/api/warnings", warnings_api.create, methods=["POST"]),
+        Route("/api/warnings/wards", warnings_api.wards),
+        Route("/api/warnings/wards.geojson", warnings_api.ward_boundaries),
+        Route("/api/warnings/{warning_id}", warnings_api.get_warning),
+        Route("/api/warnings/{warning_id}/approve", warnings_api.approve, methods=["POST"]),
+        Route("/api/warnings/{warning_id}/cancel", warnings_api.cancel, methods=["POST"]),
+        Route("/api/warnings/{warning_id}/update", warnings_api.update, methods=["POST"]),
+        Route("/api/warnings/{warning_id}/answers", warnings_api.answer, methods=["POST"]),
+        Route("/api/citizen/devices/me/areas", warnings_api.get_areas),
+        Route("/api/citizen/devices/me/areas", warnings_api.put_areas, methods=["PUT"]),
+        Route("/warnings/", warnings_page.page),
+        Route("/warnings/warnings.css", warnings_page.stylesheet),
+        Route("/warnings/cap.atom", warnings_page.cap_feed),
+        Route("/warnings/{warning_id}.cap.xml", warnings_page.cap_alert),
         *sync_routes(svc.sync, principal_of),
         *pwa.routes(settings),
     ]

@@ -16,6 +16,7 @@ from app.incidents import schema as incidents
 from app.stats import schema as stats
 from app.storage import outbox
 from app.storage.base import Migration
+from app.warnings import schema as warnings
 
 MIGRATIONS = [
     Migration("foundation", (directory.foundation, identity.foundation)),
@@ -32,4 +33,6 @@ MIGRATIONS = [
     Migration("channels", (incidents.channels, identity.partners)),
     # issue 16: where the units are
     Migration("officer_positions", (incidents.positions,)),
+    # issue 24: public warnings
+    Migration("warnings", (warnings.tables, incidents.warning_link)),
 ]

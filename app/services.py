@@ -31,6 +31,11 @@ from app.settings import Settings
 from app.storage.base import Database
 from app.storage.outbox import Worker
 from app.storage.sqlite import SQLiteDatabase
+from app.warnings.answers import Answers
+from app.warnings.areas import Areas
+from app.warnings.delivery import Delivery
+from app.warnings.drafts import Warnings
+from app.warnings.review import Review
 from media import MediaConfig, MediaService
 from push import PushService
 from sync import SyncEngine
@@ -59,6 +64,11 @@ class Services:
     peers: NotifyPeers | None = field(init=False, default=None)
     # The consoles listening for officers' positions in this process (app/incidents/positions.py).
     positions: PositionsHub = field(init=False)
+    # Public warnings (issue 24): drafts and approval, the wards devices follow, answers.
+    warnings: Warnings = field(init=False)
+    warning_areas: Areas = field(init=False)
+    warning_answers: Answers = field(init=False)
+    warning_delivery: Delivery | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -104,6 +114,9 @@ class Services:
 
         self.push = build_push(self.settings, self.db)
         self.partners = Partners(self.db)
+        self.warnings = Warnings(self.db, self.clock, wake=self.worker.wake)
+        self.warning_areas = Areas(self.db, self.clock, self.settings.warning_max_areas)
+        self.warning_answers = Answers(self.db, self.clock)
         if self.role == "web":
             # Jobs that write documents run in the process that owns the documents' rooms, so
             # that live readers see the write (see docs/architecture.md).
@@ -129,6 +142,9 @@ class Services:
             # nothing that such a wait could hold up).
             self.push_worker = Worker(self.db, batch=64, lease_s=self.settings.outbox_lease_s)
         Alerts(self).register(self.worker, self.push_worker)
+        self.warning_delivery = Delivery(self.db, self.push, self.clock)
+        self.warning_delivery.register(self.worker, self.push_worker)
+        Review(self.db, self.push).register(self.worker, self.push_worker)
         Retention(self.db, self.settings.position_retention_s).register(self.worker)
 
     async def start_async(self) -> None:

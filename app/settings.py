@@ -100,6 +100,10 @@ class Settings:
     # motorbike's average through Ho Chi Minh City's inner wards at busy hours (lights, traffic,
     # one-way streets), and the straight line is shorter than the road; a rough but honest guess.
     city_speed_kmh: int = 20
+    # Public warnings (issue 24, docs/warnings.md): the CAP `sender` (a deployment sets its own
+    # address or domain), and how many wards one citizen device may follow.
+    cap_sender: str = "sos-antt@example.invalid"
+    warning_max_areas: int = 10
 
     @classmethod
     def from_env(

@@ -194,10 +194,13 @@ class PushService:
 
     # -- planning (in the caller's transaction) ----------------------------------------------------
     def plan(
-        self, tx: Any, notification: Notification, owners: Sequence[tuple[str, str]], lang: str | None = None
+        self, tx: Any, notification: Notification, owners: Sequence[tuple[str, str]], lang: str | None = None,
+        extend: bool = False,
     ) -> list[int]:
         """Record `notification` and one pending delivery per subscription of `owners` (those in
-        `lang` only, when given). Returns the new delivery ids; [] if this key was planned before."""
+        `lang` only, when given). Returns the new delivery ids; [] if this key was planned before,
+        unless `extend`: then the deliveries of `owners` not yet planned are added to it (a large
+        fan-out planned page by page, so the first page is sent while the rest is planned)."""
         conn = tx
         now = self.clock()
         row = conn.execute(
@@ -206,6 +209,8 @@ class PushService:
             (notification.key, json.dumps(notification.payload, ensure_ascii=False),
              notification.ttl_s, notification.urgency, notification.topic, now),
         ).fetchone()
+        if row is None and extend:
+            row = conn.execute("SELECT id FROM push_notifications WHERE key = ?", (notification.key,)).fetchone()
         if row is None or not owners:
             return []
         owners_table = OWNERS_TABLE[getattr(conn, "dialect", "sqlite")]

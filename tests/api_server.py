@@ -28,6 +28,7 @@ class ApiServer:
     report_id: str = ""
     partner_key: str = ""  # a partner's Open311 api_key (app.identity.partners)
     request_id: str = ""  # a service request that partner sent
+    warning_id: str = ""  # a published public warning (issue 24)
 
     @property
     def url(self) -> str:
@@ -39,7 +40,8 @@ class ApiServer:
     def known_ids(self) -> dict[str, str]:
         """Path parameters that name something real: the citizen's report (and its incident)."""
         return {"report_id": self.report_id, "incident_id": self.report_id,
-                "kind": "report", "doc_id": self.report_id, "request_id": self.request_id}
+                "kind": "report", "doc_id": self.report_id, "request_id": self.request_id,
+                "warning_id": self.warning_id}
 
     def healthy(self) -> bool:
         return httpx.get(f"{self.url}/healthz", timeout=10).json() == {"status": "ok"}
@@ -75,6 +77,7 @@ def api_server(data_dir: Path, **overrides: object) -> Iterator[ApiServer]:
             "description": "Kẹt xe / traffic jam"})
         assert r.status_code == 201, r.text
         api.request_id = r.json()[0]["service_request_id"]
+        api.warning_id = _publish_warning(api)
         yield api
     finally:
         server.stop()
@@ -92,3 +95,17 @@ def _send_report(url: str, token: str) -> str:
         return report_id
     finally:
         client.close()
+
+
+def _publish_warning(api: ApiServer) -> str:
+    import time
+
+    draft = {"wards": [TAN_PHU], "category": "fire", "severity": "Severe", "urgency": "Immediate",
+             "certainty": "Observed", "headline": "Cháy", "description": "Cháy lan sang nhà bên",
+             "expires": round((time.time() + 3600) * 1000)}
+    r = httpx.post(f"{api.url}/api/warnings", json=draft, headers=api.headers("dispatcher"))
+    assert r.status_code == 201, r.text
+    warning_id = str(r.json()["id"])
+    r = httpx.post(f"{api.url}/api/warnings/{warning_id}/approve", headers=api.headers("supervisor"))
+    assert r.status_code == 200, r.text
+    return warning_id

@@ -229,3 +229,41 @@ def test_script_less_form_and_status_page(live_server: LiveServer, new_context) 
     expect(page.get_by_role("status")).to_contain_text("Trung tâm chỉ huy")
     found["status"] = serious(page)
     assert found == dict.fromkeys(found, [])
+
+
+def test_public_warnings_page(live_server: LiveServer, new_context) -> None:
+    """issue 24: the public warnings page, bilingual in one page, read with no script."""
+    import httpx
+
+    from .server_checks import bearer_for
+    from .warnings_helpers import PHU_MY as WARN_PHU_MY
+    from .warnings_helpers import TAN_PHU as WARN_TAN_PHU
+    from .warnings_helpers import body
+
+    dispatcher = bearer_for(live_server, "warn.dp", "dispatcher")
+    supervisor = bearer_for(live_server, "warn.sv", "supervisor")
+    drafts = [
+        body(wards=[WARN_TAN_PHU, WARN_PHU_MY], severity="Extreme", headline_en="Big fire at Tan Phu market",
+             description_en="The fire is spreading to the houses nearby.", instruction_en="Keep away from the market."),
+        body(wards="all", category="crime", severity="Moderate", urgency="Expected", certainty="Likely",
+             headline="Cảnh giác cuộc gọi giả danh công an yêu cầu chuyển tiền",
+             description="Nhiều người dân nhận cuộc gọi giả danh công an phường.",
+             instruction="Không chuyển tiền; gọi 113 để xác minh."),
+    ]
+    for draft in drafts:
+        wid = httpx.post(f"{live_server.url}/api/warnings", json=draft, headers=dispatcher).json()["id"]
+        assert httpx.post(f"{live_server.url}/api/warnings/{wid}/approve", headers=supervisor).status_code == 200
+    # Without script, as a cheap phone with script off or a text browser reads it.
+    bare = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    bare.goto(live_server.url + "/warnings/")
+    expect(bare.get_by_role("heading", name="Cháy lớn tại chợ Tân Phú")).to_be_visible()
+    expect(bare.get_by_role("link", name=re.compile("^113"))).to_have_attribute("href", "tel:113")
+    SHOTS.mkdir(exist_ok=True)
+    bare.screenshot(path=SHOTS / "warn-public-page-noscript-360.png", full_page=True)
+    page = new_context(viewport=PHONE, bypass_csp=True).new_page()
+    page.goto(live_server.url + "/warnings/")
+    expect(page.get_by_role("heading", name="Big fire at Tan Phu market")).to_be_visible()
+    assert serious(page) == []
+    wide = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    wide.goto(live_server.url + "/warnings/")
+    wide.screenshot(path=SHOTS / "warn-public-page-1440.png", full_page=True)

@@ -863,3 +863,31 @@ def test_a_message_addressed_in_a_wrong_shape_is_refused_and_nothing_applied(ser
             refused(dispatcher.sync(scene.incident), 422, "invalid", "a message's `to` is a list of 1 to 100 distinct report ids")
         assert scene.snapshot() == before
         subscribers_unchanged(scene, watcher, scene.note, "dispatch")
+
+
+def test_a_report_may_name_the_warning_it_answers(server: LiveServer) -> None:
+    """issue 24: "need help" on a public warning opens a report linked to it; the incident shows
+    the link, and the link is part of what the citizen first said (it cannot change later)."""
+    citizen = device(server)
+    for bad in (12, "<script>", "x" * 65):
+        report_id = citizen.new_report("other", "Cần giúp đỡ", point_in_ward(TAN_PHU))
+        citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = bad
+        refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning must be a warning id")
+    report_id = citizen.new_report("other", "Cần giúp đỡ", point_in_ward(TAN_PHU))
+    dispatcher = police(server, "dispatcher")
+    warning = {"wards": [TAN_PHU], "category": "fire", "severity": "Severe", "urgency": "Immediate",
+               "certainty": "Observed", "headline": "Cháy", "description": "Cháy lan",
+               "expires": now_ms() + 3_600_000}
+    warning_id = dispatcher.http.post("/api/warnings", json=warning).json()["id"]
+    assert police(server, "supervisor").http.post(f"/api/warnings/{warning_id}/approve").status_code == 200
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = warning_id
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    assert rows(server, "SELECT warning FROM incidents WHERE id = ?", report_id) == [{"warning": warning_id}]
+    name = f"incident/{report_id}"
+    wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"),
+             what="the incident")
+    assert dispatcher.json(name, "incident")["info"]["warning"] == warning_id
+    listed = dispatcher.http.get("/api/warnings?all=1").json()["warnings"]
+    assert next(w for w in listed if w["id"] == warning_id)["reports"] == [report_id]
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["warning"] = "another"
+    refused(citizen.sync(f"report/{report_id}"), 422, "invalid", "warning cannot change")

@@ -32,10 +32,13 @@ ALLOWED: dict[str, set[str]] = {
     "directory": {"storage", "identity", "errors"},
     "incidents": {"storage", "identity", "directory", "errors", "settings", "categories"},
     "stats": {"storage", "identity", "directory", "incidents", "errors", "settings", "inputs", "categories"},
-    "schema": {"storage", "identity", "directory", "incidents", "stats"},
-    "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema"},
+    # issue 24: public warnings; beside incidents, knowing nothing of them
+    "warnings": {"storage", "identity", "directory", "errors", "settings", "inputs"},
+    "schema": {"storage", "identity", "directory", "incidents", "stats", "warnings"},
+    "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema",
+                 "warnings"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
-            "services", "inputs"},
+            "services", "inputs", "warnings"},
     "main": {"web", "identity", "errors", "services", "settings", "inputs"},
     "cli": {"directory", "services", "settings", "main"},
 }

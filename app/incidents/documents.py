@@ -8,7 +8,8 @@ client is never refused and a dishonest one changes nothing.
 Layouts (root types):
     report/<id>   Map "report": category, description, lat, lon, accuracy, created_at,
                   media (Array of ids), contact {name, phone}, messages (Array of {id, text, at}),
-                  danger (optional bool: someone is hurt or a life is in danger)
+                  danger (optional bool: someone is hurt or a life is in danger),
+                  warning (optional: the id of the public warning whose "need help" made it)
     incident/<id> Map "incident": info (server), dispatch (Array, dispatchers' entries),
                   timeline (Array, assigned officers' entries)
     reply/<id>    Map "reply": status, stage (en_route/on_scene/resolved/closed, optional), reason,
@@ -35,6 +36,7 @@ def default_priority(category: str, danger: bool = False) -> int:
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 MAX_RECIPIENTS = 100  # reports merged into one incident that one message may name
+WARNING_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 UNIT_CODE = re.compile(r"^(center|ward-\d{1,6}|dept-[a-z0-9-]{1,32})$")
 PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
 
@@ -47,10 +49,10 @@ MAX_LOG = 500
 
 REPORT_FIELDS = {
     "category", "description", "lat", "lon", "accuracy", "created_at", "media", "contact", "messages",
-    "danger",
+    "danger", "warning",
 }
 # Once received, what the citizen first said is evidence: later details go in `messages`.
-REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at", "danger")
+REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at", "danger", "warning")
 
 DISPATCH_ACTIONS = {"verify", "reject", "merge", "dispatch", "withdraw", "message", "note", "close", "reopen"}
 TIMELINE_TYPES = ("acknowledged", "en_route", "on_scene", "resolved", "need_support", "note")
@@ -165,6 +167,8 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
     text(data.get("description"), "description", MAX_DESCRIPTION)
     if "danger" in data and not isinstance(data["danger"], bool):
         raise Invalid("danger must be true or false")
+    if "warning" in data and not (isinstance(data["warning"], str) and WARNING_ID.match(data["warning"])):
+        raise Invalid("warning must be a warning id")
     timestamp_ms(data.get("created_at"), "created_at")
     has_lat, has_lon = "lat" in data, "lon" in data
     if has_lat != has_lon:

@@ -77,6 +77,7 @@ class Fanout:
             "channel": row["channel"],
             "approximate": bool(row["location_approximate"]),
             "author": row["author"],  # who took a call or which partner sent it; None from the app
+            "warning": row["warning"],  # the public warning whose "need help" made it, or None
         }
 
         def mutate(doc: Doc) -> None:

@@ -44,10 +44,10 @@ def new_report(
     )
     tx.execute(
         """INSERT INTO incidents (id, status, category, priority, ward_code, ward_unit, lat, lon,
-               arrived_at, updated_at) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)""",
+               arrived_at, updated_at, warning) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, data["category"], priority, route.ward_code, route.ward_unit,
-            data.get("lat"), data.get("lon"), arrived_at, arrived_at,
+            data.get("lat"), data.get("lon"), arrived_at, arrived_at, data.get("warning"),
         ),
     )
     for unit in route.units():

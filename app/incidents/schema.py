@@ -102,6 +102,12 @@ def channels(tx: Connection) -> None:
     )
 
 
+def warning_link(tx: Connection) -> None:
+    # issue 24: a report made from a public warning's "need help" names the warning; the incident
+    # shows it, so the console can link the two.
+    tx.script("ALTER TABLE incidents ADD COLUMN warning TEXT;")
+
+
 def positions(tx: Connection) -> None:
     # Officers' fixes while on duty (app/incidents/positions.py): every fix for the track, and the
     # newest per officer for the console, both deleted after the retention setting. `at` is the

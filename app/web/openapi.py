@@ -43,6 +43,7 @@ from app.web.openapi_parts import (
     param,
     refusals,
 )
+from app.web.openapi_warnings import warning_paths
 
 # -- shared shapes -------------------------------------------------------------------------------
 USER = obj(("id", "role"), id={"type": ["integer", "string"]}, username=STRING, role=STRING,
@@ -321,6 +322,7 @@ def _paths() -> dict[str, Any]:
                                 body=obj(("endpoint",), endpoint=STRING)),
         },
         **position_paths(),
+        **warning_paths(),
         **channel_paths(),
         **lite_paths(),
         **geojson_path(STATS_FILTERS),
