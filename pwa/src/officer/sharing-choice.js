@@ -22,7 +22,9 @@ export function SharingChoice() {
   }
   const on = value.choice === 'yes';
   const paused = on && !['available', 'busy'].includes(chosen.status);
-  const state = value.state === 'denied' ? 'denied' : !on ? 'off' : paused ? 'paused' : 'on';
+  // "On" only once the server took a fix (sharing.js); watching but nothing taken yet: "waiting".
+  const state =
+    value.state === 'denied' ? 'denied' : !on ? 'off' : paused ? 'paused' : value.state === 'on' ? 'on' : 'waiting';
   return html`
     <div class="o-sharing" data-sharing=${state}>
       <button type="button" class="o-toggle" aria-pressed=${on ? 'true' : 'false'} onClick=${() => sharing.choose(on ? 'no' : 'yes')}>

@@ -1,0 +1,210 @@
+"""The officer app's connection and duty state (issue 23): every path — a start with no signal,
+reconnecting, a reload, the session ending, signing out — ends in the state the officer chose,
+with the banner and the online pill agreeing; and a position that never goes stale while the
+officer stands still and shares it. Real Chromium, real server; needs a build (`make pwa`).
+
+Screenshots go to /tmp/sos-shots/officer-*.png (360x640, vi and en)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from app.settings import Settings
+
+from .conftest import LiveServer
+from .officer_helpers import (
+    PHU_MY_UNIT,
+    citizen_report,
+    dispatch,
+    officer_account,
+    police,
+    session_token,
+    sign_in,
+)
+from .server_checks import rows, wait_for
+
+WatchConsole = Callable[[Page], list[str]]
+SMALL = {"width": 360, "height": 640}
+SHOTS = Path("/tmp/sos-shots")
+ASK = "Đã đăng nhập. Bạn có nhận nhiệm vụ được không?"
+SHARE_ASK = "Chia sẻ vị trí với trung tâm chỉ huy khi đang trực?"
+MINE = "Trạng thái của tôi"
+STILL = {"latitude": 10.7295, "longitude": 106.7419, "accuracy": 15}  # Phú Mỹ
+RECONNECTED_MS = 5_000  # the banner and the pill agree within 5 s of reconnecting (issue 23)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # No escalation timers mid-test; no map tiles from the internet (there is none here).
+    return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600, tile_url="")
+
+
+def phone(new_context, **options) -> BrowserContext:
+    return new_context(viewport=SMALL, geolocation=STILL, permissions=["geolocation"], **options)
+
+
+def choose_available_and_share(page: Page) -> None:
+    page.get_by_role("group", name=ASK).get_by_role("button", name="Sẵn sàng").click()
+    page.get_by_role("group", name=SHARE_ASK).get_by_role("button", name="Chia sẻ", exact=True).click()
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+
+
+def availability_row(server: LiveServer) -> list[dict]:
+    return rows(server, "SELECT status FROM officer_availability")
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"officer-{name}.png")
+
+
+def in_english(page: Page) -> None:
+    page.evaluate("localStorage.setItem('sos.lang', 'en')")
+
+
+@pytest.mark.browser
+def test_a_start_with_no_signal_ends_online_as_chosen_without_a_reload(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.off", PHU_MY_UNIT, "Lê Văn Mạng")
+    context = phone(new_context)
+    page = context.new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.off")
+    choose_available_and_share(page)
+    wait_for(lambda: availability_row(live_server) == [{"status": "available"}], what="available")
+    page.wait_for_function("() => document.documentElement.dataset.offline === 'ready'")
+
+    # No signal, and the app starts again (a reload, as after the phone killed the tab).
+    context.set_offline(True)
+    page.reload()
+    banner = page.locator("[data-link]")
+    pill = page.locator(".status")
+    expect(pill).to_have_text("Mất mạng")
+    expect(banner).to_have_attribute("data-link", "offline")
+    mine = page.get_by_role("group", name=MINE)
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)  # chosen in this session already
+    # Busy, chosen with no signal: kept on the phone, marked as not sent yet.
+    mine.get_by_role("button", name="Đang bận").click()
+    expect(mine.get_by_role("button", name="Đang bận")).to_have_attribute("aria-pressed", "true")
+    expect(mine).to_contain_text("Chưa gửi")
+    shoot(page, "list-offline-start-vi")
+
+    # Coverage returns; no reload.
+    context.set_offline(False)
+    expect(pill).to_have_text("Có mạng", timeout=RECONNECTED_MS)
+    expect(banner).to_have_count(0, timeout=RECONNECTED_MS)
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)
+    expect(page.get_by_role("group", name=SHARE_ASK)).to_have_count(0)
+    expect(mine.get_by_role("button", name="Đang bận")).to_have_attribute("aria-pressed", "true")
+    expect(mine).not_to_contain_text("Chưa gửi")
+    expect(page.locator('[data-sharing="on"]')).to_contain_text("Trung tâm chỉ huy thấy vị trí")
+    wait_for(lambda: availability_row(live_server) == [{"status": "busy"}], what="busy, sent")
+    shoot(page, "list-offline-then-online-vi")
+
+    # A reload keeps every choice.
+    page.reload()
+    expect(mine.get_by_role("button", name="Đang bận")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)
+    expect(page.get_by_role("group", name=SHARE_ASK)).to_have_count(0)
+    expect(banner).to_have_count(0)
+
+    # The same in English, for the screenshots.
+    in_english(page)
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator(".status")).to_have_text("Offline")
+    shoot(page, "list-offline-start-en")
+    context.set_offline(False)
+    expect(banner).to_have_count(0, timeout=RECONNECTED_MS)
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    shoot(page, "list-offline-then-online-en")
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_the_session_ending_leads_to_sign_in_and_back_to_the_chosen_state_sign_out_forgets(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.exp", PHU_MY_UNIT)
+    context = phone(new_context)
+    page = context.new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "pm.exp")
+    choose_available_and_share(page)
+    wait_for(lambda: availability_row(live_server) == [{"status": "available"}], what="available")
+
+    # The server ends the session while the phone has no signal; it learns it on reconnecting.
+    context.set_offline(True)
+    expect(page.locator("[data-link]")).to_have_attribute("data-link", "offline")
+    token = session_token(page)
+    r = httpx.post(f"{live_server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 204
+    context.set_offline(False)
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible(timeout=RECONNECTED_MS)
+
+    # Signed in again within the shift: back where the officer was, nothing asked again.
+    sign_in(page, live_server, "pm.exp")
+    mine = page.get_by_role("group", name=MINE)
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)
+    expect(page.get_by_role("group", name=SHARE_ASK)).to_have_count(0)
+
+    # Signing out on purpose forgets the choices: the next sign-in asks both again.
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    kept = page.evaluate(
+        "Object.keys(localStorage).filter((k) => /^sos\\.officer\\.(availability|sharing|duty)\\./.test(k))"
+    )
+    assert kept == []
+    sign_in(page, live_server, "pm.exp")
+    expect(page.get_by_role("group", name=ASK)).to_be_visible()
+    expect(page.get_by_role("group", name=SHARE_ASK)).to_be_visible()
+    assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_acknowledge_button_is_in_view_at_360x640_without_scrolling(
+    live_server: LiveServer, new_context, watch_console: WatchConsole, lang: str
+) -> None:
+    officer_account(live_server, f"pm.ack.{lang}", PHU_MY_UNIT)
+    report_id = citizen_report(
+        live_server,
+        description="Hai đối tượng đi xe máy giật túi xách trước cổng chợ, một người bị ngã.",
+        contact={"name": "Trần Thị Bình", "phone": "0901 234 567"},
+    )
+    dispatcher = police(live_server, "dieu.phoi", "dispatcher")
+    dispatch(live_server, dispatcher, report_id, instructions="Đến ngay, đối tượng còn ở gần chợ.")
+    page = phone(new_context).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, f"pm.ack.{lang}")
+    if lang == "en":
+        in_english(page)
+        page.reload()
+    page.locator(f'a.o-item[data-incident="{report_id}"]').click()  # as from a new-task alert
+    expect(page.locator(".o-instructions")).to_contain_text("Đến ngay")
+    name = "Nhận nhiệm vụ" if lang == "vi" else "Acknowledge"
+    button = page.get_by_role("button", name=name, exact=True)
+    expect(button).to_be_enabled()
+    assert page.evaluate("scrollY") == 0
+    box = button.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= SMALL["height"], box
+    assert box["height"] >= 44  # a thumb's target, in the sun, on the move
+    shoot(page, f"incident-acknowledge-{lang}")
+    button.click()
+    wait_for(
+        lambda: rows(
+            live_server, "SELECT acknowledged_at FROM assignments WHERE incident_id = ?", report_id
+        )[0]["acknowledged_at"],
+        what="the acknowledgement",
+    )
+    assert errors == []
