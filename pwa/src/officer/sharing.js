@@ -3,17 +3,20 @@
 // or busy). Off duty, signed out or refused: the phone does not even watch the position.
 //
 // A fix goes at most every `interval_s` and only after a move of `move_m` (server settings from
-// /api/config); standing still, a fresh fix is taken every half of `stale_s` (the heartbeat), so
-// the console never greys an officer who is on duty and sharing. Each fix is put in IndexedDB first and the
+// /api/config); standing still, a fix goes every half of `stale_s` (the heartbeat), so the
+// console never greys an officer who is on duty, sharing and still located. Each fix is put in IndexedDB first and the
 // whole queue is sent as one list (PUT /api/officers/me/position): with no signal they pile up and
 // go together when coverage returns; each keeps its own time, so the console shows a late one as
 // old and never moves a marker back. High accuracy (GPS on, battery) only while on an incident.
 //
-// The heartbeat asks the browser for a new fix (getCurrentPosition, maximumAge 0) rather than
-// sending the last one again with a new time: `at` tells the console when the officer was seen
-// there, and a re-stamped fix would claim a measurement nobody made (the phone may have lost its
-// position in a basement meanwhile; the console should then grey it). A network-based fix costs
-// little; a phone that cannot get one sends nothing, and the console honestly shows it as old.
+// The heartbeat re-sends the browser's latest reading with the time of the heartbeat, rather than
+// asking for a new one (getCurrentPosition): the watch already running reports every change of
+// position, so while it has reported no error its latest reading IS where the phone is now; a
+// second request would wake the radio (or the GPS, on an incident) every minute for an answer
+// the watch already gave, and Chromium does not even answer it (maximumAge 0 with a watch
+// running and no change: it waits until its timeout). When the watch reports an error (no
+// position: a basement, the GPS off) the reading is dropped and nothing is re-sent until a new
+// one comes, so the console greys the officer honestly.
 //
 // "The command center sees you" is said only once the server took a fix (204) within the stale
 // threshold; until then, "sending your position".
@@ -41,6 +44,7 @@ class Sharing {
     this.candidate = null; // a fix that moved enough but came too soon after the last
     this.timer = null;
     this.beat = null; // the heartbeat's timer
+    this.reading = null; // the watch's latest reading, while it reports no error
     this.acceptedAt = null; // when the server last took a fix from this watch (Date.now())
     this.sending = false;
     this.settings = DEFAULTS;
@@ -141,12 +145,16 @@ class Sharing {
       clearTimeout(this.timer);
       clearTimeout(this.beat);
       this.candidate = null;
+      this.reading = null;
     }
     if (wanted && !this.watch) {
       if (!this.acceptedAt) this.last = null; // nothing taken yet: the first fix goes, moved or not
       const id = navigator.geolocation.watchPosition(
         (fix) => this.heard(fix),
         (error) => {
+          // Not located now: no heartbeat until a new reading. (A TIMEOUT is only "no new
+          // reading within 60 s", which standing still is.)
+          if (error.code !== error.TIMEOUT) this.reading = null;
           if (error.code === error.PERMISSION_DENIED) this.setState('denied');
         },
         { enableHighAccuracy: precise, maximumAge: 10_000, timeout: 60_000 },
@@ -169,17 +177,14 @@ class Sharing {
     return Math.max(1, this.settings.stale_s / 2) * 1000;
   }
 
-  /** Half the stale threshold after the last fix queued: a fresh one, moved or not. */
+  /** Half the stale threshold after the last fix queued: the latest reading again, moved or not. */
   heartbeat() {
     clearTimeout(this.beat);
     this.beat = setTimeout(() => {
       if (!this.watch) return;
       this.apply(); // "sees you" ends once the last accepted fix is old
-      navigator.geolocation.getCurrentPosition(
-        (fix) => this.watch && this.heard(fix, true),
-        () => this.watch && this.heartbeat(), // no fix now: tried again a period later
-        { enableHighAccuracy: this.watch.precise, maximumAge: 0, timeout: this.period() },
-      );
+      if (this.reading) this.queue({ ...this.reading, at: Math.max(Date.now(), (this.last?.at ?? 0) + 1) });
+      else this.heartbeat();
     }, this.period());
   }
 
@@ -187,18 +192,14 @@ class Sharing {
     if (this.value.state !== state) this.update({ state });
   }
 
-  heard(position, still = false) {
+  heard(position) {
     const fix = {
       lat: position.coords.latitude,
       lon: position.coords.longitude,
       accuracy: Math.min(position.coords.accuracy ?? 0, 5000),
       at: Math.min(Math.round(position.timestamp || Date.now()), Date.now()),
     };
-    if (still) {
-      if (!this.last || fix.at > this.last.at) this.queue(fix);
-      else this.heartbeat();
-      return;
-    }
+    this.reading = fix;
     if (this.last && distance(this.last, fix) < this.settings.move_m) return; // not moved: nothing
     const wait = this.last ? this.last.at + this.settings.interval_s * 1000 - fix.at : 0;
     if (wait > 0) {
