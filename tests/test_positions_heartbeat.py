@@ -53,9 +53,9 @@ def test_a_still_officer_keeps_sending_and_is_told_seen_only_after_the_server_to
     # The first fix is on its way but the server has not taken it: not "seen" yet.
     wait_for(lambda: page.evaluate("1") and len(held) >= 1, what="the first PUT, held")
     sharing = page.locator("[data-sharing]")
-    expect(sharing).to_have_attribute("data-sharing", "waiting")
-    expect(sharing).to_contain_text("Đang gửi vị trí cho trung tâm chỉ huy")
     expect(sharing).not_to_contain_text("thấy vị trí")
+    expect(sharing).to_contain_text("Đang gửi vị trí cho trung tâm chỉ huy")
+    expect(sharing).to_have_attribute("data-sharing", "waiting")
     assert rows(live_server, "SELECT at FROM officer_positions") == []
 
     holding[0] = False
