@@ -211,3 +211,26 @@ def test_the_acknowledge_button_is_in_view_at_360x640_without_scrolling(
         what="the acknowledgement",
     )
     assert errors == []
+
+
+@pytest.mark.browser
+def test_a_network_that_does_not_reach_the_server_is_said_and_retried_until_it_does(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.route", PHU_MY_UNIT)
+    # No service worker: the page's own requests are the ones the test holds back.
+    context = phone(new_context, service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_server, "pm.route")
+    choose_available_and_share(page)
+    context.set_offline(True)
+    expect(page.locator(".status")).to_have_text("Mất mạng")
+    # The radio comes back before the route to the server does.
+    page.route("**/api/auth/me", lambda route: route.abort("connectionrefused"))
+    context.set_offline(False)
+    unreachable = page.locator("main .notice", has_text="Chưa liên lạc được với máy chủ")
+    expect(unreachable).to_be_visible()
+    expect(page.locator(".status")).to_have_text("Có mạng")  # the phone's own view, also true
+    page.unroute("**/api/auth/me")
+    expect(unreachable).to_have_count(0, timeout=15_000)  # asked again after 1, 2, 4, 8 s
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()

@@ -122,6 +122,10 @@ class Duty {
         break;
       case 'answered':
         this.retry = 0;
+        if (!navigator.onLine) {
+          this.set('offline'); // the answer crossed an `offline` event: the pill says offline
+          break;
+        }
         this.set('online');
         this.reconcile();
         break;

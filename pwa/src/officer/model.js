@@ -105,7 +105,6 @@ class OfficerModel extends Observable {
       this.cleanups.push(() => target.removeEventListener(event, fn));
     };
     this.cleanups.push(onOutboxChange(() => this.refreshQueue()));
-    on(window, 'online', () => this.pull());
     on(document, 'visibilitychange', () => document.visibilityState === 'visible' && this.pull());
     this.ready = (async () => {
       await storePoliceCredential(session);
@@ -262,7 +261,8 @@ class OfficerModel extends Observable {
         this.expired();
         return;
       }
-      // No answer: the next `online`, return to the app or change of the list pulls again.
+      // No answer: the next reconnection (duty.js), return to the app or change of the list
+      // pulls again.
     }
     this.changed();
   }
