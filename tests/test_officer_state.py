@@ -161,6 +161,17 @@ def test_the_session_ending_leads_to_sign_in_and_back_to_the_chosen_state_sign_o
     expect(page.get_by_role("group", name=ASK)).to_have_count(0)
     expect(page.get_by_role("group", name=SHARE_ASK)).to_have_count(0)
 
+    # Ended again, and found out at the next start of the app (a reload): the same way back.
+    token = session_token(page)
+    r = httpx.post(f"{live_server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 204
+    page.reload()
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    sign_in(page, live_server, "pm.exp")
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)
+
     # Signing out on purpose forgets the choices: the next sign-in asks both again.
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_label("Tên đăng nhập")).to_be_visible()

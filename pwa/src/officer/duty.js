@@ -177,13 +177,24 @@ class Duty {
 
   /** The server ended the session: the choices are kept for the next sign-in of this officer. */
   expire() {
-    const { session, onExpired } = this;
+    const { onExpired } = this;
+    if (!this.session) return;
+    this.release();
+    onExpired?.();
+  }
+
+  /**
+   * The signed-in screens went away while this machine still ran: the app frame learnt first that
+   * the session is over (its own check at start, core/ui/police-app.js). Same as an expiry, minus
+   * the call back to the frame, which knows.
+   */
+  release() {
+    const session = this.session;
     if (!session) return;
     writeRecord(session.user.id, { expired_at: Date.now() });
     this.stopParts();
     this.stop();
     this.set('expired');
-    onExpired?.();
   }
 
   stopParts() {

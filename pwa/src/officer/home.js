@@ -31,6 +31,7 @@ export function OfficerHome({ session, onSignOut }) {
     // they chose, within the shift (duty.js).
     duty.start(session, { isOfficer, onExpired: onSignOut });
     directory.load(session);
+    return () => duty.release(); // nothing left running with a session the frame dropped
   }, [session.token]);
 
   useEffect(() => scrollTo(0, 0), [route.screen, route.id]);
