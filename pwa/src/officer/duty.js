@@ -152,16 +152,15 @@ class Duty {
 
   async check() {
     const session = this.session;
-    if (this.checking) return;
-    this.checking = request('/api/auth/me', { token: session.token });
+    if (this.checking === session) return; // one question at a time per session
+    this.checking = session;
     try {
-      await this.checking;
+      await request('/api/auth/me', { token: session.token });
       if (this.session === session) this.dispatch('answered');
     } catch (error) {
-      if (this.session !== session) return;
-      this.dispatch(error.status === 401 ? 'expired' : 'unanswered');
+      if (this.session === session) this.dispatch(error.status === 401 ? 'expired' : 'unanswered');
     } finally {
-      this.checking = null;
+      if (this.checking === session) this.checking = null;
     }
   }
 

@@ -4,10 +4,11 @@
 //
 // A fix goes at most every `interval_s` and only after a move of `move_m` (server settings from
 // /api/config); standing still, a fix goes every half of `stale_s` (the heartbeat), so the
-// console never greys an officer who is on duty, sharing and still located. Each fix is put in IndexedDB first and the
-// whole queue is sent as one list (PUT /api/officers/me/position): with no signal they pile up and
-// go together when coverage returns; each keeps its own time, so the console shows a late one as
-// old and never moves a marker back. High accuracy (GPS on, battery) only while on an incident.
+// console never greys an officer who is on duty, sharing and still located. Each fix is put in
+// IndexedDB first and the whole queue is sent as one list (PUT /api/officers/me/position): with
+// no signal they pile up and go together when coverage returns (duty.js); each keeps its own
+// time, so the console shows a late one as old and never moves a marker back. High accuracy (GPS
+// on, battery) only while on an incident.
 //
 // The heartbeat re-sends the browser's latest reading with the time of the heartbeat, rather than
 // asking for a new one (getCurrentPosition): the watch already running reports every change of
