@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from app.settings import Settings
 
@@ -245,3 +245,44 @@ def test_a_network_that_does_not_reach_the_server_is_said_and_retried_until_it_d
     page.unroute("**/api/auth/me")
     expect(unreachable).to_have_count(0, timeout=15_000)  # asked again after 1, 2, 4, 8 s
     expect(page.locator('[data-sharing="on"]')).to_be_visible()
+
+
+@pytest.mark.browser
+def test_opened_from_a_notification_before_the_list_arrived_the_incident_does_not_say_it_left_it(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.link", PHU_MY_UNIT)
+    report_id = citizen_report(live_server)
+    dispatch(live_server, police(live_server, "dieu.phoi", "dispatcher"), report_id, instructions="Đến ngay.")
+    page = phone(new_context).new_page()
+    errors = watch_console(page)
+    held: list[WebSocketRoute] = []
+    coverage = [False]
+
+    def inbox(ws: WebSocketRoute) -> None:
+        if coverage[0]:
+            ws.connect_to_server()
+        else:
+            held.append(ws)  # left unanswered: the app retries later
+
+    # The unit's list has not reached the phone yet (its live connection waits); the incident
+    # itself comes by the batch request.
+    page.route_web_socket(re.compile(r"/sync/inbox/"), inbox)
+    sign_in(page, live_server, "pm.link")
+    page.goto(f"{live_server.url}/officer/#/incident/{report_id}")
+    expect(page.locator(".o-instructions")).to_contain_text("Đến ngay.")
+    button = page.get_by_role("button", name="Nhận nhiệm vụ", exact=True)
+    expect(button).to_be_enabled()
+    assert page.locator(".o-detail > .notice").all_inner_texts() == []
+    box = button.bounding_box()
+    assert box and box["y"] + box["height"] <= SMALL["height"], box
+    # The list arrives: still listed, still no notice.
+    coverage[0] = True
+    for route in held:
+        route.close()  # the app connects again, this time through
+    page.get_by_role("link", name="Danh sách").click()
+    expect(page.locator(f'a.o-item[data-incident="{report_id}"]')).to_be_visible(timeout=15_000)
+    page.locator(f'a.o-item[data-incident="{report_id}"]').click()
+    expect(button).to_be_enabled()
+    expect(page.locator(".o-detail > .notice")).to_have_count(0)
+    assert errors == []

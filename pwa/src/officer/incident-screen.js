@@ -53,7 +53,11 @@ export function IncidentScreen({ id, alerts }) {
         </p>
         ${view.need_support && html`<p class="o-flag o-flag--support">${t('officer.support_raised')}</p>`}
       </header>
-      ${!view.listed && html`<p class="notice">${t('officer.not_listed')}</p>`}
+      ${!view.listed &&
+      officer.inboxSynced &&
+      // Only once the server's list has arrived: opened from a notification, the incident is
+      // there before the list is, and it would say for a moment that it left the list.
+      html`<p class="notice">${t('officer.not_listed')}</p>`}
       ${!view.loaded && html`<p class="notice" role="status">${t('officer.not_loaded')}</p>`}
       ${view.held &&
       html`<section class="card o-refused" role="alert">
