@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, Route, WebSocketRoute, expect
 
 from app.settings import Settings
 
-from .conftest import LiveServer
+from .conftest import PASSWORD, LiveServer
 from .officer_helpers import (
     PHU_MY_UNIT,
     citizen_report,
@@ -285,4 +285,51 @@ def test_opened_from_a_notification_before_the_list_arrived_the_incident_does_no
     page.locator(f'a.o-item[data-incident="{report_id}"]').click()
     expect(button).to_be_enabled()
     expect(page.locator(".o-detail > .notice")).to_have_count(0)
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_an_ending_found_before_the_signed_in_screens_loaded_still_resumes_the_choices(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    officer_account(live_server, "pm.slow", PHU_MY_UNIT)
+    # No service worker, so that the test can hold the signed-in screens' code on the wire.
+    context = phone(new_context, service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_server, "pm.slow")
+    choose_available_and_share(page)
+    token = session_token(page)
+    page.close()  # the app is not running when the server ends the session
+    assert httpx.post(
+        f"{live_server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+    ).status_code == 204
+
+    # What the start screen needs is preloaded by the HTML; what is not, is the signed-in screens.
+    shell = httpx.get(f"{live_server.url}/officer/").text
+    start = set(re.findall(r'rel="modulepreload" href="([^"]+)"', shell))
+    held: list[Route] = []
+    slow = [True]
+
+    def chunks(route: Route) -> None:
+        if slow[0] and route.request.url.removeprefix(live_server.url) not in start:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page = context.new_page()
+    errors = watch_console(page)
+    page.route(re.compile(r"/assets/chunk-.*\.js$"), chunks)
+    page.goto(f"{live_server.url}/officer/")  # the frame's own check answers 401 first
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    wait_for(lambda: page.evaluate("1") and held, what="the screens' code, held")
+    slow[0] = False
+    for route in held:
+        route.continue_()
+    page.get_by_label("Tên đăng nhập").fill("pm.slow")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    mine = page.get_by_role("group", name=MINE)
+    expect(mine.get_by_role("button", name="Sẵn sàng")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('[data-sharing="on"]')).to_be_visible()
+    expect(page.get_by_role("group", name=ASK)).to_have_count(0)
     assert errors == []

@@ -19,6 +19,7 @@
 // pill (core/ui/online-status.js) as soon as the server has answered once.
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../core/api.js';
+import { takeEndedSession } from '../core/session.js';
 import { availability } from './availability.js';
 import { officer } from './model.js';
 import { sharing } from './sharing.js';
@@ -80,8 +81,13 @@ class Duty {
     this.isOfficer = isOfficer;
     this.onExpired = onExpired;
     const user = session.user.id;
+    const ended = takeEndedSession(); // found out by the app frame, maybe before this ran
     const record = readRecord(user);
-    const resume = record.expired_at && Date.now() - record.expired_at < RESUME_MS;
+    const expiredAt = Math.max(
+      record.expired_at ?? 0,
+      String(ended?.user) === String(user) ? Number(ended.at) || 0 : 0,
+    );
+    const resume = Date.now() - expiredAt < RESUME_MS;
     writeRecord(user, { started_at: Date.now() });
     const expired = () => this.dispatch('expired');
     officer.start(session, expired);
@@ -207,6 +213,7 @@ class Duty {
     const session = this.session;
     if (!session) return;
     writeRecord(session.user.id, null);
+    takeEndedSession();
     availability.forget();
     sharing.forget();
     availability.stop();
