@@ -7,7 +7,7 @@ const STORAGE_KEY = 'sos.session';
 // Who the server last signed out on its own (401 to the stored session), and when: an app may
 // resume that officer's choices at their next sign-in (pwa/src/officer/duty.js). Written here
 // because this check can answer before the app's own screens have even loaded.
-const ENDED_KEY = 'sos.session.ended';
+export const ENDED_KEY = 'sos.session.ended';
 
 /** The stored `{token, user}`, or null. Shared by the officer and center apps (same origin). */
 export function loadSession() {
@@ -56,17 +56,6 @@ export async function confirmSession(session) {
       return null;
     }
     throw error;
-  }
-}
-
-/** `{user, at}` of the last session the server ended (see ENDED_KEY), read once. */
-export function takeEndedSession() {
-  try {
-    const ended = JSON.parse(localStorage.getItem(ENDED_KEY));
-    localStorage.removeItem(ENDED_KEY);
-    return ended?.user != null ? ended : null;
-  } catch {
-    return null;
   }
 }
 

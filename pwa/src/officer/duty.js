@@ -19,7 +19,7 @@
 // pill (core/ui/online-status.js) as soon as the server has answered once.
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../core/api.js';
-import { takeEndedSession } from '../core/session.js';
+import { ENDED_KEY } from '../core/session.js';
 import { availability } from './availability.js';
 import { officer } from './model.js';
 import { sharing } from './sharing.js';
@@ -29,6 +29,17 @@ const RETRIES_MS = [1000, 2000, 4000, 8000];
 // and yesterday's "available" says nothing about today (the availability is asked again).
 const RESUME_MS = 60 * 60 * 1000;
 const recordKey = (user) => `sos.officer.duty.${user}`;
+
+/** `{user, at}` of the last session the server ended, as the app frame found it; read once. */
+function takeEndedSession() {
+  try {
+    const ended = JSON.parse(localStorage.getItem(ENDED_KEY));
+    localStorage.removeItem(ENDED_KEY);
+    return ended?.user != null ? ended : null;
+  } catch {
+    return null;
+  }
+}
 
 function readRecord(user) {
   try {
