@@ -9,10 +9,13 @@ export const TARGET = ['es2020', 'chrome87', 'firefox78', 'safari15'];
 const OFFLINE_CSS = 'src/offline/offline.css';
 
 /**
- * Returns, per app key, `{js, css, preload}` as URLs, plus `offlineCss` and `lazy`. `preload`
- * lists the shared chunks an entry imports, for <link rel="modulepreload"> (no request waterfall
- * on 3G). `lazy`: chunks only reached by a dynamic `import()` (the map), which the service worker
- * does not precache: they are fetched, and then cached, the first time they are used.
+ * Returns, per app key, `{js, css, preload, deferred}` as URLs, plus `offlineCss` and `lazy`.
+ * `preload` lists the shared chunks an entry imports, for <link rel="modulepreload"> (no request
+ * waterfall on 3G). `deferred`: the chunks of the app's `deferred` modules (apps.mjs) that the
+ * entry does not already load: fetched by `import()` after the first render, not preloaded (on a
+ * thin link they would compete with the first screen), but precached. `lazy`: the other chunks
+ * only reached by a dynamic `import()` (the map), which the service worker does not precache:
+ * they are fetched, and then cached, the first time they are used.
  */
 export async function bundleApps(root, outdir) {
   const entryPoints = [
@@ -60,10 +63,20 @@ export async function bundleApps(root, outdir) {
     const imports = staticImports(js);
     eager.add(js);
     for (const path of imports) eager.add(path);
+    const deferred = new Set();
+    for (const entry of app.deferred ?? []) {
+      const chunk = outputFor(entry, '.js');
+      if (!chunk) throw new Error(`${entry} is not loaded by import() anywhere`);
+      for (const path of [chunk, ...staticImports(chunk)]) {
+        if (path !== js && !imports.has(path)) deferred.add(path);
+      }
+    }
+    for (const path of deferred) eager.add(path);
     apps[app.key] = {
       js: urlOf(js),
       css: urlOf(outputFor(app.css, '.css')),
       preload: [...imports].sort().map(urlOf),
+      deferred: [...deferred].sort().map(urlOf),
     };
   }
   const lazy = Object.keys(outputs)
