@@ -80,3 +80,36 @@ def test_a_send_tapped_before_yjs_arrives_is_sent_once_it_does(
     assert len(rows(live_server, "SELECT id FROM reports")) == 1
     assert stored_updates(live_server, f"report/{report_id}") == 1
     assert errors == []
+
+
+def test_a_send_whose_code_could_not_load_keeps_the_report_and_sends_on_the_next_tap(
+    live_server, new_context: NewContext
+) -> None:
+    first = first_screen_assets(live_server.url)
+    blocked = True
+
+    def drop_deferred(route: Route) -> None:
+        path = "/" + route.request.url.split("/", 3)[3]
+        if path in first or not blocked:
+            route.continue_()
+        else:
+            route.abort("internetdisconnected")  # the link dropped after the first screen
+
+    page = new_context(viewport=PHONE, service_workers="block").new_page()
+    page.route("**/assets/*.js", drop_deferred)
+    page.goto(live_server.url + "/")
+    page.get_by_text("Tai nạn giao thông", exact=True).click()
+    send = page.locator("button.button--send")
+    send.click()
+    expect(page.get_by_role("alert")).to_contain_text("Ứng dụng chưa tải xong")
+    expect(page.get_by_role("alert")).to_contain_text("113")
+    expect(send).to_be_enabled()
+    assert page.evaluate("() => JSON.parse(localStorage.getItem('sos.draft')).category") == "traffic"
+    assert rows(live_server, "SELECT id FROM reports") == []
+
+    blocked = False
+    send.click()  # the module is asked for again, not the failure remembered
+    report_id = report_id_of(page)
+    expect(page.locator(".status-card .badge")).to_have_text(re.compile("Đã đến trung tâm"))
+    assert [r["id"] for r in rows(live_server, "SELECT id FROM reports")] == [report_id]
+    assert stored_updates(live_server, f"report/{report_id}") == 1

@@ -54,10 +54,15 @@ export function ReportScreen() {
     setBusy(true);
     try {
       const { position } = location;
-      // Yjs and the queue may still be on their way on a thin link: the button says "sending"
+      // Yjs and the queue may still be on their way on a thin link: the button says "saving"
       // meanwhile, and the draft stays kept until the report is saved in the queue.
-      const { reports } = await loadServices();
-      const id = await reports.create({
+      const services = await loadServices().catch(() => null);
+      if (!services) {
+        setError(t('citizen.later.send_failed'));
+        setBusy(false);
+        return;
+      }
+      const id = await services.reports.create({
         category,
         description: description.trim(),
         danger,
