@@ -101,7 +101,7 @@ def test_a_send_whose_code_could_not_load_keeps_the_report_and_sends_on_the_next
     page.get_by_text("Tai nạn giao thông", exact=True).click()
     send = page.locator("button.button--send")
     send.click()
-    expect(page.get_by_role("alert")).to_contain_text("Ứng dụng chưa tải xong")
+    expect(page.get_by_role("alert")).to_contain_text("ứng dụng chưa tải xong")
     expect(page.get_by_role("alert")).to_contain_text("113")
     expect(send).to_be_enabled()
     assert page.evaluate("() => JSON.parse(localStorage.getItem('sos.draft')).category") == "traffic"
