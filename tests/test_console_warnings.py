@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from app.settings import Settings
 
-from .center_helpers import NO_TILES, open_console
+from .center_helpers import NO_TILES, open_console, report, tan_phu
 from .conftest import LiveServer
 from .push.mock_service import MockPushService, subscription_json
 from .server_checks import bearer_for
@@ -229,7 +229,16 @@ def test_a_supervisor_approves_from_the_list_and_exercises_are_marked(
     form.get_by_role("button", name="Cancel", exact=True).click()
     expect(page.locator(".w-intro")).to_be_visible()
     page.screenshot(path=SHOTS / "wconsole-list-en.png")
-    # Back to the queue from the top bar: the console's own screen again.
+    # A report arriving meanwhile is announced on this screen too; "Open" leads to it on the queue's.
+    _, incident = report(live_server, "fire", "Cháy nhà dân, khói đen", where=tan_phu())
+    strip = page.locator('[data-alert="new"]')
+    strip.get_by_role("button", name="Open").click()
+    expect(page.locator(f'.detail[data-incident="{incident}"]')).to_be_visible()
+    expect(page.locator(".w-screen")).to_have_count(0)
+    assert page.evaluate("location.hash") == f"#/incident/{incident}"
+    # And back to the warnings with the browser's Back; then to the queue from the top bar.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Public warnings")).to_be_visible()
     page.get_by_role("link", name="Back to reports").click()
     expect(page.locator(".queue")).to_be_visible()
     assert errors == []

@@ -122,6 +122,12 @@ export function Console({ session, unconfirmed, onSignOut }) {
 
   // --- selection ------------------------------------------------------------------------------
   function openIncident(id, { fromHash = false } = {}) {
+    // From the warnings screen (the alert strip's "Open", a new call): back to the queue's screen,
+    // the incident opened afresh (pushState below fires no hashchange).
+    if (!fromHash && warningsRoute()) {
+      setWarnings(null);
+      selectedRef.current = undefined;
+    }
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
     selectedRef.current = id;
     setSelectedId(id);

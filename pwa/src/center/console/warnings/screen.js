@@ -3,6 +3,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../../../core/ui/errors.js';
+import { useLang } from '../../../core/use-lang.js';
 import { t } from '../i18n.js';
 import { WarningForm } from './form.js';
 import { WarningList } from './list.js';
@@ -23,6 +24,10 @@ function adoptStyles() {
 adoptStyles();
 
 export function WarningsScreen({ session, focusId }) {
+  // Its own words follow a change of language even if the console above did not render again.
+  // (Also keeps core/use-lang.js in the chunk it shares with what this screen imports: alone,
+  // it was a 100-byte chunk the shell preloads, too small to precompress.)
+  useLang();
   const { items, failed, refresh } = useWarnings(session.token);
   const [wards, setWards] = useState(null);
   const [form, setForm] = useState(null); // null, or {base} (base: the warning to update, or null)
