@@ -90,6 +90,8 @@ def test_draft_approve_update_and_cancel_with_two_accounts(
     # No area yet: the server's refusal is said at the area, in Vietnamese, and nothing was drafted.
     fill_draft(dispatcher, "Cháy lớn tại chợ Tân Phú")
     expect(form.locator(".w-phone__headline")).to_have_text("Cháy lớn tại chợ Tân Phú")
+    # The expiry, 6 hours from now by default, said plainly beside the browser's own date input.
+    expect(form.locator("#w-expires-in")).to_contain_text(re.compile(r"sau (5 giờ 59 phút|6 giờ) nữa"))
     form.get_by_role("button", name="Lưu nháp, chờ duyệt").click()
     area = form.locator("fieldset.w-area")
     expect(area.locator(".field-error")).to_have_text("Chọn khu vực: ít nhất một phường, xã, hoặc toàn thành phố.")
@@ -139,6 +141,8 @@ def test_draft_approve_update_and_cancel_with_two_accounts(
     assert mock_push.wait_for_messages(tan_phu_phone, 1)[0]["kind"] == "warning"
     expect(draft.locator('[data-count="delivered"] dd')).to_have_text("1", timeout=POLLED)
     expect(draft.locator('[data-count="failed"] dd')).to_have_text("0")
+    SHOTS.mkdir(exist_ok=True)
+    dispatcher.screenshot(path=SHOTS / "wconsole-published-vi.png")
 
     # Update: the form comes prefilled; the new version waits for approval, then replaces the old.
     draft.get_by_role("button", name="Cập nhật").click()
@@ -221,6 +225,8 @@ def test_a_supervisor_approves_from_the_list_and_exercises_are_marked(
     expect(form.locator(f"path.w-ward-{TAN_PHU}")).to_have_attribute("fill", "#ff5c5c")
     page.screenshot(path=SHOTS / "wconsole-form-vi.png")
     fits(page)
+    form.locator(".w-preview").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "wconsole-form-preview-vi.png")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Public warnings")).to_be_visible()
     expect(form.get_by_role("button", name="Save draft for approval")).to_be_visible()

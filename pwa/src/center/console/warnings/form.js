@@ -8,7 +8,8 @@ import { describeError } from '../../../core/ui/errors.js';
 import { has, t } from '../i18n.js';
 import { Choices } from '../incident/action-form.js';
 import { AreaPicker } from './area.js';
-import { bodyOf, CATEGORIES, CERTAINTIES, formFrom, HEADLINE_MAX, send, SEVERITIES, URGENCIES } from './model.js';
+import { clock, spoken } from '../format.js';
+import { bodyOf, CATEGORIES, CERTAINTIES, formFrom, fromLocalInput, HEADLINE_MAX, send, SEVERITIES, URGENCIES } from './model.js';
 import { ExerciseBadge } from './parts.js';
 
 const FIELDS = ['wards', 'category', 'severity', 'urgency', 'certainty', 'headline', 'description', 'instruction',
@@ -94,9 +95,10 @@ export function WarningForm({ token, wards, base, onDone, onCancel }) {
       <div class="w-field">
         <label class="w-field__label" for="w-expires">${t('center.warnings.form.expires', { zone: cityZone() })}</label>
         <input type="datetime-local" id="w-expires" name="expires" value=${form.expires} required
-          aria-invalid=${errorOf('expires') ? 'true' : undefined} aria-describedby=${errorOf('expires') ? 'expires-error' : undefined}
+          aria-invalid=${errorOf('expires') ? 'true' : undefined} aria-describedby=${errorOf('expires') ? 'expires-error w-expires-in' : 'w-expires-in'}
           onInput=${(e) => set({ expires: e.currentTarget.value })} />
         ${errorOf('expires') && html`<span class="field-error" id="expires-error" role="alert">${errorOf('expires')}</span>`}
+        <${ExpiresIn} value=${form.expires} />
       </div>
 
       <${Preview} form=${form} />
@@ -116,6 +118,16 @@ export function WarningForm({ token, wards, base, onDone, onCancel }) {
 function refusalOf(error, field) {
   const key = `center.warnings.refusals.${field}`;
   return error?.status === 422 && field && has(key) ? t(key) : describeError(error);
+}
+
+/** The expiry said plainly (the input speaks the browser's locale, perhaps with AM/PM). */
+function ExpiresIn({ value }) {
+  const at = fromLocalInput(value);
+  if (at === null) return null;
+  const left = at - Date.now();
+  return html`<small class=${left > 0 ? 'w-count' : 'w-count w-count--over'} id="w-expires-in">
+    ${left > 0 ? t('center.warnings.form.expires_in', { at: clock(at), left: spoken(left) }) : t('center.warnings.form.expires_past')}
+  </small>`;
 }
 
 function Select({ name, label, value, options, onChange, error }) {
