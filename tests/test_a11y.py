@@ -267,3 +267,44 @@ def test_public_warnings_page(live_server: LiveServer, new_context) -> None:
     wide = new_context(viewport={"width": 1440, "height": 900}).new_page()
     wide.goto(live_server.url + "/warnings/")
     wide.screenshot(path=SHOTS / "warn-public-page-1440.png", full_page=True)
+
+
+def test_console_warnings_screen(live_server: LiveServer, new_context) -> None:
+    """issue 24: the console's warnings screen (the list with a draft and a published warning, the
+    form, a refusal at its field, the cancel confirmation), in Vietnamese and in English."""
+    import httpx
+
+    from .server_checks import bearer_for
+    from .warnings_helpers import body
+
+    dispatcher = bearer_for(live_server, "a11y.dp", "dispatcher")
+    supervisor = bearer_for(live_server, "a11y.sv", "supervisor")
+    live = httpx.post(f"{live_server.url}/api/warnings", json=body(), headers=dispatcher).json()["id"]
+    assert httpx.post(f"{live_server.url}/api/warnings/{live}/approve", headers=supervisor).status_code == 200
+    drill = body(wards="all", exercise=True, headline="Diễn tập: ngập sâu đường Lũy Bán Bích")
+    assert httpx.post(f"{live_server.url}/api/warnings", json=drill, headers=dispatcher).status_code == 201
+
+    page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    page.get_by_role("link", name="Cảnh báo").click()
+    expect(page.locator('.w-card[data-status="draft"]')).to_be_visible()
+    expect(page.locator('.w-card[data-status="published"]')).to_be_visible()
+    found = {"list": serious(page)}
+    page.get_by_role("button", name="+ Soạn cảnh báo mới").click()
+    expect(page.locator(".w-map__canvas")).to_have_attribute("data-state", "ready")
+    found["form"] = serious(page)
+    page.get_by_role("button", name="Lưu nháp, chờ duyệt").click()
+    expect(page.locator("fieldset.w-area .field-error")).to_be_visible()
+    found["refusal"] = serious(page)
+    page.get_by_role("button", name="Hủy", exact=True).click()
+    page.locator('.w-card[data-status="published"]').get_by_role("button", name="Hủy cảnh báo").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    found["cancel confirmation"] = serious(page)
+    page.get_by_role("button", name="Không, giữ nguyên").click()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Public warnings")).to_be_visible()
+    found["list (en)"] = serious(page)
+    page.get_by_role("button", name="+ New warning").click()
+    page.get_by_role("button", name="Save draft for approval").click()
+    expect(page.locator("fieldset.w-area .field-error")).to_be_visible()
+    found["form refusal (en)"] = serious(page)
+    assert found == dict.fromkeys(found, [])

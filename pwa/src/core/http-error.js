@@ -30,7 +30,7 @@ export async function httpError(response) {
   }
   const header = Number(response.headers.get('Retry-After'));
   const retryAfter = Number.isFinite(header) && header > 0 ? header : (data?.retry_after ?? null);
-  return new HttpError(
+  const error = new HttpError(
     response.status,
     data?.error ?? 'http',
     data?.message ?? null,
@@ -38,4 +38,7 @@ export async function httpError(response) {
     typeof data?.code === 'string' ? data.code : null,
     data?.params && typeof data.params === 'object' ? data.params : null,
   );
+  // The field a 422 names (`field`), so that a form says the refusal next to it.
+  error.field = typeof data?.field === 'string' ? data.field : null;
+  return error;
 }

@@ -6,7 +6,7 @@ import { OnlineStatus } from '../../core/ui/online-status.js';
 import { categoryLabel, clock, unitName } from './format.js';
 import { t } from './i18n.js';
 
-export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp, onCall, onSignOut }) {
+export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp, onCall, onSignOut, screen = 'queue' }) {
   return html`
     <header class="topbar">
       <h1 class="topbar__brand">
@@ -46,6 +46,9 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
             ${t(`center.push.${push.state}`)}
           </button>
         `}
+        ${screen === 'warnings'
+          ? html`<a class="tool tool--screen" href="#/" data-nav="queue"><span aria-hidden="true">←</span> ${t('center.top.queue')}</a>`
+          : html`<a class="tool tool--screen" href="#/warnings" data-nav="warnings">${t('center.top.warnings')}</a>`}
         <a class="tool" href="/center/stats">${t('center.top.stats')}</a>
         <button type="button" class="tool" onClick=${onHelp} aria-keyshortcuts="?">${t('center.top.help')} <kbd>?</kbd></button>
         <${OnlineStatus} />

@@ -19,6 +19,7 @@ import { QueuePanel } from './queue/queue-panel.js';
 import { OPEN_STATUSES } from '../../core/incident-fold.js';
 import { adoptStyles } from './styles.js';
 import { useUnitPositions } from './units-live.js';
+import { WarningsHome, warningsRoute } from './warnings/index.js';
 
 adoptStyles();
 
@@ -54,6 +55,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const [units, setUnits] = useState(null);
   const [timers, setTimers] = useState(null);
   const [push, setPush] = useState({ state: pushState(), busy: false });
+  const [warnings, setWarnings] = useState(warningsRoute); // the warnings screen's route, or null
   const model = useIncident(selectedId, session);
   const canAct = session.user.role === 'dispatcher';
   const root = useRef(null);
@@ -68,7 +70,10 @@ export function Console({ session, unconfirmed, onSignOut }) {
     loadUnits(session.token).then(setUnits, () => {});
     loadTimers(session.token).then(setTimers);
     refreshPush({ token: session.token }).then((r) => setPush({ state: r.state, busy: false }));
-    const onHash = () => openIncident(idFromHash(), { fromHash: true });
+    const onHash = () => {
+      setWarnings(warningsRoute());
+      openIncident(idFromHash(), { fromHash: true });
+    };
     addEventListener('hashchange', onHash);
     return () => {
       document.documentElement.classList.remove('center-console');
@@ -117,6 +122,12 @@ export function Console({ session, unconfirmed, onSignOut }) {
 
   // --- selection ------------------------------------------------------------------------------
   function openIncident(id, { fromHash = false } = {}) {
+    // From the warnings screen (the alert strip's "Open", a new call): back to the queue's screen,
+    // the incident opened afresh (pushState below fires no hashchange).
+    if (!fromHash && warningsRoute()) {
+      setWarnings(null);
+      selectedRef.current = undefined;
+    }
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
     selectedRef.current = id;
     setSelectedId(id);
@@ -158,6 +169,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const keys = useRef(null);
   keys.current = (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (warningsRoute()) return; // the queue's keys act on a queue that is not on screen
     if (event.key === 'Escape') {
       if (mediaOpen) setMediaOpen(null);
       else if (help) setHelp(false);
@@ -248,6 +260,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onHelp=${() => setHelp(true)}
         onCall=${canAct ? takeCall : null}
         onSignOut=${signOut}
+        screen=${warnings ? 'warnings' : 'queue'}
       />
       <${AlertStrip}
         unseen=${unseen}
@@ -261,6 +274,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onSeenAll=${() => inbox.markSeen(unseen.map((i) => i.id))}
         onSignOut=${signOut}
       />
+      ${warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
       <div class="console__body">
         <${QueuePanel}
           inbox=${inbox}
@@ -323,7 +337,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
               `
             : html`<${Overview} items=${items} counts=${counts} canAct=${canAct} />`}
         </aside>
-      </div>
+      </div>`}
       ${help && html`<${HelpOverlay} onClose=${() => setHelp(false)} />`}
     </div>
   `;
