@@ -17,6 +17,7 @@ import { reports } from './reports/model.js';
 import { statusLabel } from './reports/status.js';
 import { useRoute } from './router.js';
 import { listenStatusChanges } from './status-hook.js';
+import { startWarnings, WarningsRoute } from './warnings/entry.js';
 
 let started = false;
 
@@ -37,6 +38,7 @@ function startServices() {
   addEventListener('online', background);
   startOutbox();
   reports.start();
+  startWarnings();
   onOutboxChange((message) => {
     if (message.type === 'sent' && message.name.startsWith('report/')) {
       const report = reports.view(message.name.slice('report/'.length));
@@ -56,6 +58,7 @@ function startServices() {
 const TABS = [
   { screen: 'new', href: '#/', key: 'report' },
   { screen: 'reports', href: '#/reports', key: 'mine' },
+  { screen: 'warnings', href: '#/warnings', key: 'warnings' },
   { screen: 'contact', href: '#/contact', key: 'contact' },
 ];
 
@@ -74,10 +77,11 @@ export function CitizenApp() {
   let screen;
   if (route.screen === 'report') screen = html`<${ReportDetailScreen} id=${route.id} key=${route.id} />`;
   else if (route.screen === 'reports') screen = html`<${ReportsScreen} />`;
+  else if (route.screen.startsWith('warning')) screen = html`<${WarningsRoute} route=${route} />`;
   else if (route.screen === 'contact') screen = html`<${ContactForm} />`;
   else screen = html`<${ReportScreen} />`;
 
-  const current = route.screen === 'report' ? 'reports' : route.screen;
+  const current = route.screen === 'report' ? 'reports' : route.screen.startsWith('warning') ? 'warnings' : route.screen;
   return html`
     <${UpdateBanner} />
     <${AppBar} title=${t('apps.citizen.title')} />
