@@ -2,7 +2,7 @@
 // sent when there is a network; "Cần giúp đỡ" is counted too and opens the report screen with a
 // report prepared for this warning (its category, linked by `warning`), located as usual.
 import { html } from 'htm/preact';
-import { t } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { CATEGORIES } from '../../core/categories.js';
 import { saveDraft } from '../report/draft.js';
 import { go } from '../router.js';

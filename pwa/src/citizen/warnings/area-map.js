@@ -4,7 +4,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getConfig } from '../../core/config.js';
-import { t } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { warnings } from './model.js';
 import { areaWords, endedWords } from './parts.js';
 import { shapesOf } from './wards.js';

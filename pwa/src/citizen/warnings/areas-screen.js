@@ -5,7 +5,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ensureDevice } from '../../core/device.js';
-import { t } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { enablePush, pushState } from '../../core/push-subscribe.js';
 import { MAX_AREAS } from './model.js';
 import { useWarnings } from './parts.js';

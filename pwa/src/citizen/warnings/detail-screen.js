@@ -3,7 +3,7 @@
 // (`#/warnings/ID`), also for a message no longer in force: it then says so.
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
-import { t } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { formatTime } from '../format.js';
 import { AnswerButtons } from './answers.js';
 import { AreaMap } from './area-map.js';

@@ -1,7 +1,7 @@
 // The warnings in force, from the phone's copy at once (offline too), then fresh from the server;
 // those of the wards this phone follows first. Each entry leads to the whole warning.
 import { html } from 'htm/preact';
-import { t } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { formatTime } from '../format.js';
 import { AnswerState } from './answers.js';
 import { ExerciseTag, SeverityBadge, areaWords, text, until, useWarnings } from './parts.js';
@@ -53,11 +53,12 @@ export function WarningsListScreen() {
     <section class="warnings" aria-labelledby="warnings-heading">
       <h2 class="screen-heading" id="warnings-heading">${t('citizen.warnings.heading')}</h2>
       <${Freshness} model=${model} />
+      ${model.followed().length === 0 && html`<${Following} model=${model} />`}
       ${model.list && all.length === 0 && html`<p class="card" data-empty="">${t('citizen.warnings.empty')}</p>`}
       ${mine.length > 0 && html`<h3 class="subheading">${t('citizen.warnings.mine_heading')}</h3>${list(mine, true)}`}
       ${others.length > 0 && mine.length > 0 && html`<h3 class="subheading">${t('citizen.warnings.others_heading')}</h3>`}
       ${others.length > 0 && list(others, false)}
-      <${Following} model=${model} />
+      ${model.followed().length > 0 && html`<${Following} model=${model} />`}
     </section>
   `;
 }

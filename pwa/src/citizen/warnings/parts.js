@@ -2,7 +2,8 @@
 // colour alone), "DIỄN TẬP", the area in words, times, and the text in the page's language.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { getLang, t } from '../../core/i18n.js';
+import { getLang } from '../../core/i18n.js';
+import { t } from './i18n.js';
 import { formatTime } from '../format.js';
 import { warnings } from './model.js';
 
