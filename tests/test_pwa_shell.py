@@ -43,8 +43,10 @@ PASSWORD = "correct horse battery"
 # Everything the worker installs, all three apps' shells and icons included: 150 KB until issue 23
 # put the script-less form into "/" (+1.4 KB gzip) and the citizen's refusal codes, fix/discard,
 # message notice and media check at pick into the app (+3.6 KB). The citizen's own first visit has
-# its 120 KB budget (pwa/tools/build/report.mjs).
-BUDGET = 156 * 1024
+# its 120 KB budget (pwa/tools/build/report.mjs). 180 KB since the citizen app is built apart from
+# the police apps (issue 23: its first screen in 5 requests, not 17, at 50 kbit/s): the police
+# apps no longer share Preact, Yjs and the core with it, +19 KB gzip for a phone that opens both.
+BUDGET = 180 * 1024
 SCREENSHOTS = Path("/tmp")
 
 
@@ -199,6 +201,32 @@ def test_lazy_chunks_are_served_but_not_precached(client: TestClient) -> None:
     assert lazy, "the map (Leaflet) should be a chunk loaded on demand"
     for url in lazy:
         assert client.get(url).status_code == 200
+
+
+def test_citizen_yjs_comes_after_the_first_screen_yet_is_precached(client: TestClient) -> None:
+    """Issue 23: Yjs (~18 KB gzip) is not among what "/" preloads or its entry imports, so the
+    first screen comes sooner on a thin link; it is in the worker's install, for offline sends."""
+    def imports(url: str, seen: set[str]) -> set[str]:
+        for name in re.findall(r'(?:from|import)\s*"\./([\w-]+\.js)"', client.get(url).text):
+            if f"/assets/{name}" not in seen:
+                seen.add(f"/assets/{name}")
+                imports(f"/assets/{name}", seen)
+        return seen
+
+    first_screen = set(shell_assets(client.get("/").text))
+    entry = next(u for u in first_screen if u.startswith("/assets/citizen-") and u.endswith(".js"))
+    first_screen |= imports(entry, set())
+    yjs = {
+        "/" + f.relative_to(DIST).as_posix()
+        for f in (DIST / "assets").glob("*.js")
+        if "Yjs was already imported" in f.read_text()
+    }
+    # The citizen's own list in the worker (the police apps have their own Yjs, in their lists).
+    listed = re.search(r"citizen:\[([^\]]*)\]", client.get("/sw.js").text)
+    assert listed, "no citizen list in sw.js"
+    install = set(re.findall(r'"(/[^"]*)"', listed.group(1)))
+    assert yjs & install, "the citizen's Yjs chunk is not precached"
+    assert not yjs & first_screen, "Yjs is loaded before the first screen"
 
 
 # --- in the browser -----------------------------------------------------------------------------

@@ -1,59 +1,16 @@
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
 import { t } from '../core/i18n.js';
-import { ensureDevice } from '../core/device.js';
-import { onOutboxChange, startOutbox } from '../core/outbox-runner.js';
 import { AppBar } from '../core/ui/app-bar.js';
 import { UpdateBanner } from '../core/ui/update-banner.js';
 import { useLang } from '../core/use-lang.js';
-import { Announcer, announce } from './announcer.js';
+import { Announcer } from './announcer.js';
 import { ContactForm } from './contact/contact-form.js';
-import { syncContact } from './contact/contact.js';
 import { InstallButton } from './install-button.js';
+import { LaterScreen, loadServices } from './later.js';
 import { ReportScreen } from './report/report-screen.js';
-import { ReportDetailScreen } from './reports/detail-screen.js';
-import { ReportsScreen } from './reports/list-screen.js';
-import { reports } from './reports/model.js';
-import { statusLabel } from './reports/status.js';
 import { useRoute } from './router.js';
-import { listenStatusChanges } from './status-hook.js';
 import { startWarnings, WarningsRoute } from './warnings/entry.js';
-
-let started = false;
-
-/**
- * Once per page: the device identity is made if there is none yet (silently; with no network it
- * is made later, and reports written meanwhile wait for it), the queue starts sending, my
- * reports load, and the contact for call-backs goes to the server if it has not yet.
- */
-function startServices() {
-  if (started) return;
-  started = true;
-  const background = () => {
-    ensureDevice()
-      .then(() => syncContact())
-      .catch(() => {}); // offline or rate-limited: the next start, `online` or send tries again
-  };
-  background();
-  addEventListener('online', background);
-  startOutbox();
-  reports.start();
-  startWarnings();
-  onOutboxChange((message) => {
-    if (message.type === 'sent' && message.name.startsWith('report/')) {
-      const report = reports.view(message.name.slice('report/'.length));
-      if (report) announce(() => `${t(`citizen.categories.${report.category}.label`)}: ${t('citizen.status.sent')}`);
-    }
-  });
-  listenStatusChanges((report) => {
-    announce(() =>
-      t('citizen.status.changed', {
-        category: t(`citizen.categories.${report.category}.label`),
-        status: statusLabel(report),
-      }),
-    );
-  });
-}
 
 const TABS = [
   { screen: 'new', href: '#/', key: 'report' },
@@ -65,7 +22,12 @@ const TABS = [
 export function CitizenApp() {
   const lang = useLang();
   const route = useRoute();
-  useEffect(startServices, []);
+  // After the first render: the screen and its send button are up before Yjs and the queue.
+  useEffect(() => {
+    loadServices()
+      .catch(() => {}) // offline before it was cached: a send or a screen asks again
+      .then(startWarnings); // after them: the send button first on a slow link
+  }, []);
 
   useEffect(() => {
     document.title = `${t('common.app_name')} – ${t('apps.citizen.title')}`;
@@ -75,8 +37,8 @@ export function CitizenApp() {
   useEffect(() => scrollTo(0, 0), [route.screen, route.id]);
 
   let screen;
-  if (route.screen === 'report') screen = html`<${ReportDetailScreen} id=${route.id} key=${route.id} />`;
-  else if (route.screen === 'reports') screen = html`<${ReportsScreen} />`;
+  if (route.screen === 'report') screen = html`<${LaterScreen} name="ReportDetailScreen" id=${route.id} key=${route.id} />`;
+  else if (route.screen === 'reports') screen = html`<${LaterScreen} name="ReportsScreen" />`;
   else if (route.screen.startsWith('warning')) screen = html`<${WarningsRoute} route=${route} />`;
   else if (route.screen === 'contact') screen = html`<${ContactForm} />`;
   else screen = html`<${ReportScreen} />`;

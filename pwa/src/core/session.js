@@ -4,6 +4,10 @@
 import { ApiError, request } from './api.js';
 
 const STORAGE_KEY = 'sos.session';
+// Who the server last signed out on its own (401 to the stored session), and when: an app may
+// resume that officer's choices at their next sign-in (pwa/src/officer/duty.js). Written here
+// because this check can answer before the app's own screens have even loaded.
+export const ENDED_KEY = 'sos.session.ended';
 
 /** The stored `{token, user}`, or null. Shared by the officer and center apps (same origin). */
 export function loadSession() {
@@ -44,6 +48,11 @@ export async function confirmSession(session) {
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       store(null);
+      try {
+        localStorage.setItem(ENDED_KEY, JSON.stringify({ user: session.user.id, at: Date.now() }));
+      } catch {
+        // not remembered: that officer is asked again
+      }
       return null;
     }
     throw error;

@@ -1,6 +1,7 @@
 // The officer's availability (available / busy / off duty), which the command center reads with
 // GET /api/officers. A change made with no signal waits in a one-entry queue in localStorage
-// (the latest choice is all that matters) and goes with its own time when the network returns.
+// (the latest choice is all that matters) and goes with its own time when the network returns
+// (duty.js says when: it is the one that follows the network).
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../core/api.js';
 
@@ -12,7 +13,6 @@ class Availability {
     this.session = null;
     this.value = { status: null, at: null, pending: false, error: null };
     this.sending = false;
-    this.onOnline = () => this.send();
   }
 
   key() {
@@ -34,8 +34,12 @@ class Availability {
     for (const fn of this.listeners) fn(this.value);
   }
 
-  /** For officers only (the server refuses other roles). `onMe(record)`: the server's record. */
-  start(session, { onExpired, onMe }) {
+  /**
+   * For officers only (the server refuses other roles). `onMe(record)`: the server's record.
+   * `resume`: the last session was ended by the server during this shift (duty.js), so the choice
+   * made in it holds for this one. Sent and read back by duty.js once the server answers.
+   */
+  start(session, { onExpired, onMe, resume = false }) {
     if (this.session?.token === session.token) return;
     this.session = session;
     this.onExpired = onExpired;
@@ -47,13 +51,25 @@ class Availability {
       // nothing usable stored
     }
     this.value = stored ?? { status: null, at: null, pending: false, error: null };
-    addEventListener('online', this.onOnline);
-    this.send().then(() => this.refresh());
+    if (resume && this.value.chosen_in) this.value.chosen_in = this.sessionTag();
+    // Told at once: the screens subscribed before this start (effects run child first) and must
+    // not keep showing the empty value until the server answers, which offline it never does.
+    this.update({});
   }
 
   stop() {
-    removeEventListener('online', this.onOnline);
     this.session = null;
+  }
+
+  /** Signed out on purpose: the next sign-in asks again. */
+  forget() {
+    if (!this.session) return;
+    try {
+      localStorage.removeItem(this.key());
+    } catch {
+      // the session tag no longer matches anyway
+    }
+    this.value = { status: null, at: null, pending: false, error: null };
   }
 
   set(status) {

@@ -3,11 +3,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { t } from '../core/i18n.js';
 import { useLang } from '../core/use-lang.js';
 import { useAlerts } from './alerts.js';
-import { availability } from './availability.js';
 import { directory } from './directory.js';
+import { duty } from './duty.js';
 import { IncidentScreen } from './incident-screen.js';
 import { ListScreen } from './list-screen.js';
-import { sharing } from './sharing.js';
 import { officer } from './model.js';
 import { dropPush } from './push.js';
 import { useRoute } from './router.js';
@@ -20,7 +19,7 @@ export function useOfficer() {
 }
 
 /** The signed-in officer app: the unit's list, one incident, and the work behind both. */
-export function OfficerHome({ session, unconfirmed, onSignOut }) {
+export function OfficerHome({ session, onSignOut }) {
   useLang();
   const model = useOfficer();
   const route = useRoute();
@@ -28,22 +27,11 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
 
   useEffect(() => {
     // The server ended the session (expired after the shift, revoked): back to sign-in. What
-    // is queued stays on the phone and goes once the same officer signs in again.
-    const expired = () => {
-      officer.stop();
-      availability.stop();
-      sharing.stop();
-      onSignOut();
-    };
-    officer.start(session, expired);
+    // is queued stays on the phone and goes once the same officer signs in again; so does what
+    // they chose, within the shift (duty.js).
+    duty.start(session, { isOfficer, onExpired: onSignOut });
     directory.load(session);
-    if (isOfficer) {
-      availability.start(session, {
-        onExpired: expired,
-        onMe: (me) => officer.setDisplayName(me.display_name),
-      });
-      sharing.start(session);
-    }
+    return () => duty.release(); // nothing left running with a session the frame dropped
   }, [session.token]);
 
   useEffect(() => scrollTo(0, 0), [route.screen, route.id]);
@@ -52,8 +40,7 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
   const alerts = useAlerts(model.list(), session.user.id, title);
 
   async function signOut() {
-    availability.stop();
-    await sharing.stop();
+    await duty.signOut();
     await dropPush(session);
     await officer.signOut();
     onSignOut();
@@ -65,7 +52,6 @@ export function OfficerHome({ session, unconfirmed, onSignOut }) {
   return html`
     <${ListScreen}
       session=${session}
-      unconfirmed=${unconfirmed}
       alerts=${alerts}
       isOfficer=${isOfficer}
       onSignOut=${signOut}

@@ -29,6 +29,9 @@ export function IncidentScreen({ id, alerts }) {
   if (!view) return html`${back}<p class="o-muted" role="status">${t('officer.loading')}</p>`;
   const where = view.lat != null ? { lat: view.lat, lon: view.lon } : null;
 
+  // The progress buttons come right after the head, before what is only read (the center's
+  // instructions, the sending state, the place, the report): at 360x640 the acknowledge button of
+  // a new dispatch is in view without scrolling whatever the length of the instructions (issue 23).
   return html`
     <article class="o-detail" aria-labelledby="incident-heading" data-incident=${id}>
       ${back}
@@ -50,16 +53,12 @@ export function IncidentScreen({ id, alerts }) {
         </p>
         ${view.need_support && html`<p class="o-flag o-flag--support">${t('officer.support_raised')}</p>`}
       </header>
-      ${!view.listed && html`<p class="notice">${t('officer.not_listed')}</p>`}
+      ${!view.listed &&
+      officer.inboxSynced &&
+      // Only once the server's list has arrived: opened from a notification, the incident is
+      // there before the list is, and it would say for a moment that it left the list.
+      html`<p class="notice">${t('officer.not_listed')}</p>`}
       ${!view.loaded && html`<p class="notice" role="status">${t('officer.not_loaded')}</p>`}
-      ${view.instructions.length > 0 &&
-      html`<section class="o-instructions" aria-labelledby="instructions-heading">
-        <h2 id="instructions-heading" class="o-instructions__heading">${t('officer.instructions')}</h2>
-        ${view.instructions.map(
-          (e) => html`<p key=${e.id}>${e.instructions} <span class="o-muted">· ${directory.personName(e.by, e.by_name)} ${clock(e.at)}</span></p>`,
-        )}
-      </section>`}
-      <${PendingBar} />
       ${view.held &&
       html`<section class="card o-refused" role="alert">
         <p>${t('officer.refused_change')}</p>
@@ -68,6 +67,14 @@ export function IncidentScreen({ id, alerts }) {
         </button>
       </section>`}
       <${Progress} view=${view} position=${position} />
+      ${view.instructions.length > 0 &&
+      html`<section class="o-instructions" aria-labelledby="instructions-heading">
+        <h2 id="instructions-heading" class="o-instructions__heading">${t('officer.instructions')}</h2>
+        ${view.instructions.map(
+          (e) => html`<p key=${e.id}>${e.instructions} <span class="o-muted">· ${directory.personName(e.by, e.by_name)} ${clock(e.at)}</span></p>`,
+        )}
+      </section>`}
+      <${PendingBar} />
       <${Place} view=${view} where=${where} position=${position} />
       <${Report} view=${view} />
       <${Timeline} view=${view} />

@@ -1,19 +1,21 @@
 import { html } from 'htm/preact';
-import { t } from '../core/i18n.js';
 import { UserCard } from '../core/ui/user-card.js';
 import { AVAILABILITY, availability, useAvailability } from './availability.js';
 import { useDirectory } from './directory.js';
+import { useDuty } from './duty.js';
 import { age, metres, useNow } from './format.js';
 import { distance, usePosition, watchPosition } from './location.js';
 import { officer } from './model.js';
 import { PendingBar, Priority, StatusBadge } from './parts.js';
 import { PushOffer } from './push.js';
 import { SharingChoice } from './sharing-choice.js';
+import { t } from './strings.js'; // the officer chunk's strings, then the shared ones
 
-export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut }) {
+export function ListScreen({ session, alerts, isOfficer, onSignOut }) {
   const list = officer.list();
   const chosen = useAvailability(); // asked until chosen in this session
   const names = useDirectory();
+  const { link } = useDuty(); // the banner follows the same machine as everything else
   const asking = isOfficer && availability.asking(chosen);
   const { position, state } = usePosition();
   useNow(30_000); // the ages in the list
@@ -22,7 +24,8 @@ export function ListScreen({ session, unconfirmed, alerts, isOfficer, onSignOut 
   const unit = session.user.unit;
 
   return html`
-    ${unconfirmed && html`<p class="notice" role="status">${t('police.offline_session')}</p>`}
+    ${link === 'offline' && html`<p class="notice" role="status" data-link="offline">${t('police.offline_session')}</p>`}
+    ${link === 'unreachable' && html`<p class="notice" role="status" data-link="unreachable">${t('officer.link.unreachable')}</p>`}
     ${asking && html`<${AvailabilityPicker} asking=${true} />`}
     ${isOfficer && html`<${SharingChoice} />`}
     <${AlertBanner} alerts=${alerts} />

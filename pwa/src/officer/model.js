@@ -63,6 +63,7 @@ class OfficerModel extends Observable {
     this.pulled = new Map(); // id -> summary (JSON) at the last pull
     this.refused = new Map(); // id -> HTTP status: this phone may not read it (any more)
     this.focus = null;
+    this.inboxSynced = false; // the server's list reached this phone since this start
     this.ready = null;
     this.pulling = null;
     this.nextPull = null;
@@ -105,7 +106,6 @@ class OfficerModel extends Observable {
       this.cleanups.push(() => target.removeEventListener(event, fn));
     };
     this.cleanups.push(onOutboxChange(() => this.refreshQueue()));
-    on(window, 'online', () => this.pull());
     on(document, 'visibilitychange', () => document.visibilityState === 'visible' && this.pull());
     this.ready = (async () => {
       await storePoliceCredential(session);
@@ -262,7 +262,8 @@ class OfficerModel extends Observable {
         this.expired();
         return;
       }
-      // No answer: the next `online`, return to the app or change of the list pulls again.
+      // No answer: the next reconnection (duty.js), return to the app or change of the list
+      // pulls again.
     }
     this.changed();
   }
@@ -288,6 +289,10 @@ class OfficerModel extends Observable {
         onState: (state) => {
           // Refused: the session may have ended (a refusal of the incident itself is the pull's).
           if (state === 'denied') this.checkSession();
+          if (state === 'synced' && name.startsWith('inbox/') && !this.inboxSynced) {
+            this.inboxSynced = true;
+            this.changed();
+          }
         },
       });
       this.live.set(name, live);

@@ -6,6 +6,9 @@ export const APPS = [
     path: '/',
     entry: 'src/citizen/main.js',
     css: 'src/citizen/citizen.css',
+    // Loaded by import() after the first render (src/citizen/later.js), yet precached: a report
+    // made offline after the first visit needs them.
+    deferred: ['src/citizen/services.js', 'src/citizen/reports/screens.js'],
     themeColor: '#c8102e',
     iconBand: null,
   },

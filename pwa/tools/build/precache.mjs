@@ -13,7 +13,8 @@ export const isCompressedCopy = (path) => path.endsWith('.gz') || path.endsWith(
  * every app needs offline (`COMMON_URLS`: the offline page and its CSS). The worker installs with
  * the citizen's list only: a citizen's phone on 3G must not download the police apps (about
  * 52 KB, 8 s at 50 kbit/s); the officer and center apps ask for their own list when opened.
- * Lazily loaded chunks (`lazy`) are in no list. VERSION hashes each shipped file's path and
+ * Deferred chunks (loaded after the first render) are in their app's list; lazily loaded chunks
+ * (`lazy`) are in no list. VERSION hashes each shipped file's path and
  * content, so it changes exactly when a shipped file changes, and never otherwise.
  */
 export function precacheManifest(outdir, icons, bundles) {
@@ -26,7 +27,7 @@ export function precacheManifest(outdir, icons, bundles) {
       .filter(([name]) => name.startsWith(`${app.key}-`))
       .map(([, url]) => url)
       .sort();
-    APP_URLS[app.key] = [app.path, `${app.path}${MANIFEST_NAME}`, bundle.js, bundle.css, ...bundle.preload, ...appIcons];
+    APP_URLS[app.key] = [app.path, `${app.path}${MANIFEST_NAME}`, bundle.js, bundle.css, ...bundle.preload, ...bundle.deferred, ...appIcons];
   }
   return {
     VERSION: sha256(lines.join('')).slice(0, 16),

@@ -5,7 +5,7 @@ import { CategoryPicker } from '../category-picker.js';
 import { loadContact, reportContact } from '../contact/contact.js';
 import { EmergencyNumbers } from '../emergency-numbers.js';
 import { DRAFT, listMedia } from '../media.js';
-import { reports } from '../reports/model.js';
+import { loadServices } from '../later.js';
 import { go } from '../router.js';
 import { clearDraft, loadDraft, saveDraft } from './draft.js';
 import { useLocation } from './location.js';
@@ -56,7 +56,15 @@ export function ReportScreen() {
     setBusy(true);
     try {
       const { position } = location;
-      const id = await reports.create({
+      // Yjs and the queue may still be on their way on a thin link: the button says "saving"
+      // meanwhile, and the draft stays kept until the report is saved in the queue.
+      const services = await loadServices().catch(() => null);
+      if (!services) {
+        setError(t('citizen.later.send_failed'));
+        setBusy(false);
+        return;
+      }
+      const id = await services.reports.create({
         category,
         description: description.trim(),
         danger,
