@@ -101,10 +101,12 @@ function Chosen({ model, onWant }) {
 
 function Saved({ model, push }) {
   const state = model.areas.synced ? 'saved' : model.areasState;
+  const any = model.followed().length > 0;
+  if (!any && model.areas.synced) return null; // nothing chosen yet: nothing to say
   return html`
     <div class="w-saved" role="status">
       <p data-areas-state=${state}>${t(`citizen.warnings.areas.state.${state}`)}</p>
-      ${model.followed().length > 0 && html`<p data-push=${push.state}>${t(`citizen.warnings.areas.push.${push.state}`)}</p>`}
+      ${any && html`<p data-push=${push.state}>${t(`citizen.warnings.areas.push.${push.state}`)}</p>`}
     </div>
   `;
 }
@@ -116,6 +118,7 @@ export function AreasScreen() {
     <section class="warning-areas" aria-labelledby="w-areas-heading">
       <a class="w-back" href="#/warnings">← ${t('citizen.warnings.all')}</a>
       <h2 class="screen-heading" id="w-areas-heading">${t('citizen.warnings.areas.heading')}</h2>
+      <${Saved} model=${model} push=${push} />
       <${Here} model=${model} onWant=${push.ask} />
       <${Chosen} model=${model} onWant=${push.ask} />
       <section class="card" aria-labelledby="w-exercise-heading">
@@ -125,7 +128,6 @@ export function AreasScreen() {
           <span>${t('citizen.warnings.areas.exercise_label')}</span>
         </label>
       </section>
-      <${Saved} model=${model} push=${push} />
     </section>
   `;
 }
