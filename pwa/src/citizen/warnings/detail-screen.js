@@ -18,7 +18,7 @@ export function WarningScreen({ id }) {
   const warning = model.find(id);
   // Not in the list kept here: asked for (a cancelled one, or the list is not loaded yet).
   useEffect(() => {
-    model.ready.then(() => !model.find(id) && model.fetchOne(id));
+    model.start().then(() => !model.find(id) && model.fetchOne(id));
   }, [id, model.list?.at]);
 
   const back = html`<a class="w-back" href="#/warnings">← ${t('citizen.warnings.all')}</a>`;

@@ -102,13 +102,16 @@ class WarningsModel extends Observable {
     return this.answers.get(warning.chain ?? warning.id) ?? null;
   }
 
-  /** Kept on the phone first, then sent: "Tôi an toàn" counts even if it waits for a network. */
+  /**
+   * Kept on the phone first, then sent: "Tôi an toàn" counts even if it waits for a network.
+   * Resolves once kept, not once sent: "Cần giúp đỡ" must not wait on a slow link to open the report.
+   */
   async answer(warning, answer) {
     const record = { chain: warning.chain ?? warning.id, warning: warning.id, answer, at: Date.now(), state: 'waiting' };
     this.answers.set(record.chain, record);
     this.changed();
     await putAnswer(record);
-    return this.flush();
+    this.flush().catch((error) => console.warn('answers not sent', error));
   }
 
   async flush() {
