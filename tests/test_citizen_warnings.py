@@ -114,6 +114,7 @@ def test_need_help_opens_a_report_linked_to_the_warning(
     expect(page.locator(f'[data-linked-warning="{wid}"]')).to_contain_text(HEADLINE)
     expect(page.get_by_role("radio", name=re.compile("Cháy nổ"))).to_be_checked()  # the warning's category
     expect(page.locator(".location__state")).to_contain_text("±12 m")
+    shot(page, "need-help-report-vi")
     page.get_by_role("button", name="Gửi tin báo").click()
     page.wait_for_url("**/#/reports/*")
     report_id = page.url.rsplit("/", 1)[1]
