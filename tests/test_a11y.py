@@ -307,4 +307,42 @@ def test_console_warnings_screen(live_server: LiveServer, new_context) -> None:
     page.get_by_role("button", name="Save draft for approval").click()
     expect(page.locator("fieldset.w-area .field-error")).to_be_visible()
     found["form refusal (en)"] = serious(page)
+
+
+def test_citizen_warning_screens(live_server: LiveServer, new_context) -> None:
+    """Issue 24, the citizen app: the warnings list, one warning (its map and answers) and where
+    to be warned, in Vietnamese and in English."""
+    from .citizen_warnings_helpers import Police
+
+    police = Police(live_server)
+    wid = police.publish(severity="Extreme", headline_en="Big fire at Tan Phu market")
+    police.publish(wards="all", exercise=True, severity="Minor", headline="Diễn tập sơ tán")
+    page = new_context(
+        viewport=PHONE, bypass_csp=True, geolocation=gps(), permissions=["geolocation"]
+    ).new_page()
+    page.goto(live_server.url + "/#/warnings/areas")
+    page.get_by_label("Cảnh báo nơi tôi đang ở").check()
+    page.get_by_label("Nhận cả tin diễn tập").check()
+    page.get_by_label("Tìm phường để thêm").fill("phu")
+    expect(page.locator(".w-results button").first).to_be_visible()
+    expect(page.locator('[data-where="found"]')).to_be_visible()
+    found = {"warning areas": serious(page)}
+    page.get_by_role("link", name="Tất cả cảnh báo").click()
+    expect(page.locator(f'[data-warning="{wid}"]')).to_be_visible()
+    expect(page.get_by_text("DIỄN TẬP").first).to_be_visible()
+    found["warnings"] = serious(page)
+    page.locator(f'[data-warning="{wid}"]').click()
+    expect(page.locator('.w-map-box[data-map="ready"]')).to_be_visible()
+    page.get_by_role("button", name="Tôi an toàn").click()
+    expect(page.locator("[data-answer-state]").first).to_contain_text("đã gửi")
+    found["warning"] = serious(page)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Big fire at Tan Phu market")).to_be_visible()
+    found["warning (en)"] = serious(page)
+    page.get_by_role("link", name="All warnings").click()
+    expect(page.locator(f'[data-warning="{wid}"]')).to_be_visible()
+    found["warnings (en)"] = serious(page)
+    page.get_by_role("link", name="Choose where to be warned").click()
+    expect(page.get_by_label("Warnings for where I am")).to_be_checked()
+    found["warning areas (en)"] = serious(page)
     assert found == dict.fromkeys(found, [])

@@ -10,10 +10,12 @@ import { InstallButton } from './install-button.js';
 import { LaterScreen, loadServices } from './later.js';
 import { ReportScreen } from './report/report-screen.js';
 import { useRoute } from './router.js';
+import { startWarnings, WarningsRoute } from './warnings/entry.js';
 
 const TABS = [
   { screen: 'new', href: '#/', key: 'report' },
   { screen: 'reports', href: '#/reports', key: 'mine' },
+  { screen: 'warnings', href: '#/warnings', key: 'warnings' },
   { screen: 'contact', href: '#/contact', key: 'contact' },
 ];
 
@@ -22,7 +24,9 @@ export function CitizenApp() {
   const route = useRoute();
   // After the first render: the screen and its send button are up before Yjs and the queue.
   useEffect(() => {
-    loadServices().catch(() => {}); // offline before it was cached: a send or a screen asks again
+    loadServices()
+      .catch(() => {}) // offline before it was cached: a send or a screen asks again
+      .then(startWarnings); // after them: the send button first on a slow link
   }, []);
 
   useEffect(() => {
@@ -35,10 +39,11 @@ export function CitizenApp() {
   let screen;
   if (route.screen === 'report') screen = html`<${LaterScreen} name="ReportDetailScreen" id=${route.id} key=${route.id} />`;
   else if (route.screen === 'reports') screen = html`<${LaterScreen} name="ReportsScreen" />`;
+  else if (route.screen.startsWith('warning')) screen = html`<${WarningsRoute} route=${route} />`;
   else if (route.screen === 'contact') screen = html`<${ContactForm} />`;
   else screen = html`<${ReportScreen} />`;
 
-  const current = route.screen === 'report' ? 'reports' : route.screen;
+  const current = route.screen === 'report' ? 'reports' : route.screen.startsWith('warning') ? 'warnings' : route.screen;
   return html`
     <${UpdateBanner} />
     <${AppBar} title=${t('apps.citizen.title')} />

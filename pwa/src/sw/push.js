@@ -5,13 +5,31 @@
 //    status?, title, body, url, tag, renotify, require_interaction, at}
 // `tag` is the same value as the push's Topic: a newer notice about the same incident replaces
 // the older one, on the phone as at the push service.
+// Public warnings (app/warnings/delivery.py, docs/warnings.md) come the same way:
+//   {kind: warning|update|cancel, app: 'citizen', warning, chain, severity, exercise, headline,
+//    title, body, url: '/#/warnings/ID', tag (one per chain), renotify, require_interaction, ...}
+// so an update or a cancel ("Đã hủy cảnh báo: …") replaces the earlier notice of its chain.
 import { NOTIFICATION_ICON } from 'sw-manifest';
 
 // The three apps share this worker (one origin, scope "/"): a click belongs to the app of its URL.
 const APP_BASES = ['/center/', '/officer/'];
 
+const WARNING_KINDS = new Set(['warning', 'update', 'cancel']);
+
 export function onPush(event) {
-  event.waitUntil(showNotice(readPayload(event)));
+  const payload = readPayload(event);
+  event.waitUntil(Promise.all([showNotice(payload), tellPages(payload)]));
+}
+
+/** An open citizen page shows the warning at once (it asks the server for the list again). */
+async function tellPages(payload) {
+  if (payload.app !== 'citizen' || !WARNING_KINDS.has(payload.kind)) return;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) {
+    if (appBase(new URL(client.url).pathname) === '/') {
+      client.postMessage({ type: 'warning-push', kind: payload.kind, warning: payload.warning });
+    }
+  }
 }
 
 export function onNotificationClick(event) {
@@ -77,7 +95,7 @@ export function showNotice(payload) {
     renotify: Boolean(tag && payload.renotify),
     // A dispatcher's new report and an officer's dispatch stay on screen until acted upon.
     requireInteraction: Boolean(payload.require_interaction),
-    data: { url: sameOrigin(payload.url), app: payload.app, incident: payload.incident },
+    data: { url: sameOrigin(payload.url), app: payload.app, incident: payload.incident, warning: payload.warning },
   };
   if (Number.isFinite(payload.at)) options.timestamp = payload.at;
   return self.registration.showNotification(payload.title || 'SOS ANTT', options);

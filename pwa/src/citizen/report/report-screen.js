@@ -26,6 +26,8 @@ export function ReportScreen() {
   const [media, setMedia] = useState([]);
   const [contact, setContact] = useState(null);
   const [error, setError] = useState(null);
+  // Prepared from a warning's "Cần giúp đỡ": the report is linked to it (warnings/answers.js).
+  const [warning, setWarning] = useState(draft.warning ? { id: draft.warning, headline: draft.warning_headline } : null);
   const [busy, setBusy] = useState(false);
   const location = useLocation();
   const categoryRef = useRef(null);
@@ -69,6 +71,7 @@ export function ReportScreen() {
         location: position && ['found', 'placed'].includes(location.state) ? position : null,
         contact: reportContact(contact),
         mediaIds: media.map((m) => m.localId),
+        warning: warning?.id,
       });
       clearDraft();
       go(`/reports/${id}`);
@@ -83,6 +86,13 @@ export function ReportScreen() {
   return html`
     <form class="report-form" onSubmit=${send} noValidate>
       <${EmergencyNumbers} />
+      ${warning && html`<p class="notice w-linked" data-linked-warning=${warning.id}>
+        ${t('citizen.warnings.linked', { headline: warning.headline ?? '' })}
+        <button type="button" class="button button--secondary" onClick=${() => {
+          setWarning(null);
+          saveDraft({ warning: undefined, warning_headline: undefined });
+        }}>${t('citizen.warnings.unlink')}</button>
+      </p>`}
       <div ref=${categoryRef}>
         <${CategoryPicker} value=${category} onChange=${choose} />
       </div>

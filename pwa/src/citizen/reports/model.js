@@ -337,7 +337,7 @@ class ReportsModel extends Observable {
    * Make a report: the document is saved on the phone and queued before this resolves, so
    * nothing typed is lost whatever happens next; sending starts at once if there is a network.
    */
-  async create({ category, description, danger = false, location, contact, mediaIds = [] }) {
+  async create({ category, description, danger = false, location, contact, mediaIds = [], warning }) {
     const id = newId();
     const created_at = Date.now();
     const doc = new Y.Doc();
@@ -355,6 +355,7 @@ class ReportsModel extends Observable {
       report.set('media', new Y.Array());
       report.set('messages', new Y.Array());
       if (contact) report.set('contact', contact);
+      if (warning) report.set('warning', warning); // "Cần giúp đỡ" on a public warning
     });
     await persistNew(reportName(id), doc);
     // Ask the browser not to evict this origin's storage under pressure: a report waiting for a
