@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -146,14 +148,22 @@ def start(config: str, work: Path, sink: PushSink, n: int, postgres: Any) -> Dep
     return deployment
 
 
+def profile_tool() -> Path:
+    """py-spy (PyPI), on PATH or in /tmp/pyspy (python -m venv /tmp/pyspy; pip install py-spy)."""
+    found = shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
+    return Path(found)
+
+
 def login(url: str, username: str) -> dict[str, str]:
     r = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": PASSWORD})
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-def one_run(config: str, work: Path, n: int, postgres: Any, timeout_s: float) -> dict[str, Any]:
+def one_run(config: str, work: Path, n: int, postgres: Any, timeout_s: float,
+            profile: Path | None = None) -> dict[str, Any]:
     with PushSink.start(n) as sink:
+        load = os.getloadavg()[0]
         deployment = start(config, work, sink, n, postgres)
         try:
             url = deployment.web.url
@@ -163,6 +173,10 @@ def one_run(config: str, work: Path, n: int, postgres: Any, timeout_s: float) ->
             pids = deployment.delivering_pids()
             cpu0 = sum(cpu_seconds(p) for p in pids)
             db0, sink0 = deployment.database_cpu(), sink.stats()["cpu_s"]
+            spies = [subprocess.Popen([str(profile_tool()), "record", "--pid", str(p), "--format", "raw",
+                                       "--rate", "200", "--nonblocking", "-o", str(profile / f"{config}-{p}.txt")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for p in (pids if profile else [])]
             approved = time.time()
             r = httpx.post(f"{url}/api/warnings/{r.json()['id']}/approve", headers=supervisor, timeout=30)
             r.raise_for_status()
@@ -176,11 +190,14 @@ def one_run(config: str, work: Path, n: int, postgres: Any, timeout_s: float) ->
             recorded = time.time()
             cpu1 = sum(cpu_seconds(p) for p in pids)
             db1, stats = deployment.database_cpu(), sink.stats()
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(30)
         finally:
             deployment.stop()
     done = stats["distinct"]
     return {
-        "config": config, "n": n, "distinct": done, "requests": stats["requests"],
+        "config": config, "n": n, "load": load, "distinct": done, "requests": stats["requests"],
         "first_s": (stats["first_at"] or handed) - approved,
         "first_1000_s": (stats["at_1000"] or handed) - approved if stats["at_1000"] else None,
         "all_s": stats["all_at"] - approved if stats["all_at"] else None,
@@ -212,12 +229,13 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
         f"{(med('sink_cpu_s') or 0) / max(1, done) * 1000:.2f} ms",
         f"{sum(r['verified'] for r in runs)}/{sum(r['decrypted'] for r in runs)}/"
         f"{sum(r['error_count'] for r in runs)}",
+        " ".join(f"{r['load']:.1f}" for r in runs),
     ]
 
 
 HEADER = ("| configuration | runs | handed | first push | first 1,000 | all | all recorded | pushes/s | "
           "pushes per worker CPU-s | worker CPU/push | PostgreSQL CPU/push | sink CPU/push | "
-          "VAPID ok/decrypted/errors |")
+          "VAPID ok/decrypted/errors | load average (1 min) at each run's start |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--configs", default="sqlite,pg1,pg2")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up on a run after this long")
+    parser.add_argument("--profile", type=Path, help="py-spy the delivering processes into this directory")
     parser.add_argument("--quick", action="store_true", help="2,000 subscriptions, one run each")
     args = parser.parse_args(argv)
     if args.quick:
@@ -246,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             for config in configs:
                 runs = []
                 for k in range(args.runs):
-                    run = one_run(config, Path(tmp) / f"{k}", args.subscriptions, postgres, args.timeout)
+                    run = one_run(config, Path(tmp) / f"{k}", args.subscriptions, postgres, args.timeout,
+                                  args.profile)
                     print(f"<!-- {config} run {k + 1}: {_brief(run)} -->", flush=True)
                     runs.append(run)
                 rows.append(summary(runs))
