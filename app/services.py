@@ -41,6 +41,9 @@ from push import PushService
 from sync import SyncEngine
 from sync.peers import NotifyPeers
 
+# Push sends claimed at once by the push worker: one read and a few writes for all of them.
+PUSH_BATCH = 256
+
 
 @dataclass
 class Services:
@@ -136,11 +139,11 @@ class Services:
         self.media_workers = [fast, slow]
         from app.incidents.alerts import Alerts
 
-        if self.role == "web":
-            # Sending waits on push services: in the web process it gets a worker of its own, so
-            # a slow push service never holds up inbox writes and timers (`sos worker` runs
-            # nothing that such a wait could hold up).
-            self.push_worker = Worker(self.db, batch=64, lease_s=self.settings.outbox_lease_s)
+        # Sending waits on push services: it gets a worker of its own, so a slow push service
+        # never holds up inbox writes and timers, nor the planning of a warning's next page of
+        # phones while this page is sent. Its items are sent and recorded a claimed batch at a
+        # time (push/service.py `deliver_many`): a large batch is few transactions per push.
+        self.push_worker = Worker(self.db, batch=PUSH_BATCH, lease_s=self.settings.outbox_lease_s)
         Alerts(self).register(self.worker, self.push_worker)
         self.warning_delivery = Delivery(self.db, self.push, self.clock)
         self.warning_delivery.register(self.worker, self.push_worker)

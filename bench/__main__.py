@@ -1,6 +1,7 @@
 """`python -m bench [NAME ...] [--quick] [--only PART,...] [--json FILE]`
 
-Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`, `lite`). `--quick` runs each at a small
+Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`, `lite`,
+`warnings`). `--quick` runs each at a small
 scale (a smoke test, no targets judged; `sync --quick` takes under a minute). Figures go to
 stdout as Markdown tables; copy them into bench/RESULTS.md. Exits 0 whether or not targets are
 met: these are measurements, not tests.
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "push": "bench.push",
     "scaleout": "bench.scaleout",
     "lite": "bench.lite",
+    "warnings": "bench.warnings",
 }
 
 
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small scale, under a minute")
     parser.add_argument("--only", default="", help="parts of one benchmark, e.g. sync: ingest,fanout,memory")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--subscriptions", type=int, help="warnings: subscriptions (default 100,000)")
+    parser.add_argument("--runs", type=int, help="warnings: runs per configuration (default 3)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     raw = {}
     for name in args.names or list(BENCHMARKS):
-        sections = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, only=only)
+        extra = {"subscriptions": args.subscriptions, "runs": args.runs} if name == "warnings" else {}
+        sections = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, only=only, **extra)
         raw[name] = {s.title: {"rows": s.rows, "targets": s.targets, "data": s.data} for s in sections}
     if args.json:
         args.json.write_text(json.dumps(raw, indent=1, default=str))

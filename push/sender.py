@@ -18,10 +18,11 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import aiohttp
-from pywebpush import WebPusher
+import http_ece
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .subscriptions import Subscription
-from .vapid import VapidKeys
+from .vapid import VapidKeys, b64url_decode
 
 # The longest wait a push service may ask for before we try again (Retry-After); past that the
 # message is usually stale anyway, and its TTL decides.
@@ -64,27 +65,39 @@ class Sender:
     async def send(
         self, sub: Subscription, payload: bytes, ttl_s: int, urgency: str, topic: str | None
     ) -> Result:
-        info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+        # aes128gcm (RFC 8291) with a fresh ECDH key pair per message, as pywebpush's WebPusher
+        # does, without its per-message copies and header dictionaries (a third of the sending
+        # CPU in `python -m bench warnings`).
+        try:
+            body = encrypt(sub, payload)
+        except ValueError as exc:  # a p256dh that is not a curve point: sending again will not help
+            return Result("failed", None, None, 0.0, f"cannot encrypt: {exc}"[:300])
         headers = {
             "Authorization": self.keys.authorization(sub.endpoint, self.subject),
+            "Content-Encoding": "aes128gcm",
+            "TTL": str(max(1, int(ttl_s))),
             "Urgency": urgency,
         }
         if topic:
             headers["Topic"] = topic
         started = time.perf_counter()
         try:
-            pusher = WebPusher(info, aiohttp_session=await self._session_for_loop())
-            response = await pusher.send_async(
-                payload, headers, ttl=max(1, int(ttl_s)), content_encoding="aes128gcm",
-                timeout=self.timeout,
-            )
+            session = await self._session_for_loop()
+            async with session.post(sub.endpoint, data=body, headers=headers, timeout=self.timeout) as response:
+                status = response.status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                detail = (await response.text())[:300]
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Result("retry", None, None, _ms(started), f"no answer: {exc!r}"[:300])
-        assert not isinstance(response, str)  # only with curl=True
-        status = response.status
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        body = (await response.text())[:300]
-        return Result(classify(status), status, retry_after, _ms(started), body)
+        return Result(classify(status), status, retry_after, _ms(started), detail)
+
+
+def encrypt(sub: Subscription, payload: bytes) -> bytes:
+    receiver = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(sub.p256dh))
+    return bytes(http_ece.encrypt(
+        payload, private_key=ec.generate_private_key(ec.SECP256R1()), dh=receiver,
+        auth_secret=b64url_decode(sub.auth), version="aes128gcm",
+    ))
 
 
 async def _own_session() -> AsyncGenerator[aiohttp.ClientSession, None]:

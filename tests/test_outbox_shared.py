@@ -83,3 +83,30 @@ def test_a_dead_processs_items_are_taken_over_when_the_lease_runs_out(dbs: list[
     waited = asyncio.run(asyncio.wait_for(survivor(), 20))
     assert fired == ["timer.ack:1"]  # the timer fired once, after the lease
     assert 0.5 < waited < 5
+
+
+def test_a_batch_handler_runs_each_item_once_and_retries_only_the_failed(dbs: list[PostgresDatabase]) -> None:
+    ran: Counter[str] = Counter()
+    outbox_items = [(f"k{i}", {"i": i}) for i in range(120)]
+    dbs[0].write_sync(lambda tx: outbox.enqueue_many(tx, "b", outbox_items))
+
+    async def drain(db: PostgresDatabase) -> None:
+        async def handler(items: list[outbox.Item]) -> list[Exception | None]:
+            ran.update(item.key for item in items)
+            await asyncio.sleep(0)
+            return [outbox.Retry("odd", delay_s=3600) if item.payload["i"] % 2 else None for item in items]
+
+        worker = Worker(db, batch=16)
+        worker.register_batch("b", handler)
+        while await worker.run_due():
+            pass
+
+    async def both() -> None:
+        await asyncio.gather(drain(dbs[0]), drain(dbs[1]))
+
+    started = time.time()
+    asyncio.run(asyncio.wait_for(both(), 60))
+    assert ran == Counter({f"k{i}": 1 for i in range(120)})
+    rows = dbs[1].read_sync(lambda c: [dict(r) for r in c.execute("SELECT key, state, run_at FROM outbox")])
+    assert Counter(r["state"] for r in rows) == Counter({"done": 60, "pending": 60})
+    assert all(r["run_at"] >= started + 3000 for r in rows if r["state"] == "pending")  # the delay asked

@@ -140,7 +140,7 @@ class Alerts:
         worker.register("escalation", self.escalation)
         worker.register("push.citizen", self.citizen)
         self.sender = sender or worker
-        self.sender.register("push.send", self.send)
+        self.sender.register_batch("push.send", self.send_many)
 
     # -- planning ----------------------------------------------------------------------------------
     async def _plan(self, item: Item, plan: Any) -> None:
@@ -272,6 +272,21 @@ class Alerts:
         )
         if not outcome.final or last and outcome.state == "failed":
             raise Retry(f"push delivery {outcome.state}", delay_s=outcome.retry_after_s)
+
+    async def send_many(self, items: list[Item]) -> list[Exception | None]:
+        """`send` for a claimed batch: one read, the requests together, one write (push/service.py)."""
+        limit = self.sender.max_attempts
+        outcomes = await self.push.deliver_many([
+            (int(item.payload["delivery"]),
+             None if item.attempts >= limit else (lambda tx, item=item: Worker.complete_in(tx, item)),
+             item.attempts >= limit)
+            for item in items
+        ])
+        return [
+            Retry(f"push delivery {outcome.state}", delay_s=outcome.retry_after_s)
+            if not outcome.final or item.attempts >= limit and outcome.state == "failed" else None
+            for item, outcome in zip(items, outcomes, strict=True)
+        ]
 
 
 # -- reads inside the planning transaction ---------------------------------------------------------

@@ -42,6 +42,9 @@ BODY_MAX = 180
 # Devices planned per transaction. A page commits and its pushes start while the next is planned:
 # the first phones are told within a second of approval, however many follow the area.
 PAGE = 2000
+# The first page is smaller: its pushes start sooner (the first thousand phones within seconds),
+# and the next, full, pages are planned while it is sent.
+FIRST_PAGE = 500
 
 
 def topic_for(chain: str) -> str:
@@ -67,8 +70,7 @@ class Delivery:
 
         def run(tx: Connection) -> None:
             ids, last = self.plan(tx, warning_id, after)
-            for delivery_id in ids:
-                outbox.enqueue(tx, "push.send", f"push.send:{delivery_id}", {"delivery": delivery_id})
+            outbox.enqueue_many(tx, "push.send", [(f"push.send:{i}", {"delivery": i}) for i in ids])
             if last is not None:  # the next page, as an item of its own
                 outbox.enqueue(tx, DELIVER, f"{DELIVER}:{warning_id}:{last}", {"warning": warning_id, "after": last})
             Worker.complete_in(tx, item)
@@ -90,7 +92,8 @@ class Delivery:
         ttl = int(message["expires_at"] - self.clock())
         if ttl < 1:
             return [], None
-        devices = _devices(tx, message, after, self.page)
+        page = min(self.page, FIRST_PAGE) if not after else self.page
+        devices = _devices(tx, message, after, page)
         if not devices:
             return [], None
         owners = [("device", d) for d in devices]
@@ -111,7 +114,7 @@ class Delivery:
                     (warning_id, int(found[0])),
                 )
             ids += planned
-        return ids, devices[-1] if len(devices) == self.page else None
+        return ids, devices[-1] if len(devices) == page else None
 
 
 def _devices(tx: Connection, message: dict[str, Any], after: str, page: int) -> list[str]:
