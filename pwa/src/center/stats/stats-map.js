@@ -8,8 +8,8 @@ import {
   layerGroup,
   map as leafletMap,
   rectangle,
-  tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../core/map-tiles.js';
 import leafletCss from 'leaflet/dist/leaflet.css' with { type: 'text' };
 import { adoptStyles } from './styles.js';
 
@@ -22,15 +22,7 @@ const CITY = [10.7769, 106.7009];
 export function mountStatsMap(element, { tileUrl, onTilesFailed, colourOf }) {
   const map = leafletMap(element, { center: CITY, zoom: 11, renderer: canvas(), attributionControl: Boolean(tileUrl) });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) {
-    let failed = false;
-    tileLayer(tileUrl, { maxZoom: 19, attribution: '© OpenStreetMap' })
-      .on('tileerror', () => {
-        if (!failed) onTilesFailed?.();
-        failed = true;
-      })
-      .addTo(map);
-  }
+  addTiles(map, tileUrl, { onFailed: onTilesFailed });
   let boundaries = null;
   const incidents = layerGroup().addTo(map);
 

@@ -1,7 +1,8 @@
 // The map for placing the report's pin: loaded only when the citizen opens it (Leaflet is ~40 KB
 // compressed, more than the whole rest of what a text report needs). Without tiles (none
 // configured, or no network) it still shows the pin, the accuracy circle and a plain background.
-import { circle, divIcon, map as leafletMap, marker, tileLayer } from 'leaflet/dist/leaflet-src.esm.js';
+import { circle, divIcon, map as leafletMap, marker } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../core/map-tiles.js';
 
 const CITY_CENTER = [10.7769, 106.7009]; // Ho Chi Minh City, when the phone gave no location
 const CITY_ZOOM = 12;
@@ -23,23 +24,7 @@ export function mountPinMap(element, { position, tileUrl, labels, onPlace, onTil
     zoomControl: true,
   });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) {
-    let failed = false;
-    tileLayer(tileUrl, {
-      maxZoom: 19,
-      attribution: '© OpenStreetMap',
-      crossOrigin: false,
-    })
-      .on('tileerror', () => {
-        if (failed) return; // said once: the grid stays until tiles come
-        failed = true;
-        onTilesFailed?.();
-      })
-      .on('tileload', () => {
-        failed = false; // the network came back
-      })
-      .addTo(map);
-  }
+  addTiles(map, tileUrl, { onFailed: onTilesFailed, crossOrigin: false });
   let accuracy = null;
   const showAccuracy = (at, metres) => {
     accuracy?.remove();

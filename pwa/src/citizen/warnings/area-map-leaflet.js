@@ -1,6 +1,7 @@
 // Leaflet's side of the area map (the same lazily loaded Leaflet as the report's pin map): the
 // shapes, fitted to the box. Nothing on it takes the focus: it is a picture, said in words beside.
-import { geoJSON, map as leafletMap, tileLayer } from 'leaflet/dist/leaflet-src.esm.js';
+import { geoJSON, map as leafletMap } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../core/map-tiles.js';
 
 export function mountAreaMap(element, { shapes, tileUrl, ended }) {
   const map = leafletMap(element, {
@@ -10,7 +11,7 @@ export function mountAreaMap(element, { shapes, tileUrl, ended }) {
     scrollWheelZoom: false,
   });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) tileLayer(tileUrl, { maxZoom: 19, attribution: '© OpenStreetMap' }).addTo(map);
+  addTiles(map, tileUrl);
   // Thick, dark red edges with a hatch-like light fill: seen in sun, on a grid or on tiles; grey
   // once the warning is over.
   const colour = ended ? '#545b66' : '#a0101c';

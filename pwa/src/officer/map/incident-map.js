@@ -1,7 +1,8 @@
 // The incident's place on a small map, loaded only when an incident is opened (Leaflet is larger
 // than the rest of the officer app). Without tiles (none configured, or no signal) it still shows
 // the pin and the officer's own position on a plain background.
-import { circleMarker, divIcon, latLngBounds, map as leafletMap, marker, tileLayer } from 'leaflet/dist/leaflet-src.esm.js';
+import { circleMarker, divIcon, latLngBounds, map as leafletMap, marker } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../core/map-tiles.js';
 
 const STREET_ZOOM = 16;
 
@@ -9,7 +10,7 @@ export function mountIncidentMap(element, { where, position, tileUrl, labels }) 
   const at = [where.lat, where.lon];
   const map = leafletMap(element, { center: at, zoom: STREET_ZOOM, attributionControl: Boolean(tileUrl) });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) tileLayer(tileUrl, { maxZoom: 19, attribution: '© OpenStreetMap' }).addTo(map);
+  addTiles(map, tileUrl);
   marker(at, {
     keyboard: false,
     title: labels.incident,

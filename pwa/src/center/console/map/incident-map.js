@@ -9,8 +9,8 @@ import {
   latLngBounds,
   map as leafletMap,
   marker,
-  tileLayer,
 } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../../core/map-tiles.js';
 import { clusterPoints } from './clusters.js';
 
 const CITY_CENTER = [10.7769, 106.7009];
@@ -64,15 +64,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
     preferCanvas: false,
   });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) {
-    let failures = 0;
-    tileLayer(tileUrl, { maxZoom: 19, attribution: '© OpenStreetMap' })
-      .on('tileerror', () => {
-        failures += 1;
-        if (failures === 1) onTilesFailed?.();
-      })
-      .addTo(map);
-  }
+  addTiles(map, tileUrl, { onFailed: onTilesFailed });
   let boundaries = null;
   let fitted = false; // the first pins are brought into view once; after that the dispatcher steers
   const pins = new Map(); // incident id, or "cluster:<ids>" -> {marker, key}

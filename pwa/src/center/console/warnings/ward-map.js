@@ -1,7 +1,8 @@
 // The area map of the warning form: Leaflet in its own chunk (shared with the console's map),
 // each ward a shape that a click adds to or takes from the area. With no tiles the shapes alone
 // still say which part of the city is chosen.
-import { geoJSON, latLngBounds, map as leafletMap, tileLayer } from 'leaflet/dist/leaflet-src.esm.js';
+import { geoJSON, latLngBounds, map as leafletMap } from 'leaflet/dist/leaflet-src.esm.js';
+import { addTiles } from '../../../core/map-tiles.js';
 
 const CITY = [10.7769, 106.7009];
 const IDLE = { color: '#6b7d92', weight: 1, opacity: 0.9, fillColor: '#8a9bb0', fillOpacity: 0.08 };
@@ -10,15 +11,7 @@ const CHOSEN = { color: '#ffb020', weight: 2.5, opacity: 1, fillColor: '#ff5c5c'
 export function mountWardMap(element, { tileUrl, onToggle, onTilesFailed, tipOf }) {
   const map = leafletMap(element, { center: CITY, zoom: 11, attributionControl: Boolean(tileUrl) });
   map.attributionControl?.setPrefix(false);
-  if (tileUrl) {
-    let failed = false;
-    tileLayer(tileUrl, { maxZoom: 19, attribution: '© OpenStreetMap' })
-      .on('tileerror', () => {
-        if (!failed) onTilesFailed?.();
-        failed = true;
-      })
-      .addTo(map);
-  }
+  addTiles(map, tileUrl, { onFailed: onTilesFailed });
   let shapes = null;
   let chosen = new Set();
   let all = false;
