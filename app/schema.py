@@ -35,4 +35,6 @@ MIGRATIONS = [
     Migration("officer_positions", (incidents.positions,)),
     # issue 24: public warnings
     Migration("warnings", (warnings.tables, incidents.warning_link)),
+    # issue 25: police sign-in (sessions with devices, account lifecycle)
+    Migration("accounts", (identity.accounts,)),
 ]

@@ -38,6 +38,12 @@ class Settings:
     login_window_s: int = 900
     login_lockout_s: int = 900
     login_per_ip_per_hour: int = 100
+    # Second factor (issue 25, docs/security.md): the roles that must have one (comma-separated;
+    # add "officer" where the deployment says so). An account of such a role without one may sign
+    # in fully for `second_factor_grace_s` after it was created (enrolment time); after that its
+    # sign-in opens only an enrolment session.
+    second_factor_roles: str = "admin,supervisor,dispatcher"
+    second_factor_grace_s: int = 7 * 86400
     # Citizen abuse limits. Per device is the real limit; per address is only a backstop, set high
     # because mobile carriers put many phones behind one address (carrier-grade NAT).
     devices_per_ip_per_hour: int = 300

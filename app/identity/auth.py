@@ -27,6 +27,22 @@ ROLES = ("officer", "dispatcher", "supervisor", "admin")
 POLICE_ROLES = ROLES
 COOKIE_NAME = "sos_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What a restricted session (Principal.scope) may reach: who am I, sign out, its own sessions, and
+# the one thing it was opened for. Everything else answers 403 with the scope's code.
+SCOPED_PATHS = {
+    "password": ("/api/auth/me", "/api/auth/logout", "/api/auth/password", "/api/auth/sessions"),
+    "enrol": (
+        "/api/auth/me", "/api/auth/logout", "/api/auth/sessions", "/api/auth/totp",
+        "/api/auth/webauthn/", "/api/auth/recovery-codes", "/api/auth/second-factor",
+    ),
+}
+SCOPE_REFUSALS = {
+    "password": ("password_change_required", "Choose a new password first (POST /api/auth/password)."),
+    "enrol": (
+        "second_factor_enrolment_required",
+        "Enrol a second factor first (a passkey or an authenticator app).",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,9 @@ class Principal:
     username: str | None = None
     session_id: str | None = None
     ip: str | None = field(default=None, compare=False)  # for per-address limits, never stored
+    # A restricted police session: "password" (must choose a new password first) or "enrol" (must
+    # enrol a second factor first). Such a session reaches only `SCOPED_PATHS` (AuthMiddleware).
+    scope: str | None = None
 
     @property
     def is_police(self) -> bool:
@@ -113,7 +132,8 @@ class Authenticator:
 
     def _user_principal(self, conn: Any, user_id: int, session_id: str) -> Principal | None:
         row = conn.execute(
-            """SELECT u.id, u.username, u.role, u.unit FROM sessions s JOIN users u ON u.id = s.user_id
+            """SELECT u.id, u.username, u.role, u.unit, s.scope
+               FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
                AND u.active = 1""",
             (session_id, user_id, self.tokens.clock()),
@@ -127,6 +147,7 @@ class Authenticator:
             unit=row["unit"],
             username=row["username"],
             session_id=session_id,
+            scope=row["scope"],
         )
 
     def _device_principal(self, conn: Any, device_id: str) -> Principal | None:
@@ -191,8 +212,27 @@ class AuthMiddleware:
                 principal = await self.authenticator().principal_for(token)
                 if principal is not None and conn.client is not None:
                     principal = replace(principal, ip=conn.client.host)
+                if principal is not None and principal.scope and not _scope_allows(
+                    principal.scope, scope.get("path", "")
+                ):
+                    if scope["type"] == "http":
+                        code, message = SCOPE_REFUSALS.get(
+                            principal.scope, ("forbidden", "This session is restricted.")
+                        )
+                        body = error_body(code, message)
+                        await JSONResponse(body, status_code=403)(scope, receive, send)
+                        return
+                    principal = None  # a restricted session opens no live stream
                 scope["principal"] = principal
         await self.app(scope, receive, send)
+
+
+def _scope_allows(session_scope: str, path: str) -> bool:
+    return any(
+        path == allowed or (allowed.endswith("/") and path.startswith(allowed))
+        or path.startswith(allowed + "/")
+        for allowed in SCOPED_PATHS.get(session_scope, ())
+    )
 
 
 def principal_of(conn: HTTPConnection) -> Principal | None:

@@ -115,3 +115,23 @@ def partners(tx: Connection) -> None:
             revoked_at REAL
         );"""
     )
+
+
+def accounts(tx: Connection) -> None:
+    # Issue 25: account lifecycle and sessions. `must_change_password`: the next sign-in may only
+    # choose a new password (imported accounts, admin resets). `disabled_at`/`disabled_by`: why
+    # `active` is 0. A session remembers the device it was opened on, when it was last used, and
+    # its `scope`: NULL for a full session, 'password' or 'enrol' for one that may only change the
+    # password or enrol a second factor; `second_factor` names the method that opened it.
+    for statement in (
+        "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN disabled_at REAL",
+        "ALTER TABLE users ADD COLUMN disabled_by TEXT",
+        "ALTER TABLE users ADD COLUMN phone TEXT",
+        "ALTER TABLE sessions ADD COLUMN device TEXT",
+        "ALTER TABLE sessions ADD COLUMN ip TEXT",
+        "ALTER TABLE sessions ADD COLUMN last_seen_at REAL",
+        "ALTER TABLE sessions ADD COLUMN scope TEXT",
+        "ALTER TABLE sessions ADD COLUMN second_factor TEXT",
+    ):
+        tx.execute(statement)
