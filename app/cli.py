@@ -42,7 +42,7 @@ def main(verbose: bool) -> None:
 
 
 # uvicorn's WebSocket settings, also used by the benchmarks' servers (bench/servers.py); the
-# Procfile's command line says the same.
+# Procfile runs `sos serve`, so it has them (and the header deadline) too.
 WEBSOCKET_OPTIONS: dict[str, Any] = {
     # The sync engine refuses updates far smaller than this; a lower frame cap stops a client
     # from making the server buffer 16 MiB (uvicorn's default) before refusing it.
@@ -60,6 +60,8 @@ def serve(host: str, port: int) -> None:
     """Serve the web app and the sync endpoints."""
     import uvicorn
 
+    from app.main import serving
+
     settings = Settings.from_env()
     warn_of_placeholder_contact(settings)
     uvicorn.run(
@@ -70,6 +72,9 @@ def serve(host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         **WEBSOCKET_OPTIONS,
+        # Slow request headers close the connection (slowloris, issue 25); idle ones too.
+        http=serving.with_header_deadline(settings.header_timeout_s),
+        timeout_keep_alive=settings.keep_alive_s,
         # The consoles' server-sent position streams (app/web/positions.py) never end by
         # themselves, and uvicorn waits for every open response before it stops: without a limit
         # a restart would hang as long as a console stays open. EventSource reconnects by itself.

@@ -29,6 +29,7 @@ from app.web import (
     open311,
     openapi,
     pwa,
+    serving,
     session,
     warnings_page,
 )
@@ -87,6 +88,8 @@ def _freeze_startup_objects() -> None:
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     svc = svc or Services.build(settings)
+    # After uvicorn configured its logging (it loads the app later): no token in any log line.
+    serving.install_log_redaction()
 
     routes = [
         Route("/healthz", healthz),
