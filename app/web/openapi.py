@@ -313,9 +313,11 @@ def _paths() -> dict[str, Any]:
                     ("id", "endpoint"), id=INTEGER, endpoint=STRING))))}, citizen=True, tag="push"),
             "post": operation(
                 "A browser PushSubscription (201 new, 200 known). From a service worker with no "
-                "credential, `replaces` proves the subscription it rotated away from.",
+                "credential, `replaces` proves the subscription it rotated away from. An endpoint "
+                "another owner holds moves only with the keys stored for it (409 otherwise).",
                 {"200": json_answer("Known.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING)),
-                 "201": json_answer("Stored.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING))},
+                 "201": json_answer("Stored.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING)),
+                 **refusals(409)},
                 citizen=True, tag="push", body=PUSH_SUBSCRIPTION),
             "delete": operation("Remove the caller's subscription for an endpoint.",
                                 {"204": empty("Removed."), **refusals(404)}, citizen=True, tag="push",
