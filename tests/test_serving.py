@@ -206,3 +206,58 @@ def test_a_slow_body_is_not_cut_and_an_idle_connection_is(served: Served) -> Non
     assert answer.startswith(b"HTTP/1.1 401"), answer
     assert again.startswith(b"HTTP/1.1 200"), again
     assert idle < KEEP_ALIVE_S + 3  # loose guard: closed after the keep-alive limit (1 s)
+
+
+def test_the_h11_protocol_has_the_same_deadline(tmp_path: Path) -> None:
+    """Where httptools is not installed uvicorn uses h11: the same limit there, in-process."""
+    import threading
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from app.web.serving import with_header_deadline
+
+    async def ok(request: object) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(
+        Starlette(routes=[Route("/healthz", ok)]), host="127.0.0.1", port=port, log_level="warning",
+        http=with_header_deadline(HEADER_TIMEOUT_S, "h11"), timeout_keep_alive=KEEP_ALIVE_S))
+    assert server.config.http.__name__ == "H11"
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            thread.join(0.05)
+        started = time.monotonic()
+
+        async def attack() -> tuple[list[float], float]:
+            tasks = [asyncio.create_task(_dribbler(port, started)) for _ in range(10)]
+            answer = await _slow_body_h11(port)
+            return list(await asyncio.gather(*tasks)), answer
+
+        dribblers, idle = asyncio.run(attack())
+        assert min(dribblers) >= HEADER_TIMEOUT_S - 0.5 and max(dribblers) < HEADER_TIMEOUT_S + 4, dribblers
+        assert idle < KEEP_ALIVE_S + 3
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+async def _slow_body_h11(port: int) -> float:
+    """A whole request, answered; then how long the idle connection lasts."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        await writer.drain()
+        assert (await _response(reader)).startswith(b"HTTP/1.1 200")
+        idle_from = time.monotonic()
+        assert await asyncio.wait_for(reader.read(), timeout=10) == b""
+        return time.monotonic() - idle_from
+    finally:
+        writer.close()

@@ -112,10 +112,10 @@ def _httptools_base() -> type[asyncio.Protocol] | None:
     return HttpToolsProtocol
 
 
-def with_header_deadline(seconds: float) -> type[asyncio.Protocol]:
-    """uvicorn's own choice of HTTP protocol ("auto": httptools when installed, else h11), with a
+def with_header_deadline(seconds: float, implementation: str = "auto") -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol ("auto": httptools when installed, else h11; or "h11"), with a
     deadline of `seconds` on each request's headers. Pass it as uvicorn's `http`."""
-    base = _httptools_base()
+    base = _httptools_base() if implementation == "auto" else None
     if base is not None:
 
         class HttpTools(_HeaderDeadline, base):  # type: ignore[valid-type, misc]
