@@ -27,7 +27,7 @@ from app.errors import ApiError
 from app.identity import audit, passkeys
 from app.identity.accounts import _DUMMY_HASH, verify_password
 from app.identity.auth import Principal, TokenIssuer
-from app.identity.second_factor import SecondFactor, enrolled, summary
+from app.identity.second_factor import SecondFactor, bump, enrolled, summary
 from app.settings import Settings
 from app.storage.base import Connection, Database
 
@@ -254,11 +254,11 @@ class SignIn:
         """Count a wrong password against the address and the account; returns how far the
         address is past `login_slowdown_after` (negative: not yet)."""
         s = self.settings
-        failures = _bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
+        failures = bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
         blocked = now + s.login_lockout_s if failures >= s.login_address_max_failures else None
         tx.execute("UPDATE login_address_failures SET blocked_until = ? WHERE address = ?",
                    (blocked, address))
-        account = _bump(tx, "login_failures", "username", username, now, s.login_window_s)
+        account = bump(tx, "login_failures", "username", username, now, s.login_window_s)
         if account == s.login_hard_lock_failures:
             tx.execute("UPDATE login_failures SET locked_until = ? WHERE username = ?",
                        (now + s.login_lockout_s, username))
@@ -267,21 +267,3 @@ class SignIn:
                          failures=account, locked_for_s=s.login_lockout_s)
         audit.append(tx, None, "user.login_failed", f"username/{username}", failures=account)
         return failures - s.login_slowdown_after
-
-
-def _bump(tx: Connection, table: str, column: str, key: str, now: float, window_s: int) -> int:
-    """One more failure for `key` in its window (a new window when the last one is over)."""
-    row = tx.execute(
-        f"SELECT failures, first_failure_at FROM {table} WHERE {column} = ?", (key,)
-    ).fetchone()
-    if row is None:
-        tx.execute(f"INSERT INTO {table} ({column}, failures, first_failure_at) VALUES (?, 1, ?)",
-                   (key, now))
-        return 1
-    if now - row["first_failure_at"] > window_s:
-        failures, first = 1, now
-    else:
-        failures, first = row["failures"] + 1, row["first_failure_at"]
-    tx.execute(f"UPDATE {table} SET failures = ?, first_failure_at = ? WHERE {column} = ?",
-               (failures, first, key))
-    return failures
