@@ -155,7 +155,7 @@ def test_recovery_codes_are_single_use_and_regenerated(
 
 
 def test_an_enrol_session_after_the_grace_can_only_enrol_then_becomes_full(
-    client: TestClient, make_user, settings: Settings, clock: Clock
+    client: TestClient, make_user, svc: Services, settings: Settings, clock: Clock
 ) -> None:
     make_user("lan", "dispatcher")
     make_user("tuan", "officer", "ward-26704")  # not a role that must have a second factor
@@ -167,6 +167,8 @@ def test_an_enrol_session_after_the_grace_can_only_enrol_then_becomes_full(
     r = client.get("/api/units", headers=bearer(token))
     assert (r.status_code, r.json()["error"]) == (403, "second_factor_enrolment_required")
     assert client.get("/api/auth/me", headers=bearer(token)).json()["user"]["scope"] == "enrol"
+    uid = client.get("/api/auth/me", headers=bearer(token)).json()["user"]["id"]
+    assert svc.db.read_sync(lambda c: svc.signin.enrolment_due(c, uid))
     secret = client.post("/api/auth/totp", headers=bearer(token)).json()["secret"]
     # Removing a factor needs a full session.
     assert client.delete("/api/auth/totp", headers=bearer(token)).status_code == 403
@@ -176,6 +178,7 @@ def test_an_enrol_session_after_the_grace_can_only_enrol_then_becomes_full(
     client.cookies.clear()
     assert client.get("/api/units", headers=bearer(token)).status_code == 200
     assert client.get("/api/auth/me", headers=bearer(token)).json()["user"]["scope"] is None
+    assert not svc.db.read_sync(lambda c: svc.signin.enrolment_due(c, uid))
     assert password_step(client, "tuan").json()["user"]["scope"] is None
 
 

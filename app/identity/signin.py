@@ -165,9 +165,17 @@ class SignIn:
     def _scope(self, user: Any, factors: dict[str, Any], now: float) -> str | None:
         if user["must_change_password"]:
             return "password"
-        if self._enrol_by(user, factors) is not None and now > self._enrol_by(user, factors):
+        enrol_by = self._enrol_by(user, factors)
+        if enrol_by is not None and now > enrol_by:
             return "enrol"
         return None
+
+    def enrolment_due(self, conn: Any, user_id: int) -> bool:
+        """Whether this user's next session must be an "enrol" one (a required role, no factor,
+        the grace over): for whoever turns a "password" session full (a password change)."""
+        user = self._user(conn, "id = ?", user_id, active_only=False)
+        by = None if user is None else self._enrol_by(user, summary(conn, [user_id])[user_id])
+        return by is not None and self.clock() > by
 
     def _enrol_by(self, user: Any, factors: dict[str, Any]) -> float | None:
         if user["role"] not in self.roles or enrolled(factors):
