@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from app.identity import second_factor
 from app.services import Services, warn_of_placeholder_contact
 from app.settings import Settings
 
@@ -233,7 +232,7 @@ def _demo_second_factor_grace(svc: Services) -> float:
         for username, *_ in DEMO_USERS:
             user_id = tx.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()[0]
             tx.execute("UPDATE users SET created_at = ? WHERE id = ?", (now, user_id))
-            second_factor.reset(tx, int(user_id))
+            svc.factors.reset(tx, int(user_id))
 
     svc.db.write_sync(refresh)
     return now + svc.settings.second_factor_grace_s
