@@ -126,3 +126,19 @@ def test_a_hard_lock_lets_only_known_devices_in_and_alerts_the_admins(
         assert r.status_code == 200 and "challenge" in r.json()
         clock.advance(30)
         assert second_step(owner, r.json()["challenge"], code(secret, clock)).status_code == 200
+
+
+def test_behind_the_proxy_the_forwarded_address_is_the_one_throttled(live_server) -> None:
+    """Real uvicorn: from the trusted proxy (127.0.0.1), X-Forwarded-For names the address."""
+    import httpx
+
+    live_server.svc.accounts.create_sync("lan", PASSWORD, "dispatcher")
+    url = live_server.url + "/api/auth/login"
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(live_server.settings.login_address_max_failures):
+        assert httpx.post(url, json=WRONG, headers=attacker).status_code == 401
+    r = httpx.post(url, json={"username": "lan", "password": PASSWORD}, headers=attacker)
+    assert (r.status_code, r.json()["error"]) == (429, "rate_limited")
+    r = httpx.post(url, json={"username": "lan", "password": PASSWORD},
+                   headers={"X-Forwarded-For": "198.51.100.7"})
+    assert r.status_code == 200
