@@ -77,6 +77,9 @@ def test_an_attacker_from_many_addresses_does_not_stop_the_owner(
     # The attacker with the right password from a new browser, without a second factor: refused.
     r = password_step(from_address(client, "203.0.113.99"), "lan")
     assert (r.status_code, r.json()["error"]) == (429, "locked")
+    # ...exactly as a wrong one is: the answer does not tell the guesser they found it.
+    r = password_step(from_address(client, "203.0.113.98"), "lan", "another guess")
+    assert (r.status_code, r.json()["error"]) == (429, "locked")
     # The owner's known browser gets through; so does the owner with a second factor.
     r = password_step(owner, "lan")
     assert r.status_code == 200, r.text

@@ -103,22 +103,16 @@ class SignIn:
                 headers={"Retry-After": str(wait)}, retry_after=wait,
             )
         user = state["user"]
-        stored = user["password_hash"] if user is not None else _DUMMY_HASH
-        # argon2 is deliberately slow; keep it off the event loop.
-        ok = await asyncio.to_thread(verify_password, stored, password) and user is not None
-        if not ok:
-            over = await self.db.write(lambda tx: self._failure(tx, username, address, now))
-            if over >= 0:
-                # Each further failure from this address waits longer: guessing gets slow.
-                await asyncio.sleep(min(s.login_slowdown_ms * 2**over, MAX_DELAY_MS) / 1000)
-            raise ApiError(401, "bad_credentials", "Wrong username or password.")
-        user_id = int(user["id"])
-        factors = await self.db.read(lambda c: summary(c, [user_id])[user_id])
-        known = attempt.known_user_id == user_id
+        user_id = int(user["id"]) if user is not None else None
+        factors = state["factors"]
+        # The account's lock is decided before the password is checked: an answer that differed
+        # for the right password would tell the guesser it was right.
         failures, first, locked_until = state["account"]
         in_window = failures and now - first <= s.login_window_s
         hard = locked_until is not None and locked_until > now
-        if not known and (hard or (in_window and failures >= s.login_max_failures and not enrolled(factors))):
+        soft = in_window and failures >= s.login_max_failures and not enrolled(factors)
+        known = attempt.known_user_id is not None and attempt.known_user_id == user_id
+        if (hard or soft) and not known:
             until = locked_until if hard else first + s.login_window_s
             wait = max(1, math.ceil(until - now))
             raise ApiError(
@@ -127,6 +121,15 @@ class SignIn:
                 f"before, or try again in {math.ceil(wait / 60)} minutes.",
                 headers={"Retry-After": str(wait)}, retry_after=wait,
             )
+        stored = user["password_hash"] if user is not None else _DUMMY_HASH
+        # argon2 is deliberately slow; keep it off the event loop.
+        ok = await asyncio.to_thread(verify_password, stored, password) and user is not None
+        if not ok or user_id is None:
+            over = await self.db.write(lambda tx: self._failure(tx, username, address, now))
+            if over >= 0:
+                # Each further failure from this address waits longer: guessing gets slow.
+                await asyncio.sleep(min(s.login_slowdown_ms * 2**over, MAX_DELAY_MS) / 1000)
+            raise ApiError(401, "bad_credentials", "Wrong username or password.")
         if enrolled(factors):
             return await self._challenge(user_id, factors, attempt, rp)
         scope = self._scope(user, factors, now)
@@ -252,8 +255,11 @@ class SignIn:
         blocked = conn.execute(
             "SELECT blocked_until FROM login_address_failures WHERE address = ?", (address,)
         ).fetchone()
+        user = self._user(conn, "username = ?", username)
         return {
-            "user": self._user(conn, "username = ?", username),
+            "user": user,
+            "factors": summary(conn, [user["id"]])[user["id"]] if user is not None else
+            {"totp": False, "passkeys": 0, "recovery_codes_left": 0},
             "account": tuple(account) if account is not None else (0, 0.0, None),
             "address_blocked_until": blocked[0] if blocked is not None else None,
         }
