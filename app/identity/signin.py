@@ -16,6 +16,7 @@ admins see the alert `user.login_locked`. Counters live in the database: every p
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import secrets
 from dataclasses import dataclass
@@ -62,6 +63,18 @@ class Challenge:
     webauthn: dict[str, Any] | None
 
 
+def address_key(ip: str | None) -> str:
+    """What per-address throttles count by: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's line gets a whole /64, so one address each would be no limit at all)."""
+    try:
+        parsed = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return ip or "-"
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed) if parsed.version == 6 else str(parsed)
+
+
 class SignIn:
     def __init__(
         self, db: Database, settings: Settings, tokens: TokenIssuer, factors: SecondFactor
@@ -92,7 +105,7 @@ class SignIn:
         self, username: str, password: str, attempt: Attempt, rp: passkeys.RelyingParty
     ) -> Session | Challenge:
         s, now = self.settings, self.clock()
-        address = attempt.ip or "-"
+        address = address_key(attempt.ip)
         state = await self.db.read(lambda c: self._state(c, username, address))
         blocked = state["address_blocked_until"]
         if blocked and blocked > now:
