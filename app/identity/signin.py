@@ -281,6 +281,10 @@ class SignIn:
         """Count a wrong password against the address and the account; returns how far the
         address is past `login_slowdown_after` (negative: not yet)."""
         s = self.settings
+        if secrets.randbelow(100) == 0:  # now and then: forget the counts of windows long over
+            old = now - s.login_window_s - s.login_lockout_s
+            tx.execute("DELETE FROM login_address_failures WHERE first_failure_at < ?", (old,))
+            tx.execute("DELETE FROM login_failures WHERE first_failure_at < ?", (old,))
         failures = bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
         blocked = now + s.login_lockout_s if failures >= s.login_address_max_failures else None
         tx.execute("UPDATE login_address_failures SET blocked_until = ? WHERE address = ?",
