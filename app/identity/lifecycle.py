@@ -211,7 +211,9 @@ class Lifecycle:
                 "SELECT password_hash, username, display_name FROM users WHERE id = ?", (user_id,)
             ).fetchone()
         )
-        if row is None or not await asyncio.to_thread(verify_password, row["password_hash"], current):
+        if row is None or not passwords.is_text(current) or not await asyncio.to_thread(
+            verify_password, row["password_hash"], current
+        ):
             raise ApiError(403, "bad_credentials", "The current password is not right.", field="current_password")
         if new == current:
             raise passwords.WeakPassword("Choose a password different from the current one.").api_error()
@@ -241,6 +243,8 @@ class Lifecycle:
     async def set_up(self, token: str, new: str) -> int:
         """A set-up link used: the account gets the password its owner chose; the link is spent.
         Returns the user id. 401 `setup_invalid` for a used, expired or unknown link."""
+        if not importing.TOKEN_SHAPE.fullmatch(token):
+            raise setup_invalid()
         digest = importing.token_hash(token)
         now = self.clock()
         row = await self.db.read(
