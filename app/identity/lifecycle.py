@@ -230,10 +230,11 @@ class Lifecycle:
                 "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
                 (password_hash, user_id),
             )
-            tx.execute(
-                "UPDATE sessions SET scope = ? WHERE id = ?",
-                (scope_after_password_change(tx, user_id), principal.session_id),
-            )
+            if principal.scope == "password":  # a full session stays full
+                tx.execute(
+                    "UPDATE sessions SET scope = ? WHERE id = ?",
+                    (scope_after_password_change(tx, user_id), principal.session_id),
+                )
             ended = sessions.revoke(tx, user_id, now, except_id=principal.session_id)
             audit.append(tx, principal, "user.password_change", f"user/{user_id}", at=now,
                          sessions_ended=len(ended))
