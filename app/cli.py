@@ -4,6 +4,7 @@ import/sessions, partner add/revoke."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 import os
@@ -210,17 +211,19 @@ def user_import(file: str, out: str | None, origin: str | None) -> None:
     """Create the accounts of a CSV file (username,display_name,role,unit,phone; a header row;
     UTF-8), all or none, each with a one-time set-up link valid 7 days. The server keeps only
     the links' hashes: this output is the only copy."""
-    from tqdm import tqdm
-
     data = Path(file).read_bytes()
     svc = _services()
     try:
-        with tqdm(unit=" accounts", desc="importing", file=sys.stderr) as bar:
+        # The number of accounts is known once the file is read: the bar starts with it.
+        with contextlib.ExitStack() as stack:
+            bars: list[Any] = []
 
             def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
+                if not bars:
+                    bars.append(stack.enter_context(
+                        click.progressbar(length=total, label="creating accounts", file=sys.stderr)
+                    ))
+                bars[0].update(done - bars[0].pos)
 
             created = svc.lifecycle.import_users_sync(data, CLI_ACTOR, progress)
     except importing.ImportRefused as exc:

@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/admin/users/{user_id}/disable", admin.disable_user, methods=["POST"]),
         Route("/api/admin/users/{user_id}/enable", admin.enable_user, methods=["POST"]),
         Route("/api/admin/users/{user_id}/reset-password", admin.reset_password, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/second-factor/reset", admin.reset_second_factor, methods=["POST"]),
         Route("/api/admin/users/{user_id}/sessions", admin.user_sessions),
         Route("/api/admin/users/{user_id}/sessions/end", admin.end_user_sessions, methods=["POST"]),
         Route("/api/admin/units", admin.units),

@@ -332,3 +332,42 @@ def test_a_password_change_leaves_an_enrol_session_when_a_second_factor_is_due(
     assert asked == [user_id(svc, "lan")]
     r = client.get("/api/officers", headers=bearer(token))
     assert r.status_code == 403 and r.json()["error"] == "second_factor_enrolment_required"
+
+
+def test_guessing_the_current_password_through_a_session_is_throttled(client: TestClient, login) -> None:
+    from app.web.account import PASSWORD_CHANGES_PER_HOUR
+
+    token = login("lan", "dispatcher")
+    wrong = {"current_password": "maybe this one", "new_password": "mưa rào chiều thứ bảy"}
+    codes = [client.post("/api/auth/password", headers=bearer(token), json=wrong).status_code
+             for _ in range(PASSWORD_CHANGES_PER_HOUR)]
+    assert codes == [403] * PASSWORD_CHANGES_PER_HOUR
+    right = {**wrong, "current_password": PASSWORD}
+    r = client.post("/api/auth/password", headers=bearer(token), json=right)
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited" and r.headers["retry-after"]
+
+
+def test_an_admin_resets_a_lost_second_factor_and_its_sessions_end(
+    client: TestClient, login, svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second-factor module's own `reset(tx, user_id)` does the removing; here a stand-in for
+    it shows the admin endpoint's part: who may, which account, the sessions, the audit."""
+    import sys
+    import types
+
+    reset: list[int] = []
+    stand_in = types.SimpleNamespace(
+        reset=lambda tx, uid: reset.append(uid),
+        summary=lambda conn, ids: {i: {"totp": i not in reset, "passkeys": 0} for i in ids},
+    )
+    monkeypatch.setitem(sys.modules, "app.identity.second_factor", stand_in)
+    admin = login("root", "admin")
+    lan_token = login("lan", "dispatcher")
+    lan = user_id(svc, "lan")
+    assert client.post(f"/api/admin/users/{lan}/second-factor/reset", headers=bearer(lan_token)).status_code == 403
+    r = client.post(f"/api/admin/users/{lan}/second-factor/reset", headers=bearer(admin))
+    assert r.status_code == 200, r.text
+    assert reset == [lan] and r.json()["user"]["second_factor"] == {"totp": False, "passkeys": 0}
+    assert client.get("/api/auth/me", headers=bearer(lan_token)).status_code == 401
+    assert "user.second_factor_reset" in audit_actions(svc, f"user/{lan}")
+    assert client.post("/api/admin/users/99999/second-factor/reset", headers=bearer(admin)).status_code == 404

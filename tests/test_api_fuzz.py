@@ -46,7 +46,7 @@ LIVE = ("GET", "/api/units/positions/live")
 # Disabling, resetting or cutting the sessions of an account (issue 25) would cut off the very
 # accounts the fuzzer signs in as (user ids 1-4): tests/test_accounts.py covers their refusals.
 CUTTING = {("POST", f"/api/admin/users/{{user_id}}/{action}")
-           for action in ("disable", "reset-password", "sessions/end")}
+           for action in ("disable", "reset-password", "sessions/end", "second-factor/reset")}
 SKIPPED = {("POST", "/api/auth/logout"), LIVE, *CUTTING}
 
 # tus PATCH bodies are raw bytes under their own media type.

@@ -101,6 +101,7 @@ def test_import_writes_the_links_to_a_private_file(server: LiveServer, tmp_path:
     out_file = tmp_path / "links.csv"
     result = sos(server, "user", "import", str(source), "--out", str(out_file), "--origin", "https://sos.example.vn")
     assert "2 account(s) created" in result.output
+    assert "creating accounts" in result.stderr  # the progress bar, on stderr
     assert stat.S_IMODE(os.stat(out_file).st_mode) == 0o600
     lines = out_file.read_text().splitlines()
     assert lines[0] == "username,role,setup_url,expires"

@@ -77,16 +77,24 @@ def public_user(
 NO_SECOND_FACTOR = {"totp": False, "passkeys": 0}
 
 
-def second_factor_summaries(conn: Any, user_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{user id: {totp, passkeys}} from the second-factor module's tables when that module is
-    part of the app (`second_factor.summary`); without it nobody has a second factor."""
+def _second_factor() -> Any:
+    """The second-factor module (TOTP, passkeys, recovery codes), or None where it is not part of
+    the app: then nobody has a second factor."""
     try:
         from app.identity import second_factor  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
+        return None
+    return second_factor
+
+
+def second_factor_summaries(conn: Any, user_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{user id: {totp, passkeys}} (`second_factor.summary`)."""
+    module = _second_factor()
+    if module is None:
         return {}
     return {
         user_id: {"totp": bool(f.get("totp")), "passkeys": int(f.get("passkeys") or 0)}
-        for user_id, f in second_factor.summary(conn, user_ids).items()
+        for user_id, f in module.summary(conn, user_ids).items()
     }
 
 
@@ -202,6 +210,26 @@ class Lifecycle:
             lambda tx: end_sessions(tx, actor, user_id, self.clock(), only, except_id)
         )
         return await self._ended(ended)
+
+    async def reset_second_factor(self, actor: Principal, user_id: int) -> dict[str, Any]:
+        """A lost phone or key: the account's TOTP, passkeys and recovery codes are removed (it
+        enrols again at its next sign-in) and its sessions end — the lost device's too."""
+        module = _second_factor()
+        if module is None:
+            raise ApiError(404, "not_found", "This server has no second factors to reset.")
+
+        def write(tx: Connection) -> tuple[dict[str, Any], list[str]]:
+            now = self.clock()
+            user_row(tx, user_id)
+            module.reset(tx, user_id)
+            ended = sessions.revoke(tx, user_id, now)
+            audit.append(tx, actor, "user.second_factor_reset", f"user/{user_id}", at=now,
+                         sessions_ended=len(ended))
+            return user_row(tx, user_id), ended
+
+        user, ended = await self.db.write(write)
+        await self._ended(ended)
+        return user
 
     async def change_password(self, principal: Principal, current: str, new: str) -> int:
         """The owner's own change (forced or not): the other sessions end, this one becomes

@@ -93,6 +93,9 @@ def account_paths() -> dict[str, Any]:
         "/api/admin/users/{user_id}/reset-password": _admin_post(
             "A one-time password, shown once; the account must change it at sign-in; its sessions end.",
             json_answer("The password.", obj(("password",), password=STRING), NO_STORE)),
+        "/api/admin/users/{user_id}/second-factor/reset": _admin_post(
+            "Remove an account's TOTP, passkeys and recovery codes (a lost device); its sessions end.",
+            json_answer("The account.", obj(("user",), user=ACCOUNT))),
         "/api/admin/users/{user_id}/sessions": {"get": operation(
             "An account's live sessions.", {"200": json_answer("Newest first.", SESSIONS, NO_STORE),
                                              **refusals(404)},
