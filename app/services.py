@@ -180,6 +180,7 @@ class Services:
             await self.peers.stop()
         if self.revocations is not None:
             await self.revocations.stop()
+        await self.authenticator.seen.drain()  # the last minute's "last seen" notes
         await self.media.stop()
         await self.sync.stop()
         if self.push_worker is not None:
