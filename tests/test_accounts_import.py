@@ -64,6 +64,12 @@ def test_three_thousand_accounts_in_one_import(client: TestClient, login, svc: S
                    "must_change_password": 1, "active": 1}
     units = {u["code"]: u["users"] for u in client.get("/api/admin/units", headers=bearer(admin)).json()["units"]}
     assert units["ward-26704"] == 750 and units["center"] == 1
+    started = time.monotonic()
+    found = client.get("/api/admin/users", params={"q": "nguyen van 41", "unit": "ward-27031", "limit": 2},
+                       headers=bearer(admin)).json()
+    print(f"searched 3000 accounts in {(time.monotonic() - started) * 1000:.0f} ms")
+    # 41, 413 and 417 are in that ward; sorted by username, two to a page
+    assert [u["username"] for u in found["users"]] == ["cb00041", "cb00413"] and found["total"] == 3
 
 
 def test_a_file_with_bad_rows_is_refused_whole_and_every_bad_row_is_named(
