@@ -166,3 +166,13 @@ def test_a_reset_voids_an_unused_set_up_link(client: TestClient, login, svc: Ser
 def test_malformed_set_up_is_4xx(client: TestClient, body: bytes) -> None:
     r = client.post("/api/auth/setup", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code in (401, 422) and r.json()["error"] in ("invalid", "setup_invalid"), r.text
+
+
+def test_set_up_attempts_from_one_address_are_limited(client: TestClient) -> None:
+    from app.web.account import SETUP_PER_IP_PER_HOUR
+
+    guess = {"token": "A" * 43, "new_password": "bốn mùa hoa nở rộ"}
+    codes = [client.post("/api/auth/setup", json=guess).status_code for _ in range(SETUP_PER_IP_PER_HOUR)]
+    assert codes == [401] * SETUP_PER_IP_PER_HOUR
+    r = client.post("/api/auth/setup", json=guess)
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited"
