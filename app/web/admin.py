@@ -150,13 +150,13 @@ async def reset_password(request: Request) -> Response:
 
 
 async def user_sessions(request: Request) -> Response:
-    require_principal(request, "admin")
+    principal = require_principal(request, "admin")
     svc = services(request)
     user_id, now = _user_id(request), svc.clock()
 
     def read(c: Any) -> list[dict[str, Any]]:
         lifecycle.user_row(c, user_id)  # 404 for no such user
-        return sessions.listed(c, user_id, now)
+        return sessions.listed(c, user_id, now, principal.session_id)  # an admin's own: marked
 
     return JSONResponse({"sessions": await svc.db.read(read)}, headers={"Cache-Control": "no-store"})
 
