@@ -64,6 +64,12 @@ def test_three_thousand_accounts_in_one_import(client: TestClient, login, svc: S
                    "must_change_password": 1, "active": 1}
     units = {u["code"]: u["users"] for u in client.get("/api/admin/units", headers=bearer(admin)).json()["units"]}
     assert units["ward-26704"] == 750 and units["center"] == 1
+    started = time.monotonic()
+    found = client.get("/api/admin/users", params={"q": "nguyen van 41", "unit": "ward-27031", "limit": 2},
+                       headers=bearer(admin)).json()
+    print(f"searched 3000 accounts in {(time.monotonic() - started) * 1000:.0f} ms")
+    # 41, 413 and 417 are in that ward; sorted by username, two to a page
+    assert [u["username"] for u in found["users"]] == ["cb00041", "cb00413"] and found["total"] == 3
 
 
 def test_a_file_with_bad_rows_is_refused_whole_and_every_bad_row_is_named(
@@ -160,3 +166,13 @@ def test_a_reset_voids_an_unused_set_up_link(client: TestClient, login, svc: Ser
 def test_malformed_set_up_is_4xx(client: TestClient, body: bytes) -> None:
     r = client.post("/api/auth/setup", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code in (401, 422) and r.json()["error"] in ("invalid", "setup_invalid"), r.text
+
+
+def test_set_up_attempts_from_one_address_are_limited(client: TestClient) -> None:
+    from app.web.account import SETUP_PER_IP_PER_HOUR
+
+    guess = {"token": "A" * 43, "new_password": "bốn mùa hoa nở rộ"}
+    codes = [client.post("/api/auth/setup", json=guess).status_code for _ in range(SETUP_PER_IP_PER_HOUR)]
+    assert codes == [401] * SETUP_PER_IP_PER_HOUR
+    r = client.post("/api/auth/setup", json=guess)
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited"

@@ -21,7 +21,7 @@ from tests.cluster import Cluster, running
 from tests.pg import PostgresServer
 
 from .conftest import PASSWORD, LiveServer
-from .test_positions_live import EventStream
+from .test_positions_live import EventStream, officer_on_duty, send_fix
 
 WITHIN_S = 1.0  # the promise
 
@@ -85,6 +85,26 @@ def test_disabling_closes_the_accounts_websocket_and_stream_on_this_process(live
     assert me.status_code == 401
     with connect(f"{live_server.ws_url}/sync/inbox/center?token={dispatcher}") as ws:
         assert closed_after(ws, time.monotonic())[1] == 4401  # a new socket is refused too
+
+
+def test_a_disabled_officer_leaves_the_consoles_map_at_once(live_server: LiveServer) -> None:
+    url = live_server.url
+    for username, role, unit in (("root", "admin", None), ("dp.map", "dispatcher", None),
+                                 ("tp.gone", "officer", "ward-27031")):
+        live_server.svc.accounts.create_sync(username, PASSWORD, role, unit)
+    admin, dispatcher, officer = sign_in(url, "root"), sign_in(url, "dp.map"), sign_in(url, "tp.gone")
+    officer_on_duty(url, officer)
+    send_fix(url, officer, 10.79, 106.63)
+    stream = EventStream(f"{url}/api/units/positions/live", dispatcher)
+    try:
+        assert [r["username"] for r in stream.next("snapshot")] == ["tp.gone"]
+        r = httpx.post(f"{url}/api/admin/users/{user_id(url, admin, 'tp.gone')}/disable",
+                       headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 200, r.text
+        gone = stream.next("position")
+        assert (gone["username"], gone["lat"]) == ("tp.gone", None)
+    finally:
+        stream.close()
 
 
 def test_ending_one_session_closes_only_its_websocket(live_server: LiveServer) -> None:

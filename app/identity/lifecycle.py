@@ -5,7 +5,7 @@ the `sos user` command.
     lifecycle = services.lifecycle
     user = await lifecycle.disable(admin_principal, user_id)          # sessions ended everywhere
     password = await lifecycle.reset_password(admin_principal, user_id)
-    lifecycle.disable_sync(CLI_ACTOR, "lan")                                 # the command line
+    lifecycle.disable_sync(CLI_ACTOR, "lan")                           # the command line
 
 Every operation that revokes sessions then ends their live connections (sync WebSockets and
 position streams) in every process: through `signed_out` (Services.signed_out) in a server;
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # The command line as an audit actor.
 CLI_ACTOR = Principal(kind="server", id="cli", role="server", username="cli")
+
 
 def setup_invalid() -> ApiError:
     return ApiError(
@@ -155,8 +156,8 @@ class Lifecycle:
         self.signed_out = signed_out
         # Whether an account must still enrol a second factor (conn, user id) -> bool: then the
         # "password" session that has just chosen its password becomes an "enrol" one, not a
-        # full one. The sign-in's rule (SignIn.enrolment_due) is set here by Services; None:
-        # no second factor is ever due.
+        # full one. Services sets it to the sign-in's rule (SignIn.enrolment_due, the second
+        # factor's module); None: no second factor is ever due.
         self.enrolment_due: Callable[[Any, int], bool] | None = None
         # Inside a transaction: tell the other processes (PostgreSQL NOTIFY) of a session ended
         # from the command line, which has no live connections of its own.
@@ -361,10 +362,10 @@ class Lifecycle:
 class RevocationWatch:
     """On SQLite, the command line (`sos user disable`) is another process than the server and
     cannot reach its open connections; PostgreSQL's NOTIFY does that job there. So a server on
-    SQLite looks for sessions revoked since its last look, twice a second (an indexed query
+    SQLite looks for sessions revoked since its last look, four times a second (an indexed query
     that finds nothing almost always), and ends their live connections."""
 
-    INTERVAL_S = 0.5
+    INTERVAL_S = 0.25
 
     def __init__(self, db: Database, end_streams: Callable[[str], None]) -> None:
         self.db = db

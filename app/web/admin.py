@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import unicodedata
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.identity.auth import ROLES, require_principal
 from app.services import services
 from app.stats import audit as stats_audit
 from app.stats import tables as stats_tables
+from app.web import positions as positions_api
 from app.web.bodies import json_object, read_bounded
 
 
@@ -117,7 +119,14 @@ async def _one_user(request: Request, user: dict[str, Any]) -> dict[str, Any]:
 
 async def disable_user(request: Request) -> Response:
     principal = require_principal(request, "admin")
-    user = await services(request).lifecycle.disable(principal, _user_id(request))
+    svc = services(request)
+    user = await svc.lifecycle.disable(principal, _user_id(request))
+    if user["role"] == "officer":
+        # The consoles' map: a disabled officer leaves it now, not at the next reload.
+        user_id = int(user["id"])
+        row = await svc.db.write(lambda tx: positions_api.announce(svc, tx, user_id, time.time()))
+        if row is not None:
+            svc.positions.deliver(row)
     return JSONResponse({"user": await _one_user(request, user)})
 
 
@@ -141,13 +150,13 @@ async def reset_password(request: Request) -> Response:
 
 
 async def user_sessions(request: Request) -> Response:
-    require_principal(request, "admin")
+    principal = require_principal(request, "admin")
     svc = services(request)
     user_id, now = _user_id(request), svc.clock()
 
     def read(c: Any) -> list[dict[str, Any]]:
         lifecycle.user_row(c, user_id)  # 404 for no such user
-        return sessions.listed(c, user_id, now)
+        return sessions.listed(c, user_id, now, principal.session_id)  # an admin's own: marked
 
     return JSONResponse({"sessions": await svc.db.read(read)}, headers={"Cache-Control": "no-store"})
 
