@@ -25,6 +25,12 @@ export function CreateForm({ token, units, onDone, onCancel }) {
   async function submit(event) {
     event.preventDefault();
     if (busy) return;
+    if (form.role === 'officer' && !form.unit) {
+      // Said here at once: the server would refuse it, but in a sentence not tied to the field.
+      setRefusal({ field: 'unit', text: t('admin.create.unit_hint') });
+      requestAnimationFrame(() => element.current?.querySelector('[name=unit]')?.focus());
+      return;
+    }
     setBusy(true);
     setRefusal(null);
     const body = { username: form.username.trim(), display_name: form.display_name.trim(), role: form.role, password: form.password };

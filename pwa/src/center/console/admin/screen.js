@@ -94,21 +94,21 @@ export function AdminScreen({ session }) {
             <span class="a-field__label">${t('admin.filters.q')}</span>
             <input type="search" name="q" value=${typed} autocomplete="off" onInput=${(e) => setTyped(e.currentTarget.value)} />
           </label>
-          <label class="a-field">
-            <span class="a-field__label">${t('admin.filters.role')}</span>
-            <select name="role" value=${filters.role} onChange=${(e) => filter({ role: e.currentTarget.value })}>
+          <div class="a-field">
+            <label class="a-field__label" for="a-filter-role">${t('admin.filters.role')}</label>
+            <select id="a-filter-role" name="role" value=${filters.role} onChange=${(e) => filter({ role: e.currentTarget.value })}>
               <option value="">${t('admin.filters.any_role')}</option>
               ${ROLES.map((r) => html`<option key=${r} value=${r}>${t(`police.roles.${r}`)}</option>`)}
             </select>
-          </label>
-          <label class="a-field">
-            <span class="a-field__label">${t('admin.filters.state')}</span>
-            <select name="active" value=${filters.active} onChange=${(e) => filter({ active: e.currentTarget.value })}>
+          </div>
+          <div class="a-field">
+            <label class="a-field__label" for="a-filter-state">${t('admin.filters.state')}</label>
+            <select id="a-filter-state" name="active" value=${filters.active} onChange=${(e) => filter({ active: e.currentTarget.value })}>
               <option value="">${t('admin.filters.any_state')}</option>
               <option value="active">${t('admin.state.active')}</option>
               <option value="disabled">${t('admin.state.disabled')}</option>
             </select>
-          </label>
+          </div>
         </form>
         <p class="a-status" role="status">${done}</p>
         ${failed && html`<p class="form-error" role="alert">${failed}</p>`}

@@ -6,7 +6,7 @@ import { has, t } from './i18n.js';
 import { fold, KINDS } from './model.js';
 import { unitLabel } from './parts.js';
 
-export function UnitList({ units, selected, total, onSelect }) {
+export function UnitList({ units, selected, onSelect }) {
   const [filter, setFilter] = useState('');
   const wanted = fold(filter.trim());
   const shown = (units ?? []).filter((u) => !wanted || fold(`${u.name} ${u.name_en ?? ''} ${u.code}`).includes(wanted));
@@ -29,7 +29,7 @@ export function UnitList({ units, selected, total, onSelect }) {
         ? html`<p class="placeholder" role="status">${t('admin.loading')}</p>`
         : html`
           <ul class="a-units__list">
-            ${!wanted && item('', t('admin.units.all'), total)}
+            ${item('', t('admin.units.all'), null)}
             ${kindsOf(units).map((kind) => {
               const found = shown.filter((u) => u.kind === kind);
               if (!found.length) return null;
