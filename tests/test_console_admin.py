@@ -200,6 +200,7 @@ def test_import_refused_whole_then_links_offered(
     links = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert [x["username"] for x in links] == [f"tp.cb{i}" for i in range(1, 6)]
     assert all("/officer/#/setup/" in x["setup_url"] and x["expires"] for x in links)
+    expect(done).to_contain_text("Đã tải về")
     # The accounts are there, waiting for their links, and the list behind the panel shows them.
     r = httpx.get(f"{live_server.url}/api/admin/users", params={"q": "tp.cb"}, headers=staff)
     assert r.json()["total"] == 5
@@ -306,9 +307,15 @@ def test_english_screens(live_server: LiveServer, new_context: NewContext, staff
     page.get_by_label("Choose the CSV file").set_input_files({"name": "x.csv", "mimeType": "text/csv", "buffer": (
         f"username,display_name,role,unit,phone\nen.a,A,officer,{PHU_MY_UNIT},0901234567\n").encode()})
     page.get_by_role("button", name="Upload and check").click()
-    expect(page.locator('[data-outcome="created"]')).to_contain_text("1 accounts created.")
+    expect(page.locator('[data-outcome="created"]')).to_contain_text("Accounts created: 1.")
     shoot(page, "import-done-en")
+    # Closed before the links were downloaded: they stay offered above the list until they are.
     page.get_by_role("button", name="Close").click()
+    pending = page.locator('[data-outcome="pending"]')
+    expect(pending).to_contain_text("Set-up links NOT downloaded yet: 1.")
+    with page.expect_download():
+        pending.get_by_role("link", name="Download the set-up links (1, CSV)").click()
+    expect(pending).to_have_count(0)
     open_user(page, "tran.binh")
     page.get_by_role("button", name="Reset password").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Reset password").click()

@@ -54,7 +54,8 @@ export function CreateForm({ token, units, onDone, onCancel }) {
       ${input({ id: `a-new-${name}`, name, 'aria-invalid': errorOf(name) ? 'true' : undefined,
         'aria-describedby': [hint && `a-new-${name}-hint`, errorOf(name) && `a-new-${name}-error`].filter(Boolean).join(' ') || undefined })}
       ${hint && html`<span class="a-field__hint" id=${`a-new-${name}-hint`}>${hint}</span>`}
-      ${errorOf(name) && html`<span class="field-error" id=${`a-new-${name}-error`} role="alert">${errorOf(name)}</span>`}
+      ${errorOf(name) && html`<span class="field-error" id=${`a-new-${name}-error`} role="alert">${errorOf(name)}${refusal.detail
+        && html` <span lang="en">${refusal.detail}</span>`}</span>`}
     </div>`;
   const text = (name, extra = {}) => (props) => html`
     <input ...${props} ...${extra} value=${form[name]} onInput=${(e) => set(name, e.currentTarget.value)} />`;
@@ -95,7 +96,7 @@ function refusalOf(error) {
   if (code === 'weak_password') {
     // The reason comes from the password checker, in English: said after our own sentence.
     const reason = error.params?.reason ?? error.serverMessage;
-    return { field: 'password', text: reason ? `${t('admin.create.weak')} ${reason}` : t('admin.create.weak') };
+    return { field: 'password', text: t('admin.create.weak'), detail: reason };
   }
   const field = FIELDS.includes(error?.field) ? error.field : code === 'conflict' || code === 'username_taken' ? 'username' : null;
   const key = `admin.create.refusals.${code}`;

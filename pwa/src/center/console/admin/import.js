@@ -9,7 +9,7 @@ import { t } from './i18n.js';
 import { CSV_HEADER, linksCsv, uploadCsv } from './model.js';
 import { when } from './parts.js';
 
-export function ImportPanel({ token, onDone, onClose }) {
+export function ImportPanel({ token, links, onDone, onDownloaded, onClose }) {
   const [file, setFile] = useState(null);
   const [progress, setProgress] = useState(null); // 0..1 while uploading
   const [outcome, setOutcome] = useState(null); // {rows} | {created, credentials} | {error}
@@ -23,8 +23,8 @@ export function ImportPanel({ token, onDone, onClose }) {
     try {
       const { status, body } = await uploadCsv(token, file, setProgress);
       if (status === 201) {
-        setOutcome({ created: body?.created ?? 0, credentials: body?.credentials ?? [] });
-        onDone();
+        setOutcome({ created: true });
+        onDone({ created: body?.created ?? 0, credentials: body?.credentials ?? [], downloaded: false });
       } else if (status === 422 && Array.isArray(body?.rows)) setOutcome({ rows: body.rows });
       else setOutcome({ error: describeError({ status, code: body?.error ?? 'http', refusal: body?.code, message: body?.message }) });
     } catch {
@@ -64,7 +64,7 @@ export function ImportPanel({ token, onDone, onClose }) {
       </form>
       <div class="a-outcome" ref=${result} tabindex="-1">
         ${outcome?.rows && html`<${BadRows} rows=${outcome.rows} />`}
-        ${outcome?.credentials && html`<${Links} created=${outcome.created} credentials=${outcome.credentials} />`}
+        ${outcome?.created && links && html`<${Links} links=${links} onDownloaded=${onDownloaded} />`}
         ${outcome?.error && html`<p class="form-error" role="alert">${outcome.error}</p>`}
       </div>
     </section>
@@ -86,21 +86,33 @@ function BadRows({ rows }) {
 }
 
 /** The links as a file, made from the answer in memory; a link to the data, revoked when gone. */
-function Links({ created, credentials }) {
+export function Links({ links, onDownloaded, brief = false }) {
+  const { created, credentials } = links;
   const [url, setUrl] = useState(null);
   useEffect(() => {
     const made = URL.createObjectURL(new Blob([linksCsv(credentials)], { type: 'text/csv;charset=utf-8' }));
     setUrl(made);
-    return () => URL.revokeObjectURL(made);
+    // Later, not at once: the strip that offered it goes as the download starts.
+    return () => setTimeout(() => URL.revokeObjectURL(made), 60_000);
   }, [credentials]);
   const expires = credentials[0]?.expires;
+  const download = url && html`
+    <a class="button button--primary" href=${url} download="sos-setup-links.csv" data-action="download-links" onClick=${onDownloaded}>
+      ${t('admin.import.download', { n: credentials.length })}</a>`;
+  if (brief) {
+    return html`
+      <div class="a-warn a-pending" role="alert" data-outcome="pending">
+        <span><strong>${t('admin.import.pending', { n: credentials.length })}</strong> ${t('admin.import.once')}</span>
+        ${download}
+      </div>`;
+  }
   return html`
     <div class="a-links" data-outcome="created">
       <p class="a-done" role="status">${t('admin.import.created', { n: created })}</p>
       <p class="a-warn"><strong>${t('admin.import.once_title')}</strong> ${t('admin.import.once')}</p>
       ${expires && html`<p class="muted">${t('admin.import.expires', { at: when(expires) })}</p>`}
-      ${url && html`<a class="button button--primary" href=${url} download="sos-setup-links.csv" data-action="download-links">
-        ${t('admin.import.download', { n: credentials.length })}</a>`}
+      ${download}
+      ${links.downloaded && html`<p class="a-done">${t('admin.import.downloaded')}</p>`}
     </div>
   `;
 }

@@ -7,7 +7,7 @@ import { describeError } from '../../../core/ui/errors.js';
 import { useLang } from '../../../core/use-lang.js';
 import { CreateForm } from './create.js';
 import { t } from './i18n.js';
-import { ImportPanel } from './import.js';
+import { ImportPanel, Links } from './import.js';
 import { listUnits, listUsers, ROLES } from './model.js';
 import { UnitList } from './units.js';
 import { UserPanel } from './user-panel.js';
@@ -40,6 +40,9 @@ export function AdminScreen({ session }) {
   const [failed, setFailed] = useState(null);
   const [panel, setPanel] = useState(null); // null | {kind: 'create'|'import'} | {kind: 'user', id}
   const [done, setDone] = useState('');
+  // The last import's set-up links, kept here (not in the import panel) until downloaded: they
+  // exist nowhere else, so another panel opened meanwhile must not take them away.
+  const [links, setLinks] = useState(null);
   const [version, setVersion] = useState(0); // bumped to read the list again after a change
   const asked = useRef(0);
 
@@ -110,6 +113,8 @@ export function AdminScreen({ session }) {
             </select>
           </div>
         </form>
+        ${links && !links.downloaded && panel?.kind !== 'import' && html`
+          <${Links} links=${links} brief onDownloaded=${() => setLinks({ ...links, downloaded: true })} />`}
         <p class="a-status" role="status">${done}</p>
         ${failed && html`<p class="form-error" role="alert">${failed}</p>`}
         <${UserTable} data=${data} units=${units} selectedId=${selected?.id} offset=${filters.offset}
@@ -127,7 +132,12 @@ export function AdminScreen({ session }) {
                 refresh();
               }} />`
           : panel?.kind === 'import'
-          ? html`<${ImportPanel} token=${token} onDone=${refresh} onClose=${() => setPanel(null)} />`
+          ? html`<${ImportPanel} token=${token} links=${links} onClose=${() => setPanel(null)}
+              onDone=${(made) => {
+                setLinks(made);
+                refresh();
+              }}
+              onDownloaded=${() => setLinks((l) => l && { ...l, downloaded: true })} />`
           : selected
           ? html`<${UserPanel} key=${selected.id} token=${token} user=${selected} selfId=${session.user.id} units=${units}
               onChanged=${refresh} onClose=${() => setPanel(null)} />`
