@@ -5,7 +5,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../../../core/ui/errors.js';
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 import { CSV_HEADER, linksCsv, uploadCsv } from './model.js';
 import { when } from './parts.js';
 
@@ -78,7 +78,7 @@ function BadRows({ rows }) {
       <table class="a-table a-table--rows">
         <thead><tr><th scope="col" class="num">${t('admin.import.line')}</th><th scope="col">${t('admin.import.field')}</th><th scope="col">${t('admin.import.message')}</th></tr></thead>
         <tbody>
-          ${rows.map((r, i) => html`<tr key=${i} data-line=${r.line}><td class="num">${r.line}</td><td><code>${r.field ?? '–'}</code></td><td>${r.message}</td></tr>`)}
+          ${rows.map((r, i) => html`<tr key=${i} data-line=${r.line}><td class="num">${r.line}</td><td><code>${r.field ?? '–'}</code>${has(`admin.import.fields.${r.field}`) && html` ${t(`admin.import.fields.${r.field}`)}`}</td><td lang="en">${r.message}</td></tr>`)}
         </tbody>
       </table>
     </div>
