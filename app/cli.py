@@ -1,12 +1,15 @@
-"""The `sos` command: serve, worker, seed-demo, wards import, user add, partner add/revoke."""
+"""The `sos` command: serve, worker, seed-demo, wards import, user add/disable/enable/reset-password/
+import/sessions, partner add/revoke."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -130,6 +133,131 @@ def user_add(
     finally:
         svc.stop()
     click.echo(f"user {username} ({role}{', ' + unit if unit else ''}) saved as #{user_id}")
+
+
+def _lifecycle(action: Any) -> Any:
+    """Run a lifecycle operation with a fresh Services; refusals become a clear message."""
+    from app.errors import ApiError
+
+    svc = _services()
+    try:
+        return action(svc)
+    except ApiError as exc:
+        raise click.ClickException(str(exc.detail)) from exc
+    finally:
+        svc.stop()
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable an account: refused at once, every session ended (open connections too)."""
+    from app.identity.lifecycle import CLI
+
+    _, ended = _lifecycle(lambda svc: svc.lifecycle.disable_sync(CLI, username))
+    click.echo(f"user {username}: disabled; {len(ended)} session(s) ended")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled account again (its old sessions stay ended)."""
+    from app.identity.lifecycle import CLI
+
+    _lifecycle(lambda svc: svc.lifecycle.enable_sync(CLI, username))
+    click.echo(f"user {username}: enabled")
+
+
+@user.command("reset-password")
+@click.argument("username")
+def user_reset_password(username: str) -> None:
+    """Give USERNAME a one-time password (printed once) to change at the next sign-in."""
+    from app.identity.lifecycle import CLI
+
+    password, ended = _lifecycle(lambda svc: svc.lifecycle.reset_password_sync(CLI, username))
+    click.echo(f"user {username}: {len(ended)} session(s) ended; one-time password (shown once, "
+               "to be changed at the next sign-in):")
+    click.echo(password)
+
+
+@user.command("sessions")
+@click.argument("username")
+@click.option("--end", is_flag=True, help="End all of them.")
+def user_sessions(username: str, end: bool) -> None:
+    """List USERNAME's live sessions (or end them all with --end)."""
+    from app.identity import sessions
+    from app.identity.lifecycle import CLI, user_row
+
+    def run(svc: Services) -> Any:
+        if end:
+            return svc.lifecycle.end_sessions_sync(CLI, username)
+        user_id = int(svc.db.read_sync(lambda c: user_row(c, username=username))["id"])
+        return svc.db.read_sync(lambda c: sessions.listed(c, user_id, svc.clock()))
+
+    result = _lifecycle(run)
+    if end:
+        click.echo(f"user {username}: {len(result)} session(s) ended")
+        return
+    for s in result:
+        click.echo(f"{s['id']}  {s['device'] or '?':<24} {s['ip'] or '-':<15} since "
+                   f"{_when(s['created_at'])}, last {_when(s['last_seen_at'])}")
+    click.echo(f"{len(result)} live session(s)")
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@user.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the set-up links to this file (mode 0600) instead of printing them.")
+@click.option("--origin", default=None, envvar="SOS_PUBLIC_URL",
+              help="The address people open, e.g. https://sos.example.vn ($SOS_PUBLIC_URL).")
+def user_import(file: str, out: str | None, origin: str | None) -> None:
+    """Create the accounts of a CSV file (username,display_name,role,unit,phone; a header row;
+    UTF-8), all or none, each with a one-time set-up link valid 7 days. The server keeps only
+    the links' hashes: this output is the only copy."""
+    from tqdm import tqdm
+
+    from app.identity import importing
+    from app.identity.lifecycle import CLI
+
+    data = Path(file).read_bytes()
+    svc = _services()
+    try:
+        with tqdm(unit=" accounts", desc="importing", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            created = svc.lifecycle.import_users_sync(data, CLI, progress)
+    except importing.ImportRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"line {problem.line}, {problem.field}: {problem.message}", err=True)
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    base = origin or "https://<server>"
+    lines = ["username,role,setup_url,expires"]
+    for c in created:
+        expires = datetime.datetime.fromtimestamp(c.expires, datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+        lines.append(f"{c.username},{c.role},{importing.setup_url(base, c.role, c.token)},{expires}")
+    text = "\n".join(lines) + "\n"
+    if out:
+        # Created with 0600 from the start: never readable by others, not even for a moment.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"{len(created)} account(s) created; set-up links (valid 7 days, one use) in {out}")
+    else:
+        click.echo(text, nl=False)
+        click.echo(f"{len(created)} account(s) created; set-up links valid 7 days, one use each", err=True)
 
 
 @main.group()

@@ -18,7 +18,7 @@ from app.directory.routing import Directory
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
-from app.identity.lifecycle import Lifecycle
+from app.identity.lifecycle import Lifecycle, RevocationWatch
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.incidents.alerts import (
@@ -75,6 +75,7 @@ class Services:
     warning_delivery: Delivery | None = field(init=False, default=None)
     # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
     lifecycle: Lifecycle = field(init=False)
+    revocations: RevocationWatch | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -164,6 +165,10 @@ class Services:
         await self.sync.start()
         if self.peers is not None:
             self.peers.start(self.sync)
+        elif self.role == "web":
+            # Sessions ended from the command line (another process) end their connections too.
+            self.revocations = RevocationWatch(self.db, self._end_streams)
+            self.revocations.start()
         await self.media.start()  # its workers, when this process runs the media jobs
         if self.push_worker is not None:
             await self.push_worker.start()
@@ -171,6 +176,8 @@ class Services:
     async def stop_async(self) -> None:
         if self.peers is not None:
             await self.peers.stop()
+        if self.revocations is not None:
+            await self.revocations.stop()
         await self.media.stop()
         await self.sync.stop()
         if self.push_worker is not None:

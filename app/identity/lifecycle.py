@@ -16,6 +16,7 @@ server's own look at newly revoked sessions (`RevocationWatch`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -211,7 +212,9 @@ class Lifecycle:
                 "SELECT password_hash, username, display_name FROM users WHERE id = ?", (user_id,)
             ).fetchone()
         )
-        if row is None or not await asyncio.to_thread(verify_password, row["password_hash"], current):
+        if row is None or not passwords.is_text(current) or not await asyncio.to_thread(
+            verify_password, row["password_hash"], current
+        ):
             raise ApiError(403, "bad_credentials", "The current password is not right.", field="current_password")
         if new == current:
             raise passwords.WeakPassword("Choose a password different from the current one.").api_error()
@@ -241,6 +244,8 @@ class Lifecycle:
     async def set_up(self, token: str, new: str) -> int:
         """A set-up link used: the account gets the password its owner chose; the link is spent.
         Returns the user id. 401 `setup_invalid` for a used, expired or unknown link."""
+        if not importing.TOKEN_SHAPE.fullmatch(token):
+            raise setup_invalid()
         digest = importing.token_hash(token)
         now = self.clock()
         row = await self.db.read(
@@ -335,3 +340,43 @@ class Lifecycle:
     def end_sessions_sync(self, actor: Principal, username: str) -> list[str]:
         user_id = self._id_of(username)
         return self._write_sync(lambda tx: end_sessions(tx, actor, user_id, self.clock()))  # type: ignore[no-any-return]
+
+
+class RevocationWatch:
+    """On SQLite, the command line (`sos user disable`) is another process than the server and
+    cannot reach its open connections; PostgreSQL's NOTIFY does that job there. So a server on
+    SQLite looks for sessions revoked since its last look, twice a second (an indexed query
+    that finds nothing almost always), and ends their live connections."""
+
+    INTERVAL_S = 0.5
+
+    def __init__(self, db: Database, end_streams: Callable[[str], None]) -> None:
+        self.db = db
+        self.end_streams = end_streams
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        mark = await self.db.read(
+            lambda c: c.execute("SELECT MAX(revoked_at) FROM sessions").fetchone()[0]
+        ) or 0.0
+        while True:
+            await asyncio.sleep(self.INTERVAL_S)
+            try:
+                rows = await self.db.read(lambda c, since=mark: c.execute(
+                    "SELECT id, revoked_at FROM sessions WHERE revoked_at > ?", (since,)
+                ).fetchall())
+            except Exception:  # the next look will catch up
+                log.warning("could not look for revoked sessions", exc_info=True)
+                continue
+            for row in rows:
+                self.end_streams(str(row[0]))
+                mark = max(mark, float(row[1]))

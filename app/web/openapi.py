@@ -21,6 +21,7 @@ from app.directory.routing import CATEGORIES
 from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import STATUSES
 from app.stats.figures import GROUPS, STAGES
+from app.web.openapi_accounts import account_paths, users_list
 from app.web.openapi_channels import channel_paths, geojson_path, lite_paths, position_paths
 from app.web.openapi_parts import (
     ANY_OBJECT,
@@ -28,7 +29,6 @@ from app.web.openapi_parts import (
     CENTER,
     INTEGER,
     NUMBER,
-    POLICE,
     STATS,
     STRING,
     Schema,
@@ -262,17 +262,8 @@ def _paths() -> dict[str, Any]:
             body=obj(("status",), status={"enum": ["available", "busy", "off_duty"]},
                      at={"type": "number", "minimum": 0}))},
         # -- admin and audit ----------------------------------------------------------------------
-        "/api/admin/users": {
-            "get": operation("Every account.", {"200": json_answer("Accounts.", obj(
-                ("users",), users=array(obj(("id", "username", "role"), id=INTEGER, username=STRING,
-                                            role=STRING, unit=nullable(STRING)))))},
-                roles=("admin",), tag="admin"),
-            "post": operation("A new police account.", {"201": json_answer("Made.", obj(("id",), id=INTEGER))},
-                              roles=("admin",), tag="admin",
-                              body=obj(("username", "password", "role"), username=STRING, password=STRING,
-                                       role={"enum": list(POLICE)}, unit=nullable(STRING),
-                                       display_name=nullable(STRING))),
-        },
+        "/api/admin/users": users_list(),
+        **account_paths(),
         "/api/audit": {"get": operation(
             "The audit log, newest first, filtered and paged (format=csv: as /api/audit.csv).",
             {"200": {"description": "Entries.", "content": {
