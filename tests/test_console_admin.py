@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from .center_helpers import open_console
+from .center_helpers import open_console, report, tan_phu
 from .conftest import PASSWORD, LiveServer
 from .server_checks import bearer_for
 
@@ -263,7 +263,7 @@ def test_disable_enable_reset_and_end_sessions(
     assert errors == []
 
 
-def test_an_admin_cannot_disable_themselves(
+def test_an_admin_cannot_disable_themselves_and_new_reports_still_reach_them(
     live_server: LiveServer, new_context: NewContext, watch_console
 ) -> None:
     page = open_admin(live_server, new_context)
@@ -276,6 +276,14 @@ def test_an_admin_cannot_disable_themselves(
     expect(panel.get_by_role("alert")).to_have_text(
         "Bạn không thể khóa tài khoản của chính mình. Nhờ một quản trị viên khác.")
     expect(row(page, "quan.tri")).to_contain_text("Đang hoạt động")
+    # A report arriving meanwhile is announced here too; "Mở" leads to it on the queue's screen,
+    # and Back returns to the accounts.
+    _, incident = report(live_server, "fire", "Cháy nhà dân, khói đen", where=tan_phu())
+    page.locator('[data-alert="new"]').get_by_role("button", name="Mở").click()
+    expect(page.locator(f'.detail[data-incident="{incident}"]')).to_be_visible()
+    expect(page.locator(".a-screen")).to_have_count(0)
+    page.go_back()
+    expect(row(page, "quan.tri")).to_be_visible()
     assert errors == []
 
 
