@@ -56,8 +56,15 @@ def me(server: LiveServer, headers: dict[str, str]) -> int:
     return httpx.get(f"{server.url}/api/auth/me", headers=headers).status_code
 
 
+def fits(page: Page) -> None:
+    """Nothing spills sideways and the top bar stays one line (with the screens' links in it)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+    assert page.locator(".topbar").bounding_box()["height"] < 70
+
+
 def open_admin(server: LiveServer, new_context: NewContext) -> Page:
     page = open_console(server, new_context, username="quan.tri", role="admin", viewport=DESK)
+    fits(page)
     page.get_by_role("link", name="Tài khoản").click()
     expect(page.get_by_role("heading", name="Tài khoản người dùng")).to_be_visible()
     return page
@@ -100,6 +107,7 @@ def test_users_by_unit_search_and_filters(
     expect(row(page, "nguyen.lan")).to_contain_text("Đang hoạt động")
     expect(row(page, "nguyen.lan")).to_contain_text("Chưa có")  # no second factor yet
     shoot(page, "list-vi")
+    fits(page)
 
     # The 168 wards narrowed by name, without accents; a ward shows only its people.
     units = page.locator(".a-units")
@@ -295,6 +303,7 @@ def test_english_screens(live_server: LiveServer, new_context: NewContext, staff
     expect(page.get_by_role("heading", name="User accounts")).to_be_visible()
     expect(row(page, "tran.binh")).to_contain_text("Tân Phú Ward Police")
     shoot(page, "list-en")
+    fits(page)
     page.get_by_role("button", name="+ New account").click()
     page.get_by_label("Username", exact=True).fill("vo.an")
     page.get_by_label("Full name").fill("Võ An")
