@@ -353,3 +353,28 @@ def test_other_roles_do_not_see_the_admin_screen(
     supervisor = token_of(live_server, "chi.huy")
     assert httpx.get(f"{live_server.url}/api/admin/users", headers=supervisor).status_code == 403
     assert errors == []
+
+
+def test_a_ward_of_many_is_paged(live_server: LiveServer, new_context: NewContext, staff: dict[str, str]) -> None:
+    """60 more accounts in Tân Phú (imported over HTTP): the ward's list comes 50 at a time."""
+    lines = "".join(f"tp.many{i:02d},Cán bộ {i},officer,{TAN_PHU_UNIT},\n" for i in range(60))
+    r = httpx.post(f"{live_server.url}/api/admin/users/import", content=f"username,display_name,role,unit,phone\n{lines}",
+                   headers={**staff, "Content-Type": "text/csv"})
+    assert r.status_code == 201, r.text
+    page = open_admin(live_server, new_context)
+    tan_phu = page.locator(f'.a-units [data-unit="{TAN_PHU_UNIT}"]')
+    expect(tan_phu.locator(".a-unit__n")).to_have_text("61")
+    tan_phu.click()
+    caption = page.locator(".a-table__caption")
+    expect(caption).to_have_text("Tài khoản 1–50 trong 61")
+    expect(rows(page)).to_have_count(50)
+    pager = page.get_by_role("navigation", name="Trang")
+    expect(pager.get_by_role("button", name="← Trang trước")).to_be_disabled()
+    pager.get_by_role("button", name="Trang sau →").click()
+    expect(caption).to_have_text("Tài khoản 51–61 trong 61")
+    expect(rows(page)).to_have_count(11)
+    expect(pager).to_contain_text("Trang 2/2")
+    expect(pager.get_by_role("button", name="Trang sau →")).to_be_disabled()
+    # A new filter starts again at the first page.
+    page.get_by_label("Vai trò", exact=True).select_option("officer")
+    expect(caption).to_have_text("Tài khoản 1–50 trong 61")
