@@ -238,6 +238,7 @@ def test_disable_enable_reset_and_end_sessions(
     panel.get_by_role("button", name="Khóa tài khoản").click()
     dialog.get_by_role("button", name="Khóa tài khoản").click()
     expect(panel.locator('[data-result="disable"]')).to_be_visible()
+    expect(panel.locator(".a-said")).to_be_focused()  # its button is gone: the focus is on what was done
     expect(row(page, "nguyen.lan")).to_contain_text("Đã khóa")
     assert me(live_server, lan) == 401
     assert login(live_server, "nguyen.lan").status_code in (401, 403)

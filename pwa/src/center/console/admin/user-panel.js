@@ -1,7 +1,7 @@
 // One account: its facts, its open sessions, and the steps that cut a person off or let them back
 // in. A new password is shown here once and never again (the server keeps only its hash).
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../../../core/ui/errors.js';
 import { t } from './i18n.js';
 import { userAction, userSessions } from './model.js';
@@ -22,6 +22,7 @@ export function UserPanel({ token, user, selfId, units, onChanged, onClose }) {
   const [result, setResult] = useState(null); // {step, password?, ended?}
   const [error, setError] = useState(null);
   const [sessions, setSessions] = useState(null);
+  const said = useRef(null); // where the focus goes after a step: its button may be gone
   const who = user.display_name || user.username;
   const self = String(user.id) === String(selfId);
 
@@ -47,10 +48,12 @@ export function UserPanel({ token, user, selfId, units, onChanged, onClose }) {
     try {
       const answer = await userAction(token, user.id, STEPS[step].path);
       setResult({ step, password: answer?.password, ended: answer?.ended });
+      requestAnimationFrame(() => said.current?.focus());
       onChanged();
       loadSessions();
     } catch (e) {
       setError(e?.status === 409 && e.code === 'self' ? t('admin.user.refusals.self') : describeError(e));
+      requestAnimationFrame(() => said.current?.focus());
     } finally {
       setBusy(null);
     }
@@ -76,8 +79,10 @@ export function UserPanel({ token, user, selfId, units, onChanged, onClose }) {
           ${!user.active && user.disabled_at && html` <span class="muted">${t('admin.user.disabled_at', { at: when(user.disabled_at) })}</span>`}</dd></div>
       </dl>
 
-      <div class="a-result" role="status">${result && html`<${Result} result=${result} who=${who} />`}</div>
-      ${error && html`<p class="form-error" role="alert">${error}</p>`}
+      <div class="a-said" ref=${said} tabindex="-1">
+        <div class="a-result" role="status">${result && html`<${Result} result=${result} who=${who} />`}</div>
+        ${error && html`<p class="form-error" role="alert">${error}</p>`}
+      </div>
 
       <h3 class="a-panel__sub">${t('admin.user.actions')}</h3>
       <div class="a-actions a-actions--stack">
