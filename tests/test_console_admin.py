@@ -232,6 +232,7 @@ def test_disable_enable_reset_and_end_sessions(
     panel.get_by_role("button", name="Khóa tài khoản").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("đăng xuất NGAY")
+    shoot(page, "disable-confirm-vi")
     dialog.get_by_role("button", name="Không, quay lại").click()
     expect(dialog).to_have_count(0)
     assert me(live_server, lan) == 200
