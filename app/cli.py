@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from app.services import Services, warn_of_placeholder_contact
+from app.services import CLI_ACTOR, Services, importing, warn_of_placeholder_contact
 from app.settings import Settings
 
 DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
@@ -137,12 +137,12 @@ def user_add(
 
 def _lifecycle(action: Any) -> Any:
     """Run a lifecycle operation with a fresh Services; refusals become a clear message."""
-    from app.errors import ApiError
+    from starlette.exceptions import HTTPException  # the app's refusals (ApiError) are these
 
     svc = _services()
     try:
         return action(svc)
-    except ApiError as exc:
+    except HTTPException as exc:
         raise click.ClickException(str(exc.detail)) from exc
     finally:
         svc.stop()
@@ -152,9 +152,7 @@ def _lifecycle(action: Any) -> Any:
 @click.argument("username")
 def user_disable(username: str) -> None:
     """Disable an account: refused at once, every session ended (open connections too)."""
-    from app.identity.lifecycle import CLI
-
-    _, ended = _lifecycle(lambda svc: svc.lifecycle.disable_sync(CLI, username))
+    _, ended = _lifecycle(lambda svc: svc.lifecycle.disable_sync(CLI_ACTOR, username))
     click.echo(f"user {username}: disabled; {len(ended)} session(s) ended")
 
 
@@ -162,9 +160,7 @@ def user_disable(username: str) -> None:
 @click.argument("username")
 def user_enable(username: str) -> None:
     """Enable a disabled account again (its old sessions stay ended)."""
-    from app.identity.lifecycle import CLI
-
-    _lifecycle(lambda svc: svc.lifecycle.enable_sync(CLI, username))
+    _lifecycle(lambda svc: svc.lifecycle.enable_sync(CLI_ACTOR, username))
     click.echo(f"user {username}: enabled")
 
 
@@ -172,9 +168,7 @@ def user_enable(username: str) -> None:
 @click.argument("username")
 def user_reset_password(username: str) -> None:
     """Give USERNAME a one-time password (printed once) to change at the next sign-in."""
-    from app.identity.lifecycle import CLI
-
-    password, ended = _lifecycle(lambda svc: svc.lifecycle.reset_password_sync(CLI, username))
+    password, ended = _lifecycle(lambda svc: svc.lifecycle.reset_password_sync(CLI_ACTOR, username))
     click.echo(f"user {username}: {len(ended)} session(s) ended; one-time password (shown once, "
                "to be changed at the next sign-in):")
     click.echo(password)
@@ -185,14 +179,10 @@ def user_reset_password(username: str) -> None:
 @click.option("--end", is_flag=True, help="End all of them.")
 def user_sessions(username: str, end: bool) -> None:
     """List USERNAME's live sessions (or end them all with --end)."""
-    from app.identity import sessions
-    from app.identity.lifecycle import CLI, user_row
-
     def run(svc: Services) -> Any:
         if end:
-            return svc.lifecycle.end_sessions_sync(CLI, username)
-        user_id = int(svc.db.read_sync(lambda c: user_row(c, username=username))["id"])
-        return svc.db.read_sync(lambda c: sessions.listed(c, user_id, svc.clock()))
+            return svc.lifecycle.end_sessions_sync(CLI_ACTOR, username)
+        return svc.lifecycle.sessions_sync(username)
 
     result = _lifecycle(run)
     if end:
@@ -222,9 +212,6 @@ def user_import(file: str, out: str | None, origin: str | None) -> None:
     the links' hashes: this output is the only copy."""
     from tqdm import tqdm
 
-    from app.identity import importing
-    from app.identity.lifecycle import CLI
-
     data = Path(file).read_bytes()
     svc = _services()
     try:
@@ -235,7 +222,7 @@ def user_import(file: str, out: str | None, origin: str | None) -> None:
                 bar.n = done
                 bar.refresh()
 
-            created = svc.lifecycle.import_users_sync(data, CLI, progress)
+            created = svc.lifecycle.import_users_sync(data, CLI_ACTOR, progress)
     except importing.ImportRefused as exc:
         for problem in exc.problems:
             click.echo(f"line {problem.line}, {problem.field}: {problem.message}", err=True)

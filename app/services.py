@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from app.directory.routing import Directory
+from app.identity import importing as importing  # for cli
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
+from app.identity.lifecycle import CLI_ACTOR as CLI_ACTOR  # for cli
 from app.identity.lifecycle import Lifecycle, RevocationWatch
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter

@@ -70,9 +70,10 @@ def test_disabling_closes_the_accounts_websocket_and_stream_on_this_process(live
     stream = EventStream(f"{url}/api/units/positions/live", dispatcher)
     try:
         assert stream.next("snapshot") == []
+        cut = f"{url}/api/admin/users/{user_id(url, admin, 'dp.cut')}/disable"
         with inbox_socket(live_server.ws_url, dispatcher) as ws:
             started = time.monotonic()
-            r = httpx.post(f"{url}/api/admin/users/{user_id(url, admin, 'dp.cut')}/disable",
+            r = httpx.post(cut,
                            headers={"Authorization": f"Bearer {admin}"})
             assert r.status_code == 200, r.text
             took, code = closed_after(ws, started)
@@ -139,9 +140,10 @@ def test_disabled_on_one_process_closes_the_socket_and_stream_on_another(cluster
     stream = EventStream(f"{b.url}/api/units/positions/live", dispatcher)
     try:
         assert stream.next("snapshot") == []
+        cut = f"{a.url}/api/admin/users/{user_id(a.url, admin, dp_name)}/disable"
         with inbox_socket(b.ws_url, dispatcher) as ws:
             started = time.monotonic()
-            r = httpx.post(f"{a.url}/api/admin/users/{user_id(a.url, admin, dp_name)}/disable",
+            r = httpx.post(cut,
                            headers={"Authorization": f"Bearer {admin}"})
             assert r.status_code == 200, r.text
             took, code = closed_after(ws, started)

@@ -5,7 +5,7 @@ the `sos user` command.
     lifecycle = services.lifecycle
     user = await lifecycle.disable(admin_principal, user_id)          # sessions ended everywhere
     password = await lifecycle.reset_password(admin_principal, user_id)
-    lifecycle.disable_sync(CLI, "lan")                                 # the command line
+    lifecycle.disable_sync(CLI_ACTOR, "lan")                                 # the command line
 
 Every operation that revokes sessions then ends their live connections (sync WebSockets and
 position streams) in every process: through `signed_out` (Services.signed_out) in a server;
@@ -31,7 +31,7 @@ from app.storage.base import Connection, Database
 log = logging.getLogger(__name__)
 
 # The command line as an audit actor.
-CLI = Principal(kind="server", id="cli", role="server", username="cli")
+CLI_ACTOR = Principal(kind="server", id="cli", role="server", username="cli")
 
 def setup_invalid() -> ApiError:
     return ApiError(
@@ -230,10 +230,11 @@ class Lifecycle:
                 "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
                 (password_hash, user_id),
             )
-            tx.execute(
-                "UPDATE sessions SET scope = ? WHERE id = ?",
-                (scope_after_password_change(tx, user_id), principal.session_id),
-            )
+            if principal.scope == "password":  # a full session stays full
+                tx.execute(
+                    "UPDATE sessions SET scope = ? WHERE id = ?",
+                    (scope_after_password_change(tx, user_id), principal.session_id),
+                )
             ended = sessions.revoke(tx, user_id, now, except_id=principal.session_id)
             audit.append(tx, principal, "user.password_change", f"user/{user_id}", at=now,
                          sessions_ended=len(ended))
@@ -336,6 +337,10 @@ class Lifecycle:
         password_hash = hash_password(password)
         ended = self._write_sync(lambda tx: reset_password(tx, actor, user_id, password_hash, self.clock()))
         return password, ended
+
+    def sessions_sync(self, username: str) -> list[dict[str, Any]]:
+        user_id = self._id_of(username)
+        return self.db.read_sync(lambda c: sessions.listed(c, user_id, self.clock()))  # type: ignore[no-any-return]
 
     def end_sessions_sync(self, actor: Principal, username: str) -> list[str]:
         user_id = self._id_of(username)

@@ -154,3 +154,13 @@ def setup_links(tx: Connection) -> None:
         CREATE INDEX sessions_revoked ON sessions(revoked_at);
         """,
     )
+    if tx.dialect == "postgresql":
+        # The "accounts" step added these with `execute`, which keeps SQLite's REAL: a 4-byte
+        # float on PostgreSQL, about two minutes' resolution for a time in seconds. `script`
+        # says REAL as PostgreSQL's DOUBLE PRECISION (app/storage/postgres.py, DDL_TYPES).
+        tx.script(
+            """
+            ALTER TABLE users ALTER COLUMN disabled_at TYPE REAL;
+            ALTER TABLE sessions ALTER COLUMN last_seen_at TYPE REAL;
+            """
+        )
