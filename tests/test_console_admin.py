@@ -196,9 +196,15 @@ def test_import_refused_whole_then_links_offered(
     r = httpx.get(f"{live_server.url}/api/admin/users", params={"q": "tp."}, headers=staff)
     assert r.json()["total"] == 0
 
+    # Whatever the upload's speed, its progress is shown while it goes (recorded as it appears).
+    page.evaluate("""() => new MutationObserver((changes, observer) => {
+        if (document.querySelector('.a-progress progress')) { window.sawProgress = true; observer.disconnect(); }
+    }).observe(document.body, {childList: true, subtree: true})""")
     pick_csv(page, "username,display_name,role,unit,phone\n" + "\n".join(good) + "\n")
     done = page.locator('[data-outcome="created"]')
     expect(done).to_contain_text("Đã tạo 5 tài khoản.")
+    assert page.evaluate("window.sawProgress") is True
+    expect(page.locator(".a-progress")).to_have_count(0)
     expect(done).to_contain_text("máy chủ không lưu lại")
     shoot(page, "import-done-vi")
     with page.expect_download() as info:
