@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -62,8 +62,8 @@ def fits(page: Page) -> None:
     assert page.locator(".topbar").bounding_box()["height"] < 70
 
 
-def open_admin(server: LiveServer, new_context: NewContext) -> Page:
-    page = open_console(server, new_context, username="quan.tri", role="admin", viewport=DESK)
+def open_admin(server: LiveServer, new_context: NewContext, **options: Any) -> Page:
+    page = open_console(server, new_context, username="quan.tri", role="admin", viewport=DESK, **options)
     fits(page)
     page.get_by_role("link", name="Tài khoản").click()
     expect(page.get_by_role("heading", name="Tài khoản người dùng")).to_be_visible()
@@ -228,7 +228,7 @@ def test_disable_enable_reset_and_end_sessions(
     live_server: LiveServer, new_context: NewContext, watch_console, staff: dict[str, str]
 ) -> None:
     lan = token_of(live_server, "nguyen.lan")
-    page = open_admin(live_server, new_context)
+    page = open_admin(live_server, new_context, permissions=["clipboard-read", "clipboard-write"])
     errors = watch_console(page)
     open_user(page, "nguyen.lan")
     panel = page.locator('[data-panel="user"]')
@@ -271,6 +271,9 @@ def test_disable_enable_reset_and_end_sessions(
     expect(panel).to_contain_text("Chỉ hiện MỘT lần")
     shoot(page, "reset-vi")
     new_password = secret.inner_text()
+    panel.get_by_role("button", name="Sao chép").click()
+    expect(panel.get_by_role("button", name="Đã sao chép ✓")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == new_password
     assert login(live_server, "nguyen.lan").status_code == 401
     assert login(live_server, "nguyen.lan", new_password).status_code == 200
     r = httpx.get(f"{live_server.url}/api/admin/users", params={"q": "nguyen.lan"}, headers=staff)
