@@ -135,6 +135,15 @@ def test_users_by_unit_search_and_filters(
     expect(rows(page)).to_have_count(2)
     page.get_by_label("Trạng thái", exact=True).select_option("disabled")
     expect(page.locator(".a-empty")).to_have_text("Không có tài khoản nào khớp với bộ lọc.")
+    # Among the active ones, one disabled leaves the list; their panel still says what they are now.
+    page.get_by_label("Trạng thái", exact=True).select_option("active")
+    open_user(page, "tran.binh")
+    panel = page.locator('[data-panel="user"]')
+    panel.get_by_role("button", name="Khóa tài khoản").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Khóa tài khoản").click()
+    expect(row(page, "tran.binh")).to_have_count(0)
+    expect(panel).to_contain_text("Đã khóa")
+    expect(panel.get_by_role("button", name="Mở khóa tài khoản")).to_be_visible()
     assert errors == []
 
 

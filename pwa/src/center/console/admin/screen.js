@@ -75,6 +75,7 @@ export function AdminScreen({ session }) {
   }, [filters, version]);
 
   const filter = (changes) => setFilters((f) => ({ ...f, ...changes, offset: 0 }));
+  // The list's row when it is there (fresh after every change), else the last known state.
   const selected = panel?.kind === 'user' ? data?.users.find((u) => u.id === panel.id) ?? panel.user : null;
 
   return html`
@@ -140,7 +141,12 @@ export function AdminScreen({ session }) {
               onDownloaded=${() => setLinks((l) => l && { ...l, downloaded: true })} />`
           : selected
           ? html`<${UserPanel} key=${selected.id} token=${token} user=${selected} selfId=${session.user.id} units=${units}
-              onChanged=${refresh} onClose=${() => setPanel(null)} />`
+              onClose=${() => setPanel(null)}
+              onChanged=${(user) => {
+                // The answer's account: the list may no longer hold it (filtered by state).
+                if (user) setPanel((p) => (p?.kind === 'user' && p.id === user.id ? { ...p, user } : p));
+                refresh();
+              }} />`
           : html`<${Intro} />`}
       </aside>
     </div>

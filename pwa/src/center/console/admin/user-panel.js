@@ -49,7 +49,7 @@ export function UserPanel({ token, user, selfId, units, onChanged, onClose }) {
       const answer = await userAction(token, user.id, STEPS[step].path);
       setResult({ step, password: answer?.password, ended: answer?.ended });
       requestAnimationFrame(() => said.current?.focus());
-      onChanged();
+      onChanged(answer?.user);
       loadSessions();
     } catch (e) {
       setError(e?.status === 409 && e.code === 'self' ? t('admin.user.refusals.self') : describeError(e));
