@@ -317,3 +317,18 @@ def test_units_list_wards_departments_and_the_center_with_their_accounts(client:
     assert next(u for u in units if u["code"] == "ward-26704")["users"] == 1
     officer = sign_in(client, "lan")
     assert client.get("/api/admin/units", headers=bearer(officer)).status_code == 403
+
+
+def test_a_password_change_leaves_an_enrol_session_when_a_second_factor_is_due(
+    client: TestClient, login, svc: Services
+) -> None:
+    token = login("lan", "dispatcher")
+    restricted(svc, token, "password")
+    asked: list[int] = []
+    svc.lifecycle.enrolment_due = lambda conn, uid: asked.append(uid) or True  # the sign-in's rule
+    r = client.post("/api/auth/password", headers=bearer(token),
+                    json={"current_password": PASSWORD, "new_password": "mưa rào chiều thứ bảy"})
+    assert r.status_code == 204, r.text
+    assert asked == [user_id(svc, "lan")]
+    r = client.get("/api/officers", headers=bearer(token))
+    assert r.status_code == 403 and r.json()["error"] == "second_factor_enrolment_required"

@@ -44,18 +44,6 @@ USER_COLUMNS = """id, username, display_name, role, unit, phone, active, disable
     must_change_password, created_at"""
 
 
-def scope_after_password_change(conn: Any, user_id: int) -> str | None:
-    """The scope of the session that has just chosen its password: full (None), unless the
-    account must still enrol a second factor ("enrol"). The second-factor module decides that
-    (`needs_enrolment`); until it is part of the app nothing needs enrolment here."""
-    try:
-        from app.identity import second_factor  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    needs = getattr(second_factor, "needs_enrolment", None)
-    return "enrol" if needs is not None and needs(conn, user_id) else None
-
-
 def user_row(conn: Any, user_id: int | None = None, username: str | None = None) -> dict[str, Any]:
     if user_id is not None:
         row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
@@ -90,14 +78,16 @@ NO_SECOND_FACTOR = {"totp": False, "passkeys": 0}
 
 
 def second_factor_summaries(conn: Any, user_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{user id: {totp, passkeys}}. The second-factor module's tables answer it when that module
-    is part of the app (its `summaries(conn, user_ids)`); until then nobody has one."""
+    """{user id: {totp, passkeys}} from the second-factor module's tables when that module is
+    part of the app (`second_factor.summary`); without it nobody has a second factor."""
     try:
-        from app.identity import second_factor  # type: ignore[attr-defined]
+        from app.identity import second_factor  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return {}
-    summaries = getattr(second_factor, "summaries", None)
-    return summaries(conn, user_ids) if summaries is not None else {}
+    return {
+        user_id: {"totp": bool(f.get("totp")), "passkeys": int(f.get("passkeys") or 0)}
+        for user_id, f in second_factor.summary(conn, user_ids).items()
+    }
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -168,9 +158,19 @@ class Lifecycle:
         self.db = db
         self.clock = clock
         self.signed_out = signed_out
+        # Whether an account must still enrol a second factor (conn, user id) -> bool: then the
+        # "password" session that has just chosen its password becomes an "enrol" one, not a
+        # full one. The sign-in's rule (SignIn.enrolment_due) is set here by Services; None:
+        # no second factor is ever due.
+        self.enrolment_due: Callable[[Any, int], bool] | None = None
         # Inside a transaction: tell the other processes (PostgreSQL NOTIFY) of a session ended
         # from the command line, which has no live connections of its own.
         self.announce_in = announce_in
+
+    def scope_after_password_change(self, conn: Any, user_id: int) -> str | None:
+        """Full (None), unless a second factor must still be enrolled ("enrol")."""
+        due = self.enrolment_due
+        return "enrol" if due is not None and due(conn, user_id) else None
 
     async def _ended(self, ended: list[str]) -> int:
         for session_id in ended:
@@ -233,7 +233,7 @@ class Lifecycle:
             if principal.scope == "password":  # a full session stays full
                 tx.execute(
                     "UPDATE sessions SET scope = ? WHERE id = ?",
-                    (scope_after_password_change(tx, user_id), principal.session_id),
+                    (self.scope_after_password_change(tx, user_id), principal.session_id),
                 )
             ended = sessions.revoke(tx, user_id, now, except_id=principal.session_id)
             audit.append(tx, principal, "user.password_change", f"user/{user_id}", at=now,
