@@ -143,7 +143,7 @@ def test_officer_screens(live_server: LiveServer, new_context) -> None:
     ).new_page()
     officer_account(live_server, "pm.a11y", PHU_MY_UNIT, "Nguyễn Văn An")
     page.goto(live_server.url + "/officer/")
-    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    expect(page.get_by_label("Tên đăng nhập", exact=True)).to_be_visible()
     found = {"sign-in": serious(page)}
     sign_in(page, live_server, "pm.a11y")
     report_id = citizen_report(
@@ -307,6 +307,60 @@ def test_console_warnings_screen(live_server: LiveServer, new_context) -> None:
     page.get_by_role("button", name="Save draft for approval").click()
     expect(page.locator("fieldset.w-area .field-error")).to_be_visible()
     found["form refusal (en)"] = serious(page)
+
+
+def test_console_admin_screens(live_server: LiveServer, new_context) -> None:
+    """issue 25: the console's admin screens (the list, the create form with a weak password
+    refused, an import refused with its rows and one done, an account with a new password, the
+    disable confirmation), in Vietnamese and in English."""
+    import httpx
+
+    from .server_checks import bearer_for
+
+    admin = bearer_for(live_server, "a11y.admin", "admin")
+    for name, unit in (("a11y.lan", "ward-26704"), ("a11y.binh", "ward-27031")):
+        r = httpx.post(f"{live_server.url}/api/admin/users", headers=admin, json={
+            "username": name, "display_name": name, "role": "officer", "unit": unit, "password": "correct horse battery",
+            "phone": "0903111222"})
+        assert r.status_code == 201, r.text
+    page = open_console(live_server, new_context, username="a11y.root", role="admin",
+                        viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    page.get_by_role("link", name="Tài khoản").click()
+    expect(page.locator('.a-table tr[data-user="a11y.lan"]')).to_be_visible()
+    found = {"list": serious(page)}
+    page.get_by_role("button", name="+ Tạo tài khoản").click()
+    page.get_by_label("Tên đăng nhập", exact=True).fill("a11y.new")
+    page.locator("#a-new-unit").select_option("ward-26704")
+    page.get_by_label("Mật khẩu ban đầu").fill("password1")
+    page.get_by_role("button", name="Tạo tài khoản", exact=True).click()
+    expect(page.locator("#a-new-password-error")).to_be_visible()
+    found["create refused"] = serious(page)
+    page.get_by_role("button", name="Hủy", exact=True).click()
+    page.get_by_role("button", name="Nhập từ tệp CSV").click()
+    head = "username,display_name,role,unit,phone\n"
+    page.get_by_label("Chọn tệp CSV").set_input_files({"name": "a.csv", "mimeType": "text/csv",
+                                                  "buffer": (head + "a11y.x,X,nobody,,\n").encode()})
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    expect(page.locator('[data-outcome="invalid"]')).to_be_visible()
+    found["import refused"] = serious(page)
+    page.get_by_label("Chọn tệp CSV").set_input_files({"name": "a.csv", "mimeType": "text/csv",
+                                                  "buffer": (head + "a11y.y,Y,officer,ward-26704,\n").encode()})
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    expect(page.locator('[data-outcome="created"]')).to_be_visible()
+    found["import done"] = serious(page)
+    page.locator('.a-table tr[data-user="a11y.lan"]').get_by_role("button").click()
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(page.locator('[data-result="password"]')).to_be_visible()
+    found["password shown"] = serious(page)
+    page.get_by_role("button", name="Khóa tài khoản").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    found["disable confirmation"] = serious(page)
+    page.get_by_role("button", name="Không, quay lại").click()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="User accounts")).to_be_visible()
+    found["list and account (en)"] = serious(page)
+    assert found == dict.fromkeys(found, [])
 
 
 def test_citizen_warning_screens(live_server: LiveServer, new_context) -> None:

@@ -46,9 +46,9 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
             ${t(`center.push.${push.state}`)}
           </button>
         `}
-        ${screen === 'warnings'
-          ? html`<a class="tool tool--screen" href="#/" data-nav="queue"><span aria-hidden="true">←</span> ${t('center.top.queue')}</a>`
-          : html`<a class="tool tool--screen" href="#/warnings" data-nav="warnings">${t('center.top.warnings')}</a>`}
+        ${screen !== 'queue' && html`<a class="tool tool--screen" href="#/" data-nav="queue"><span aria-hidden="true">←</span> ${t('center.top.queue')}</a>`}
+        ${screen !== 'warnings' && html`<a class="tool tool--screen" href="#/warnings" data-nav="warnings">${t('center.top.warnings')}</a>`}
+        ${user.role === 'admin' && screen !== 'admin' && html`<a class="tool tool--screen" href="#/admin" data-nav="admin">${t('center.top.admin')}</a>`}
         <a class="tool" href="/center/stats">${t('center.top.stats')}</a>
         <button type="button" class="tool" onClick=${onHelp} aria-keyshortcuts="?">${t('center.top.help')} <kbd>?</kbd></button>
         <${OnlineStatus} />

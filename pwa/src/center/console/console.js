@@ -20,6 +20,7 @@ import { OPEN_STATUSES } from '../../core/incident-fold.js';
 import { adoptStyles } from './styles.js';
 import { useUnitPositions } from './units-live.js';
 import { WarningsHome, warningsRoute } from './warnings/index.js';
+import { AdminHome, adminRoute } from './admin/index.js';
 
 adoptStyles();
 
@@ -56,6 +57,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const [timers, setTimers] = useState(null);
   const [push, setPush] = useState({ state: pushState(), busy: false });
   const [warnings, setWarnings] = useState(warningsRoute); // the warnings screen's route, or null
+  const [admin, setAdmin] = useState(() => adminRoute(session.user)); // the admin screen is open
   const model = useIncident(selectedId, session);
   const canAct = session.user.role === 'dispatcher';
   const root = useRef(null);
@@ -72,6 +74,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
     refreshPush({ token: session.token }).then((r) => setPush({ state: r.state, busy: false }));
     const onHash = () => {
       setWarnings(warningsRoute());
+      setAdmin(adminRoute(session.user));
       openIncident(idFromHash(), { fromHash: true });
     };
     addEventListener('hashchange', onHash);
@@ -124,8 +127,9 @@ export function Console({ session, unconfirmed, onSignOut }) {
   function openIncident(id, { fromHash = false } = {}) {
     // From the warnings screen (the alert strip's "Open", a new call): back to the queue's screen,
     // the incident opened afresh (pushState below fires no hashchange).
-    if (!fromHash && warningsRoute()) {
+    if (!fromHash && (warningsRoute() || adminRoute(session.user))) {
       setWarnings(null);
+      setAdmin(false);
       selectedRef.current = undefined;
     }
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
@@ -169,7 +173,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const keys = useRef(null);
   keys.current = (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (warningsRoute()) return; // the queue's keys act on a queue that is not on screen
+    if (warningsRoute() || adminRoute(session.user)) return; // the queue's keys act on a queue that is not on screen
     if (event.key === 'Escape') {
       if (mediaOpen) setMediaOpen(null);
       else if (help) setHelp(false);
@@ -260,7 +264,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onHelp=${() => setHelp(true)}
         onCall=${canAct ? takeCall : null}
         onSignOut=${signOut}
-        screen=${warnings ? 'warnings' : 'queue'}
+        screen=${admin ? 'admin' : warnings ? 'warnings' : 'queue'}
       />
       <${AlertStrip}
         unseen=${unseen}
@@ -274,7 +278,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onSeenAll=${() => inbox.markSeen(unseen.map((i) => i.id))}
         onSignOut=${signOut}
       />
-      ${warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
+      ${admin ? html`<div class="console__body console__body--admin"><${AdminHome} session=${session} /></div>` : warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
       <div class="console__body">
         <${QueuePanel}
           inbox=${inbox}
