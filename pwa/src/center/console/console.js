@@ -17,6 +17,7 @@ import { Inbox } from './queue/inbox.js';
 import { EMPTY_FILTERS, isEscalated, matches, queueOrder, STATUS_FILTERS } from './queue/order.js';
 import { QueuePanel } from './queue/queue-panel.js';
 import { OPEN_STATUSES } from '../../core/incident-fold.js';
+import { AccountPart } from '../../core/ui/account-part.js';
 import { adoptStyles } from './styles.js';
 import { useUnitPositions } from './units-live.js';
 import { WarningsHome, warningsRoute } from './warnings/index.js';
@@ -27,12 +28,14 @@ const REMINDER_MS = 30_000; // unseen new reports ring again at this interval un
 const HASH = /^#\/incident\/([A-Za-z0-9_-]{1,64})$/;
 
 const idFromHash = () => HASH.exec(location.hash)?.[1] ?? null;
+// `#/account`: the dispatcher's own password, second factor and sessions, in place of the queue.
+const accountRoute = () => /^#\/account\/?$/.test(location.hash);
 
 function isTyping(target) {
   return Boolean(target?.closest?.('input, textarea, select, [contenteditable="true"]'));
 }
 
-export function Console({ session, unconfirmed, onSignOut }) {
+export function Console({ session, unconfirmed, onSignOut, onSession }) {
   const lang = useLang();
   const now = useNow();
   const officersOnDuty = useUnitPositions(); // issue 16: where the units are, live
@@ -56,6 +59,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const [timers, setTimers] = useState(null);
   const [push, setPush] = useState({ state: pushState(), busy: false });
   const [warnings, setWarnings] = useState(warningsRoute); // the warnings screen's route, or null
+  const [account, setAccount] = useState(accountRoute);
   const model = useIncident(selectedId, session);
   const canAct = session.user.role === 'dispatcher';
   const root = useRef(null);
@@ -72,6 +76,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
     refreshPush({ token: session.token }).then((r) => setPush({ state: r.state, busy: false }));
     const onHash = () => {
       setWarnings(warningsRoute());
+      setAccount(accountRoute());
       openIncident(idFromHash(), { fromHash: true });
     };
     addEventListener('hashchange', onHash);
@@ -124,8 +129,9 @@ export function Console({ session, unconfirmed, onSignOut }) {
   function openIncident(id, { fromHash = false } = {}) {
     // From the warnings screen (the alert strip's "Open", a new call): back to the queue's screen,
     // the incident opened afresh (pushState below fires no hashchange).
-    if (!fromHash && warningsRoute()) {
+    if (!fromHash && (warningsRoute() || accountRoute())) {
       setWarnings(null);
+      setAccount(false);
       selectedRef.current = undefined;
     }
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
@@ -169,7 +175,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const keys = useRef(null);
   keys.current = (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (warningsRoute()) return; // the queue's keys act on a queue that is not on screen
+    if (warningsRoute() || accountRoute()) return; // the queue's keys act on a queue not on screen
     if (event.key === 'Escape') {
       if (mediaOpen) setMediaOpen(null);
       else if (help) setHelp(false);
@@ -260,7 +266,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onHelp=${() => setHelp(true)}
         onCall=${canAct ? takeCall : null}
         onSignOut=${signOut}
-        screen=${warnings ? 'warnings' : 'queue'}
+        screen=${account ? 'account' : warnings ? 'warnings' : 'queue'}
       />
       <${AlertStrip}
         unseen=${unseen}
@@ -270,11 +276,12 @@ export function Console({ session, unconfirmed, onSignOut }) {
         unconfirmed=${unconfirmed}
         sound=${{ muted: beeper.muted, blocked: beeper.blocked }}
         units=${units}
+        user=${account ? null : session.user}
         onOpen=${(id) => openIncident(id)}
         onSeenAll=${() => inbox.markSeen(unseen.map((i) => i.id))}
         onSignOut=${signOut}
       />
-      ${warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
+      ${account ? html`<div class="console__body console__body--account"><${AccountPart} name="AccountScreen" session=${session} onSession=${onSession} back="#/" wide=${true} /></div>` : warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
       <div class="console__body">
         <${QueuePanel}
           inbox=${inbox}

@@ -2,29 +2,62 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { signIn } from '../session.js';
+import { AccountPart, loadAccount } from './account-part.js';
 import { describeError } from './errors.js';
 
-export function LoginForm({ onSignedIn }) {
+/**
+ * The password step, then (for an account with a second factor) the second step from the account
+ * chunk. `notice`: a sentence to show above the form (the set-up link's "now sign in", a second
+ * step that took too long); `username`: a name to fill in.
+ */
+export function LoginForm({ onSignedIn, notice = null, username = '' }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [second, setSecond] = useState(null); // {answer, username}: the server asked for a second step
+  const [said, setSaid] = useState(notice);
+  const [name, setName] = useState(username); // kept for the way back from the second step
 
   async function submit(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    const typed = String(form.get('username')).trim();
     setBusy(true);
     setError(null);
+    setSaid(null);
+    // Fetched beside the password check, not after it: on a thin link the second step's code
+    // must not add a round trip. Failures show when the step is shown (AccountPart).
+    loadAccount().catch(() => {});
     try {
-      const session = await signIn(String(form.get('username')).trim(), String(form.get('password')));
-      onSignedIn(session);
+      const result = await signIn(typed, String(form.get('password')));
+      if (result.secondStep) {
+        setSecond({ answer: result.secondStep, username: typed });
+        setBusy(false);
+      } else onSignedIn(result);
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);
     }
   }
 
+  if (second) {
+    return html`
+      <${AccountPart}
+        name="SecondStep"
+        answer=${second.answer}
+        username=${second.username}
+        onSignedIn=${onSignedIn}
+        onBack=${(why) => {
+          setSecond(null);
+          setSaid(why ?? null);
+        }}
+      />
+    `;
+  }
+
   return html`
     <form class="card login" onSubmit=${submit} aria-busy=${busy ? 'true' : 'false'}>
       <h2 class="card__heading">${t('police.sign_in')}</h2>
+      ${said && html`<p class="notice" role="status">${said}</p>`}
       <div class="field">
         <label for="login-username">${t('police.username')}</label>
         <input
@@ -33,6 +66,8 @@ export function LoginForm({ onSignedIn }) {
           autocomplete="username"
           autocapitalize="none"
           spellcheck="false"
+          value=${name}
+          onInput=${(event) => setName(event.currentTarget.value)}
           required
         />
       </div>

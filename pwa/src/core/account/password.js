@@ -1,0 +1,92 @@
+// Choosing a new password: forced at a first sign-in (a session of scope "password"), asked from
+// the account screen, and for a set-up link (no current password then: `token` instead).
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { request } from '../api.js';
+import { getLang } from '../i18n.js';
+import { explain, t } from './strings.js';
+
+/** The server's reason for a weak password, added for an English reader (it is English). */
+function weakReason(failure) {
+  const reason = failure?.params?.reason ?? failure?.serverMessage;
+  return failure?.refusal === 'weak_password' && reason && getLang() === 'en' ? reason : null;
+}
+
+/**
+ * `session`: change this account's password (`current_password` asked); `token`: a set-up link's.
+ * `onDone()` after the server took it.
+ */
+export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null); // {text, detail, field}
+
+  async function submit(event) {
+    event.preventDefault();
+    const form = event.currentTarget.elements;
+    const fresh = form.new_password.value;
+    if (session && !form.current_password.value) {
+      setError({ text: t('account.password.need_current'), field: 'current' });
+      form.current_password.focus();
+      return;
+    }
+    if (!fresh) {
+      setError({ text: t('account.password.need_new'), field: 'new' });
+      form.new_password.focus();
+      return;
+    }
+    if (fresh !== form.repeat.value) {
+      setError({ text: t('account.password.differ'), field: 'repeat' });
+      form.repeat.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      if (token) {
+        await request('/api/auth/setup', { method: 'POST', body: { token, new_password: fresh } });
+      } else {
+        await request('/api/auth/password', {
+          method: 'POST',
+          token: session.token,
+          body: { current_password: form.current_password.value, new_password: fresh },
+        });
+      }
+      setBusy(false);
+      onDone();
+    } catch (failure) {
+      setBusy(false);
+      const field = failure?.refusal === 'weak_password' ? 'new' : null;
+      setError({ text: explain(failure), detail: weakReason(failure), field });
+      if (field) form.new_password.select();
+    }
+  }
+
+  const invalid = (field) => (error?.field === field ? 'true' : undefined);
+  return html`
+    <form class="acct-form" onSubmit=${submit} noValidate aria-busy=${busy ? 'true' : 'false'}>
+      ${session && html`
+        <div class="field">
+          <label for=${`${id}-current`}>${t('account.password.current')}</label>
+          <input id=${`${id}-current`} name="current_password" type="password" autocomplete="current-password"
+            aria-invalid=${invalid('current')} />
+        </div>
+      `}
+      <div class="field">
+        <label for=${`${id}-new`}>${t('account.password.new')}</label>
+        <input id=${`${id}-new`} name="new_password" type="password" autocomplete="new-password"
+          aria-describedby=${`${id}-rule`} aria-invalid=${invalid('new')} />
+        <p class="acct-hint" id=${`${id}-rule`}>${t('account.password.rule')}</p>
+      </div>
+      <div class="field">
+        <label for=${`${id}-repeat`}>${t('account.password.repeat')}</label>
+        <input id=${`${id}-repeat`} name="repeat" type="password" autocomplete="new-password" aria-invalid=${invalid('repeat')} />
+      </div>
+      ${error && html`
+        <p class="form-error" role="alert">${error.text}${error.detail && html`<br /><span class="acct-detail">${error.detail}</span>`}</p>
+      `}
+      <button type="submit" class="button button--primary button--block" disabled=${busy}>
+        ${busy ? t('account.password.saving') : (submitLabel ?? t('account.password.save'))}
+      </button>
+    </form>
+  `;
+}
