@@ -8,7 +8,7 @@ import { explain, t } from './strings.js';
 
 /** The server's reason for a weak password, added for an English reader (it is English). */
 function weakReason(failure) {
-  const reason = failure?.params?.reason ?? failure?.serverMessage;
+  const reason = failure?.serverMessage;
   return failure?.refusal === 'weak_password' && reason && getLang() === 'en' ? reason : null;
 }
 
@@ -55,9 +55,12 @@ export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone })
       onDone();
     } catch (failure) {
       setBusy(false);
-      const field = failure?.refusal === 'weak_password' ? 'new' : null;
+      // The field the server names (`field`): the wrong current password, the weak new one.
+      const field = { current_password: 'current', new_password: 'new' }[failure?.field]
+        ?? (failure?.refusal === 'weak_password' ? 'new' : null);
       setError({ text: explain(failure), detail: weakReason(failure), field });
-      if (field) form.new_password.select();
+      if (field === 'new') form.new_password.select();
+      else if (field === 'current' && session) form.current_password.select();
     }
   }
 
