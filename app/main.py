@@ -19,6 +19,7 @@ from app.inputs import RefuseNul
 from app.services import Services
 from app.settings import Settings
 from app.web import (
+    account,
     admin,
     citizen,
     directory,
@@ -95,6 +96,12 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/auth/login", session.login, methods=["POST"]),
         Route("/api/auth/logout", session.logout, methods=["POST"]),
         Route("/api/auth/me", session.me),
+        # issue 25: own sessions and password, set-up links (app/web/account.py)
+        Route("/api/auth/sessions", account.list_sessions),
+        Route("/api/auth/sessions/end-others", account.end_other_sessions, methods=["POST"]),
+        Route("/api/auth/sessions/{session_id}", account.end_session, methods=["DELETE"]),
+        Route("/api/auth/password", account.change_password, methods=["POST"]),
+        Route("/api/auth/setup", account.set_up, methods=["POST"]),
         Route("/api/citizen/devices", citizen.create_device, methods=["POST"]),
         Route("/api/citizen/devices/me", citizen.update_contact, methods=["PUT"]),
         Route("/api/units", directory.units),
@@ -112,6 +119,13 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/incidents/{incident_id}/track", positions_api.incident_track),
         Route("/api/admin/users", admin.list_users),
         Route("/api/admin/users", admin.create_user, methods=["POST"]),
+        Route("/api/admin/users/import", admin.import_users, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/disable", admin.disable_user, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/enable", admin.enable_user, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/reset-password", admin.reset_password, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/sessions", admin.user_sessions),
+        Route("/api/admin/users/{user_id}/sessions/end", admin.end_user_sessions, methods=["POST"]),
+        Route("/api/admin/units", admin.units),
         Route("/api/audit", admin.audit_log),
         Route("/api/audit.csv", admin.audit_log),
         Route("/api/incidents/phone", intake.phone_report, methods=["POST"]),

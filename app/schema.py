@@ -37,4 +37,6 @@ MIGRATIONS = [
     Migration("warnings", (warnings.tables, incidents.warning_link)),
     # issue 25: police sign-in (sessions with devices, account lifecycle)
     Migration("accounts", (identity.accounts,)),
+    # issue 25: set-up links of imported accounts (H2 "accounts")
+    Migration("setup_links", (identity.setup_links,)),
 ]

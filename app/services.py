@@ -18,6 +18,7 @@ from app.directory.routing import Directory
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
+from app.identity.lifecycle import Lifecycle
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.incidents.alerts import (
@@ -72,6 +73,8 @@ class Services:
     warning_areas: Areas = field(init=False)
     warning_answers: Answers = field(init=False)
     warning_delivery: Delivery | None = field(init=False, default=None)
+    # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
+    lifecycle: Lifecycle = field(init=False)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -109,6 +112,11 @@ class Services:
             self.peers = NotifyPeers(self.db)  # type: ignore[arg-type]
             self.peers.on("signed_out", self._end_streams)
         self.positions = PositionsHub(self.peers)
+        peers = self.peers
+        self.lifecycle = Lifecycle(
+            self.db, self.clock, self.signed_out,
+            announce_in=(lambda tx, sid: peers.publish_in(tx, "signed_out", sid)) if peers else None,
+        )
         self.sync = SyncEngine(
             self.db, kinds(self), server_principal=SERVER,
             idle_unload_s=self.settings.sync_idle_unload_s, peers=self.peers,

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import ApiError, error_body
+from app.identity.sessions import SeenRecorder
 from app.storage.base import Database
 
 ROLES = ("officer", "dispatcher", "supervisor", "admin")
@@ -120,6 +121,9 @@ class Authenticator:
         self.tokens = tokens
         self.token_ttl_s = token_ttl_s
         self.device_ttl_s = device_ttl_s
+        # The session row is read here on every request anyway: its last use is noted from here,
+        # and written in the background at most once a minute (app/identity/sessions.py).
+        self.seen = SeenRecorder(db, tokens.clock)
 
     async def principal_for(self, token: str) -> Principal | None:
         user = self.tokens.read_user(token, self.token_ttl_s)
@@ -132,7 +136,7 @@ class Authenticator:
 
     def _user_principal(self, conn: Any, user_id: int, session_id: str) -> Principal | None:
         row = conn.execute(
-            """SELECT u.id, u.username, u.role, u.unit, s.scope
+            """SELECT u.id, u.username, u.role, u.unit, s.scope, s.created_at, s.last_seen_at
                FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
                AND u.active = 1""",
@@ -140,6 +144,8 @@ class Authenticator:
         ).fetchone()
         if row is None:
             return None
+        if self.seen.stale(row["last_seen_at"], row["created_at"]):
+            self.seen.saw(session_id)
         return Principal(
             kind="user",
             id=str(row["id"]),

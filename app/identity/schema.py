@@ -135,3 +135,22 @@ def accounts(tx: Connection) -> None:
         "ALTER TABLE sessions ADD COLUMN second_factor TEXT",
     ):
         tx.execute(statement)
+
+
+def setup_links(tx: Connection) -> None:
+    # Issue 25: one-time set-up links of imported accounts (app/identity/importing.py). Only the
+    # SHA-256 of a link's token is kept: the database never holds a usable link. `used_at` makes
+    # it single use; the row stays for the audit trail.
+    tx.script(
+        """
+        CREATE TABLE setup_links (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL
+        );
+        CREATE INDEX setup_links_user ON setup_links(user_id);
+        CREATE INDEX sessions_revoked ON sessions(revoked_at);
+        """,
+    )
