@@ -39,4 +39,6 @@ MIGRATIONS = [
     Migration("accounts", (identity.accounts,)),
     # issue 25: set-up links of imported accounts (H2 "accounts")
     Migration("setup_links", (identity.setup_links,)),
+    # issue 25: passkeys, one-time codes, recovery codes, sign-in challenges and throttles
+    Migration("second_factor", (identity.second_factor,)),
 ]

@@ -21,6 +21,8 @@ from app.identity.devices import Devices
 from app.identity.lifecycle import Lifecycle
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
+from app.identity.second_factor import SecondFactor
+from app.identity.signin import SignIn
 from app.incidents.alerts import (
     warn_of_placeholder_contact as warn_of_placeholder_contact,  # for cli
 )
@@ -75,6 +77,9 @@ class Services:
     warning_delivery: Delivery | None = field(init=False, default=None)
     # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
     lifecycle: Lifecycle = field(init=False)
+    # Police sign-in (issue 25): the second factor, and the password step with its throttles.
+    factors: SecondFactor = field(init=False)
+    signin: SignIn = field(init=False)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -125,6 +130,8 @@ class Services:
 
         self.push = build_push(self.settings, self.db)
         self.partners = Partners(self.db)
+        self.factors = SecondFactor(self.db, self.settings.resolved_secret(), self.tokens.clock)
+        self.signin = SignIn(self.db, self.settings, self.tokens, self.factors)
         self.warnings = Warnings(self.db, self.clock, wake=self.worker.wake)
         self.warning_areas = Areas(self.db, self.clock, self.settings.warning_max_areas)
         self.warning_answers = Answers(self.db, self.clock)

@@ -30,20 +30,35 @@ class Settings:
     device_token_ttl_s: int = 5 * 365 * 86400
     # "auto": Secure cookies when the request arrived over HTTPS (directly or via a trusted proxy).
     cookie_secure: str = "auto"
-    # Logins: after `login_slowdown_after` failures each answer is delayed, after `login_max_failures`
-    # within `login_window_s` the account is locked for `login_lockout_s`.
+    # Logins (app/identity/throttle.py, docs/security.md): slow the guesser, not the owner.
+    # Per source address: after `login_slowdown_after` failures within `login_window_s` each wrong
+    # answer is held back (doubling from `login_slowdown_ms`), after `login_address_max_failures`
+    # the address is refused (429) for `login_lockout_s`. Per account: after `login_max_failures`
+    # (from any addresses) a correct password alone is not enough from an unknown device (it needs
+    # a second factor or a known device); after `login_hard_lock_failures` only a known device
+    # signs in, and admins see the alert `user.login_locked`.
     login_slowdown_after: int = 3
     login_slowdown_ms: int = 500
+    login_address_max_failures: int = 20
     login_max_failures: int = 6
+    login_hard_lock_failures: int = 50
     login_window_s: int = 900
     login_lockout_s: int = 900
     login_per_ip_per_hour: int = 100
+    # A browser that completed a full sign-in is remembered for this long (HttpOnly signed cookie
+    # `sos_known_device`): its owner gets through an account under attack.
+    known_device_ttl_s: int = 90 * 86400
     # Second factor (issue 25, docs/security.md): the roles that must have one (comma-separated;
     # add "officer" where the deployment says so). An account of such a role without one may sign
     # in fully for `second_factor_grace_s` after it was created (enrolment time); after that its
     # sign-in opens only an enrolment session.
     second_factor_roles: str = "admin,supervisor,dispatcher"
     second_factor_grace_s: int = 7 * 86400
+    # Passkeys (WebAuthn): the relying party id is the request's host name unless set here (a
+    # registrable domain, never an IP address); the accepted origins are the request's own origin
+    # unless listed here (comma-separated, e.g. "https://sos.example,https://m.sos.example").
+    webauthn_rp_id: str = ""
+    webauthn_origins: str = ""
     # Citizen abuse limits. Per device is the real limit; per address is only a backstop, set high
     # because mobile carriers put many phones behind one address (carrier-grade NAT).
     devices_per_ip_per_hour: int = 300

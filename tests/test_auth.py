@@ -23,7 +23,13 @@ def test_login_returns_token_user_and_a_safe_cookie(client: TestClient, make_use
     r = client.post("/api/auth/login", json={"username": "lan", "password": PASSWORD})
     assert r.status_code == 200
     body = r.json()
-    assert body["user"] == {"id": body["user"]["id"], "username": "lan", "role": "dispatcher", "unit": None}
+    user = body["user"]
+    assert {k: user[k] for k in ("username", "role", "unit", "scope", "must_change_password")} == {
+        "username": "lan", "role": "dispatcher", "unit": None, "scope": None,
+        "must_change_password": False,
+    }
+    # A new dispatcher is inside the enrolment grace: signed in fully, told until when.
+    assert user["second_factor"]["required"] is True and user["second_factor"]["enrol_by"] > 0
     assert isinstance(body["token"], str) and len(body["token"]) > 20
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"sos_session={body['token']};")
@@ -80,7 +86,9 @@ def strict_settings(settings: Settings) -> Settings:
     )
 
 
-def test_repeated_failures_slow_down_then_lock(strict_settings: Settings, clock: Clock) -> None:
+def test_repeated_failures_slow_down_then_need_a_known_device(
+    strict_settings: Settings, clock: Clock
+) -> None:
     svc = Services.build(strict_settings, clock=clock)
     with TestClient(create_app(strict_settings, svc)) as c:
         svc.accounts.create_sync("lan", PASSWORD, "dispatcher")
@@ -88,25 +96,26 @@ def test_repeated_failures_slow_down_then_lock(strict_settings: Settings, clock:
         assert c.post("/api/auth/login", json=wrong).status_code == 401
         started = time.monotonic()
         assert c.post("/api/auth/login", json=wrong).status_code == 401
-        # The second failure is past `login_slowdown_after`: the answer is held back.
+        # The second failure from this address is past `login_slowdown_after`: held back.
         assert time.monotonic() - started >= 0.15
         assert c.post("/api/auth/login", json=wrong).status_code == 401
 
-        # Locked now: even the right password is refused, with a reason and Retry-After.
+        # The account is under attack now: a correct password alone, from a browser that never
+        # signed in here and without a second factor, is refused with a reason and Retry-After.
         r = c.post("/api/auth/login", json={"username": "lan", "password": PASSWORD})
         assert r.status_code == 429
         assert r.json()["error"] == "locked"
-        assert 0 < int(r.headers["Retry-After"]) <= 600
+        assert 0 < int(r.headers["Retry-After"]) <= strict_settings.login_window_s
 
         # Another account is not affected.
         svc.accounts.create_sync("minh", PASSWORD, "dispatcher")
         assert c.post("/api/auth/login", json={"username": "minh", "password": PASSWORD}).status_code == 200
 
         c.cookies.clear()  # minh's session cookie would make these cookie writes (CSRF-checked)
-        clock.advance(601)
+        clock.advance(strict_settings.login_window_s + 1)
         r = c.post("/api/auth/login", json={"username": "lan", "password": PASSWORD})
         assert r.status_code == 200
-        # A success clears the count: one new failure does not lock again.
+        # A success clears the account's count: one new failure does not lock again.
         c.cookies.clear()
         assert c.post("/api/auth/login", json=wrong).status_code == 401
         assert c.post("/api/auth/login", json={"username": "lan", "password": PASSWORD}).status_code == 200

@@ -1,22 +1,18 @@
-"""Police accounts: argon2id password hashes, sessions, and a login that slows down and then locks.
+"""Police accounts: argon2id password hashes, the accounts themselves, and signing out.
 
     accounts = Accounts(db, settings, tokens)
     accounts.create_sync("lan", "s3cret…", role="officer", unit="ward-26704")
-    result = await accounts.login("lan", "s3cret…", ip="10.0.0.1")   # LoginResult or ApiError
+
+Signing in (password, throttles, second factor, session scope) is app/identity/signin.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import secrets
-from dataclasses import dataclass
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.errors import ApiError
 from app.identity import audit, passwords
 from app.identity.auth import ROLES, Principal, TokenIssuer
 from app.identity.devices import PHONE
@@ -42,12 +38,6 @@ def verify_password(stored: str, password: str) -> bool:
         return _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    token: str
-    principal: Principal
 
 
 class Accounts:
@@ -120,56 +110,7 @@ class Accounts:
 
         return self.db.write_sync(write)
 
-    # -- login -----------------------------------------------------------------------------------
-    async def login(self, username: str, password: str) -> LoginResult:
-        now = self.clock()
-        locked_until = await self.db.read(lambda c: self._locked_until(c, username))
-        if locked_until and locked_until > now:
-            wait = max(1, math.ceil(locked_until - now))
-            raise ApiError(
-                429,
-                "locked",
-                f"Too many failed sign-ins for this account. Try again in {math.ceil(wait / 60)} minutes.",
-                headers={"Retry-After": str(wait)},
-                retry_after=wait,
-            )
-        user = await self.db.read(
-            lambda c: c.execute(
-                "SELECT id, username, password_hash, role, unit FROM users WHERE username = ? AND active = 1",
-                (username,),
-            ).fetchone()
-        )
-        stored = user["password_hash"] if user is not None else _DUMMY_HASH
-        # argon2 is deliberately slow; keep it off the event loop.
-        ok = await asyncio.to_thread(verify_password, stored, password) and user is not None
-        if not ok:
-            failures = await self.db.write(lambda tx: self._record_failure(tx, username, now))
-            over = failures - self.settings.login_slowdown_after
-            if over >= 0:
-                # Each further failure waits longer: guessing gets slow well before the lock.
-                await asyncio.sleep(min(self.settings.login_slowdown_ms * 2**over, 8000) / 1000)
-            raise ApiError(401, "bad_credentials", "Wrong username or password.")
-        session_id = secrets.token_urlsafe(18)
-        principal = Principal(
-            kind="user",
-            id=str(user["id"]),
-            role=user["role"],
-            unit=user["unit"],
-            username=user["username"],
-            session_id=session_id,
-        )
-
-        def start_session(tx: Connection) -> None:
-            tx.execute("DELETE FROM login_failures WHERE username = ?", (username,))
-            tx.execute(
-                "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (session_id, user["id"], now, now + self.settings.token_ttl_s),
-            )
-            audit.append(tx, principal, "user.login", f"user/{user['id']}")
-
-        await self.db.write(start_session)
-        return LoginResult(self.tokens.user_token(int(user["id"]), session_id), principal)
-
+    # -- sign-in: app/identity/signin.py (the password, its throttles, the second factor) ------
     async def logout(self, principal: Principal) -> None:
         def revoke(tx: Connection) -> None:
             tx.execute(
@@ -179,29 +120,3 @@ class Accounts:
             audit.append(tx, principal, "user.logout", f"user/{principal.id}")
 
         await self.db.write(revoke)
-
-    def _locked_until(self, conn: Any, username: str) -> float | None:
-        row = conn.execute(
-            "SELECT locked_until FROM login_failures WHERE username = ?", (username,)
-        ).fetchone()
-        return None if row is None else row[0]
-
-    def _record_failure(self, tx: Connection, username: str, now: float) -> int:
-        s = self.settings
-        row = tx.execute(
-            "SELECT failures, first_failure_at FROM login_failures WHERE username = ?", (username,)
-        ).fetchone()
-        if row is None or now - row["first_failure_at"] > s.login_window_s:
-            failures, first = 1, now
-        else:
-            failures, first = row["failures"] + 1, row["first_failure_at"]
-        locked_until = now + s.login_lockout_s if failures >= s.login_max_failures else None
-        tx.execute(
-            """INSERT INTO login_failures (username, failures, first_failure_at, locked_until)
-               VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET
-               failures = excluded.failures, first_failure_at = excluded.first_failure_at,
-               locked_until = excluded.locked_until""",
-            (username, failures, first, locked_until),
-        )
-        audit.append(tx, None, "user.login_failed", f"username/{username}", failures=failures)
-        return failures

@@ -154,3 +154,68 @@ def setup_links(tx: Connection) -> None:
         CREATE INDEX sessions_revoked ON sessions(revoked_at);
         """,
     )
+
+
+def second_factor(tx: Connection) -> None:
+    # Issue 25: the second factor of police sign-in and the sign-in throttles
+    # (app/identity/second_factor.py, app/identity/signin.py, docs/security.md). A TOTP secret is
+    # kept sealed (AES-GCM under a key derived from the deployment secret); recovery codes and
+    # sign-in challenges only as hashes; a passkey as its public key.
+    tx.script(
+        """
+        CREATE TABLE totp_secrets (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            secret TEXT NOT NULL,              -- sealed: AES-GCM, see Sealer
+            confirmed_at REAL,                 -- NULL: enrolment begun, no code seen yet
+            last_step INTEGER NOT NULL DEFAULT 0,  -- the last time step accepted: used once
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE recovery_codes (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            salt TEXT NOT NULL,
+            code_hash TEXT NOT NULL,           -- SHA-256(salt || code)
+            created_at REAL NOT NULL,
+            used_at REAL
+        );
+        CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
+        CREATE TABLE webauthn_credentials (
+            id TEXT PRIMARY KEY,               -- the credential id, base64url
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            public_key TEXT NOT NULL,          -- COSE key, base64url
+            sign_count INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_used_at REAL
+        );
+        CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id);
+        CREATE TABLE webauthn_registrations (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            challenge TEXT NOT NULL,           -- base64url; one pending registration a user
+            expires_at REAL NOT NULL
+        );
+        CREATE TABLE login_challenges (
+            id TEXT PRIMARY KEY,               -- SHA-256 of the challenge handed out
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            ip TEXT,
+            device TEXT
+        );
+        CREATE INDEX login_challenges_user ON login_challenges(user_id);
+        CREATE TABLE second_factor_failures (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            failures INTEGER NOT NULL,
+            first_failure_at REAL NOT NULL,
+            locked_until REAL
+        );
+        CREATE TABLE login_address_failures (
+            address TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_failure_at REAL NOT NULL,
+            blocked_until REAL
+        );
+        """
+    )
