@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { request } from '../api.js';
 import { when } from './when.js';
-import { explain, passkeyTrouble, t } from './strings.js';
+import { explain, passkeyTrouble, t, useSaid } from './strings.js';
 import { createPasskey, passkeysSupported } from './webauthn.js';
 
 /** A name the owner will recognise in the list later: the kind of device, as the browser says. */
@@ -20,7 +20,7 @@ function deviceGuess() {
 /** Make a passkey on this device; `onAdded(answer)` with the server's `{id, name, recovery_codes?}`. */
 export function PasskeyAdd({ session, onAdded, primary = true, withName = true }) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const [error, setError] = useSaid();
   if (!passkeysSupported()) return html`<p class="acct-muted">${t('account.passkey.unsupported')}</p>`;
 
   async function add(event) {
@@ -40,7 +40,7 @@ export function PasskeyAdd({ session, onAdded, primary = true, withName = true }
       onAdded(answer ?? {});
     } catch (failure) {
       setBusy(false);
-      setError(passkeyTrouble(failure));
+      setError(() => passkeyTrouble(failure));
     }
   }
 
@@ -64,7 +64,7 @@ export function PasskeyAdd({ session, onAdded, primary = true, withName = true }
 export function PasskeyList({ session, passkeys, onChange }) {
   const [confirm, setConfirm] = useState(null);
   const [busy, setBusy] = useState(null);
-  const [error, setError] = useState(null);
+  const [error, setError] = useSaid();
 
   async function remove(id) {
     setBusy(id);
@@ -74,7 +74,7 @@ export function PasskeyList({ session, passkeys, onChange }) {
       setConfirm(null);
       await onChange();
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     } finally {
       setBusy(null);
     }

@@ -4,7 +4,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { request } from '../api.js';
 import { getLang } from '../i18n.js';
-import { explain, t } from './strings.js';
+import { explain, t, useSaid } from './strings.js';
 
 /** The server's reason for a weak password, added for an English reader (it is English). */
 function weakReason(failure) {
@@ -18,24 +18,24 @@ function weakReason(failure) {
  */
 export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone }) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null); // {text, detail, field}
+  const [error, setError] = useSaid();
 
   async function submit(event) {
     event.preventDefault();
     const form = event.currentTarget.elements;
     const fresh = form.new_password.value;
     if (session && !form.current_password.value) {
-      setError({ text: t('account.password.need_current'), field: 'current' });
+      setError(() => ({ text: t('account.password.need_current'), field: 'current' }));
       form.current_password.focus();
       return;
     }
     if (!fresh) {
-      setError({ text: t('account.password.need_new'), field: 'new' });
+      setError(() => ({ text: t('account.password.need_new'), field: 'new' }));
       form.new_password.focus();
       return;
     }
     if (fresh !== form.repeat.value) {
-      setError({ text: t('account.password.differ'), field: 'repeat' });
+      setError(() => ({ text: t('account.password.differ'), field: 'repeat' }));
       form.repeat.focus();
       return;
     }
@@ -58,7 +58,7 @@ export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone })
       // The field the server names (`field`): the wrong current password, the weak new one.
       const field = { current_password: 'current', new_password: 'new' }[failure?.field]
         ?? (failure?.refusal === 'weak_password' ? 'new' : null);
-      setError({ text: explain(failure), detail: weakReason(failure), field });
+      setError(() => ({ text: explain(failure), detail: weakReason(failure), field }));
       if (field === 'new') form.new_password.select();
       else if (field === 'current' && session) form.current_password.select();
     }

@@ -9,7 +9,7 @@ import { PasswordForm } from './password.js';
 import { RecoveryCodes } from './recovery.js';
 import { SecondFactorPanel } from './second-factor.js';
 import { SessionList } from './sessions.js';
-import { t } from './strings.js';
+import { t, useSaid } from './strings.js';
 import { TotpSetup } from './totp.js';
 
 /** Ask the server for the account as it is now (a scope lifted, new counts): `onSession(fresh)`. */
@@ -85,12 +85,12 @@ export function SetupScreen({ token, signedIn, onDone }) {
 export function AccountScreen({ session, onSession, back = '#/', wide = false }) {
   useLang();
   const [changing, setChanging] = useState(false);
-  const [said, setSaid] = useState(null);
+  const [said, setSaid] = useSaid();
   const refresh = refresher(session, onSession);
 
   function passwordChanged() {
     setChanging(false);
-    setSaid(t('account.password.changed'));
+    setSaid(() => t('account.password.changed'));
     refresh();
   }
 

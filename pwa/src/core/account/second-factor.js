@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api.js';
 import { PasskeyAdd, PasskeyList } from './passkeys.js';
 import { RecoveryCodes } from './recovery.js';
-import { explain, t } from './strings.js';
+import { explain, t, useSaid } from './strings.js';
 import { TotpSetup } from './totp.js';
 import { day } from './when.js';
 
@@ -16,15 +16,15 @@ export function SecondFactorPanel({ session, refresh }) {
   const [codes, setCodes] = useState(null); // fresh recovery codes, shown once
   const [confirm, setConfirm] = useState(null); // 'totp_off' | 'regenerate'
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const [said, setSaid] = useState(null);
+  const [error, setError] = useSaid();
+  const [said, setSaid] = useSaid();
 
   async function loadPasskeys() {
     try {
       const answer = await request('/api/auth/webauthn/credentials', { token: session.token });
       setPasskeys(answer?.credentials ?? []);
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     }
   }
 
@@ -32,8 +32,9 @@ export function SecondFactorPanel({ session, refresh }) {
     loadPasskeys();
   }, [session.token]);
 
-  async function changed(answer, sentence) {
-    setSaid(sentence);
+  /** `say`: how to say what was done (a function, so that it follows the language). */
+  async function changed(answer, say) {
+    setSaid(say);
     setError(null);
     if (answer?.recovery_codes?.length) setCodes(answer.recovery_codes);
     await Promise.all([loadPasskeys(), refresh()]);
@@ -45,14 +46,14 @@ export function SecondFactorPanel({ session, refresh }) {
     try {
       if (kind === 'totp_off') {
         await request('/api/auth/totp', { method: 'DELETE', token: session.token });
-        await changed(null, t('account.totp.turned_off'));
+        await changed(null, () => t('account.totp.turned_off'));
       } else {
         const answer = await request('/api/auth/recovery-codes', { method: 'POST', token: session.token });
-        await changed(answer, null);
+        await changed(answer, () => null);
       }
       setConfirm(null);
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     } finally {
       setBusy(false);
     }
@@ -71,8 +72,8 @@ export function SecondFactorPanel({ session, refresh }) {
 
       <h4 class="acct-minor">${t('account.passkey.title')}</h4>
       <p class="acct-muted">${t('account.passkey.why')}</p>
-      <${PasskeyList} session=${session} passkeys=${passkeys} onChange=${() => changed(null, t('account.passkey.removed'))} />
-      <${PasskeyAdd} session=${session} primary=${!enrolled} onAdded=${(answer) => changed(answer, t('account.passkey.added'))} />
+      <${PasskeyList} session=${session} passkeys=${passkeys} onChange=${() => changed(null, () => t('account.passkey.removed'))} />
+      <${PasskeyAdd} session=${session} primary=${!enrolled} onAdded=${(answer) => changed(answer, () => t('account.passkey.added'))} />
 
       <h4 class="acct-minor">${t('account.totp.title')}</h4>
       ${factor.totp
@@ -89,7 +90,7 @@ export function SecondFactorPanel({ session, refresh }) {
           `
         : html`
             <p class="acct-muted">${t('account.totp.why')}</p>
-            <${TotpSetup} session=${session} onDone=${(answer) => changed(answer, t('account.totp.turned_on'))} />
+            <${TotpSetup} session=${session} onDone=${(answer) => changed(answer, () => t('account.totp.turned_on'))} />
           `}
 
       ${enrolled && html`

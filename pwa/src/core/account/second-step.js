@@ -6,10 +6,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../api.js';
 import { storeSession } from '../session.js';
 import { useLang } from '../use-lang.js';
-import { explain, passkeyTrouble, t } from './strings.js';
+import { explain, passkeyTrouble, t, useSaid } from './strings.js';
 import { getPasskey, passkeysSupported } from './webauthn.js';
 
-/** `answer`: the server's `{second_factor, challenge, webauthn?}`; `onBack(why)` to the password. */
+/** `answer`: the server's `{second_factor, challenge, webauthn?}`; `onBack(why)` to the password
+ * (`why`: a function that says why, or null). */
 export function SecondStep({ answer, username, onSignedIn, onBack }) {
   useLang();
   const methods = answer.second_factor ?? [];
@@ -17,7 +18,7 @@ export function SecondStep({ answer, username, onSignedIn, onBack }) {
   const totp = methods.includes('totp');
   const [mode, setMode] = useState(totp ? 'totp' : 'recovery');
   const [busy, setBusy] = useState(null); // 'passkey' or 'code' while one is being checked
-  const [error, setError] = useState(null);
+  const [error, setError] = useSaid();
   const heading = useRef(null);
 
   useEffect(() => heading.current?.focus(), []);
@@ -33,8 +34,8 @@ export function SecondStep({ answer, username, onSignedIn, onBack }) {
   function refused(failure, describe) {
     setBusy(null);
     // Used, expired (5 minutes) or killed by wrong codes: only the password step makes a new one.
-    if (failure?.refusal === 'challenge_invalid') onBack(t('account.second.expired'));
-    else setError(describe(failure));
+    if (failure?.refusal === 'challenge_invalid') onBack(() => t('account.second.expired'));
+    else setError(() => describe(failure));
   }
 
   async function withPasskey() {
@@ -53,7 +54,7 @@ export function SecondStep({ answer, username, onSignedIn, onBack }) {
     const field = event.currentTarget.elements.code;
     const code = field.value.replace(/\s+/g, '');
     if (!code) {
-      setError(t(mode === 'totp' ? 'account.second.need_code' : 'account.second.need_recovery'));
+      setError(() => t(mode === 'totp' ? 'account.second.need_code' : 'account.second.need_recovery'));
       field.focus();
       return;
     }

@@ -3,14 +3,14 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api.js';
-import { explain, t } from './strings.js';
+import { explain, t, useSaid } from './strings.js';
 import { when } from './when.js';
 
 export function SessionList({ session }) {
   const [sessions, setSessions] = useState(null);
-  const [error, setError] = useState(null);
+  const [error, setError] = useSaid();
   const [busy, setBusy] = useState(null);
-  const [said, setSaid] = useState(null);
+  const [said, setSaid] = useSaid();
 
   async function load() {
     try {
@@ -19,7 +19,7 @@ export function SessionList({ session }) {
       setSessions([...list.filter((s) => s.current), ...list.filter((s) => !s.current)]);
       setError(null);
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     }
   }
 
@@ -33,14 +33,14 @@ export function SessionList({ session }) {
     try {
       if (id === 'others') {
         const answer = await request('/api/auth/sessions/end-others', { method: 'POST', token: session.token });
-        setSaid(t('account.sessions.ended_others', { n: answer?.ended ?? 0 }));
+        setSaid(() => t('account.sessions.ended_others', { n: answer?.ended ?? 0 }));
       } else {
         await request(`/api/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE', token: session.token });
-        setSaid(t('account.sessions.ended_one'));
+        setSaid(() => t('account.sessions.ended_one'));
       }
       await load();
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     } finally {
       setBusy(null);
     }

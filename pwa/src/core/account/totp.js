@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api.js';
-import { explain, t } from './strings.js';
+import { explain, t, useSaid } from './strings.js';
 
 /**
  * The QR code as an image. The server's SVG goes in through a Blob URL into an <img> (the CSP
@@ -23,7 +23,7 @@ function QrCode({ svg }) {
 export function TotpSetup({ session, onDone, primary = false }) {
   const [secret, setSecret] = useState(null); // {secret, uri, qr_svg}
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const [error, setError] = useSaid();
   const [copied, setCopied] = useState(false);
 
   async function start() {
@@ -32,7 +32,7 @@ export function TotpSetup({ session, onDone, primary = false }) {
     try {
       setSecret(await request('/api/auth/totp', { method: 'POST', token: session.token }));
     } catch (failure) {
-      setError(explain(failure));
+      setError(() => explain(failure));
     } finally {
       setBusy(false);
     }
@@ -43,7 +43,7 @@ export function TotpSetup({ session, onDone, primary = false }) {
     const field = event.currentTarget.elements.code;
     const code = field.value.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(code)) {
-      setError(t('account.totp.six_digits'));
+      setError(() => t('account.totp.six_digits'));
       field.focus();
       return;
     }
@@ -55,7 +55,7 @@ export function TotpSetup({ session, onDone, primary = false }) {
       onDone(answer);
     } catch (failure) {
       setBusy(false);
-      setError(explain(failure));
+      setError(() => explain(failure));
       field.select();
     }
   }

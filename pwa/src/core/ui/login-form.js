@@ -7,15 +7,15 @@ import { describeError } from './errors.js';
 
 /**
  * The password step, then (for an account with a second factor) the second step from the account
- * chunk. `notice`: a sentence to show above the form (the set-up link's "now sign in", a second
- * step that took too long); `username`: a name to fill in.
+ * chunk. `notice`: a function that says a sentence to show above the form (the set-up link's
+ * "now sign in", a second step that took too long), so that it follows the language.
  */
-export function LoginForm({ onSignedIn, notice = null, username = '' }) {
+export function LoginForm({ onSignedIn, notice = null }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [second, setSecond] = useState(null); // {answer, username}: the server asked for a second step
-  const [said, setSaid] = useState(notice);
-  const [name, setName] = useState(username); // kept for the way back from the second step
+  const [said, setSaid] = useState(() => notice); // a function (see above), kept as it is
+  const [name, setName] = useState(''); // kept for the way back from the second step
 
   async function submit(event) {
     event.preventDefault();
@@ -48,7 +48,7 @@ export function LoginForm({ onSignedIn, notice = null, username = '' }) {
         onSignedIn=${onSignedIn}
         onBack=${(why) => {
           setSecond(null);
-          setSaid(why ?? null);
+          setSaid(() => why);
         }}
       />
     `;
@@ -57,7 +57,7 @@ export function LoginForm({ onSignedIn, notice = null, username = '' }) {
   return html`
     <form class="card login" onSubmit=${submit} aria-busy=${busy ? 'true' : 'false'}>
       <h2 class="card__heading">${t('police.sign_in')}</h2>
-      ${said && html`<p class="notice" role="status">${said}</p>`}
+      ${said && html`<p class="notice" role="status">${typeof said === 'function' ? said() : said}</p>`}
       <div class="field">
         <label for="login-username">${t('police.username')}</label>
         <input

@@ -57,7 +57,7 @@ export function PoliceApp({ appKey, accepts, Home, Refused }) {
   function setupDone() {
     history.replaceState(null, '', `${location.pathname}${location.search}`);
     dispatchEvent(new HashChangeEvent('hashchange'));
-    setAfterSetup(t('police.setup_done'));
+    setAfterSetup(() => () => t('police.setup_done'));
   }
 
   let content;
