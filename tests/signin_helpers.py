@@ -93,7 +93,7 @@ def credentials_of(cdp: CDPSession, authenticator: str) -> list[dict[str, Any]]:
 def shoot(page: Page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"signin-{name}.png"
-    page.screenshot(path=path, full_page=False)
+    page.screenshot(path=path, full_page=True)
     return path
 
 

@@ -13,18 +13,21 @@ function weakReason(failure) {
 }
 
 /**
- * `session`: change this account's password (`current_password` asked); `token`: a set-up link's.
+ * `session`: change this account's password (`current_password` asked, unless given as `current`);
+ * `token`: a set-up link's.
  * `onDone()` after the server took it.
  */
-export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone }) {
+export function PasswordForm({ session, token, current, id = 'pw', submitLabel, onDone }) {
   const [busy, setBusy] = useState(false);
+  const [askCurrent, setAskCurrent] = useState(Boolean(session) && !current); // else `current` is used
   const [error, setError] = useSaid();
 
   async function submit(event) {
     event.preventDefault();
     const form = event.currentTarget.elements;
     const fresh = form.new_password.value;
-    if (session && !form.current_password.value) {
+    const currentPassword = askCurrent ? form.current_password.value : current;
+    if (session && !currentPassword) {
       setError(() => ({ text: t('account.password.need_current'), field: 'current' }));
       form.current_password.focus();
       return;
@@ -48,7 +51,7 @@ export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone })
         await request('/api/auth/password', {
           method: 'POST',
           token: session.token,
-          body: { current_password: form.current_password.value, new_password: fresh },
+          body: { current_password: currentPassword, new_password: fresh },
         });
       }
       setBusy(false);
@@ -58,16 +61,17 @@ export function PasswordForm({ session, token, id = 'pw', submitLabel, onDone })
       // The field the server names (`field`): the wrong current password, the weak new one.
       const field = { current_password: 'current', new_password: 'new' }[failure?.field]
         ?? (failure?.refusal === 'weak_password' ? 'new' : null);
+      if (field === 'current' && !askCurrent) setAskCurrent(true); // the password given was not it
       setError(() => ({ text: explain(failure), detail: weakReason(failure), field }));
       if (field === 'new') form.new_password.select();
-      else if (field === 'current' && session) form.current_password.select();
+      else if (field === 'current' && askCurrent) form.current_password.select();
     }
   }
 
   const invalid = (field) => (error?.field === field ? 'true' : undefined);
   return html`
     <form class="acct-form" onSubmit=${submit} noValidate aria-busy=${busy ? 'true' : 'false'}>
-      ${session && html`
+      ${askCurrent && html`
         <div class="field">
           <label for=${`${id}-current`}>${t('account.password.current')}</label>
           <input id=${`${id}-current`} name="current_password" type="password" autocomplete="current-password"

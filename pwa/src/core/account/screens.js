@@ -23,8 +23,11 @@ function refresher(session, onSession) {
   };
 }
 
-/** A session of scope "password" or "enrol": that one thing, then the app. */
-export function RestrictedScreen({ session, onSession, onSignOut }) {
+/**
+ * A session of scope "password" or "enrol": that one thing, then the app. `given`: the password
+ * typed at this sign-in, if the frame still has it (not asked again for the forced change).
+ */
+export function RestrictedScreen({ session, given, onSession, onSignOut }) {
   useLang();
   const [codes, setCodes] = useState(null);
   const refresh = refresher(session, onSession);
@@ -36,7 +39,7 @@ export function RestrictedScreen({ session, onSession, onSignOut }) {
     body = html`
       <h2 class="card__heading">${t('account.forced.title')}</h2>
       <p>${t('account.forced.lead', { username: user.username })}</p>
-      <${PasswordForm} session=${session} id="forced" onDone=${refresh} />
+      <${PasswordForm} session=${session} current=${given} id="forced" onDone=${refresh} />
     `;
   } else if (codes) {
     body = html`

@@ -12,7 +12,10 @@ import { explain, t, useSaid } from './strings.js';
 function QrCode({ svg }) {
   const [url, setUrl] = useState(null);
   useEffect(() => {
-    const made = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+    // An SVG made for inlining (segno's svg_inline) has no namespace; as a file of its own it
+    // would not be read as SVG at all (a broken image): the namespace is added if missing.
+    const whole = /^<svg(?![^>]*\bxmlns=)/.test(svg) ? svg.replace('<svg', '<svg xmlns="http://www.w3.org/2000/svg"') : svg;
+    const made = URL.createObjectURL(new Blob([whole], { type: 'image/svg+xml' }));
     setUrl(made);
     return () => URL.revokeObjectURL(made);
   }, [svg]);

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { signIn } from '../session.js';
 import { AccountPart, loadAccount } from './account-part.js';
@@ -16,11 +16,15 @@ export function LoginForm({ onSignedIn, notice = null }) {
   const [second, setSecond] = useState(null); // {answer, username}: the server asked for a second step
   const [said, setSaid] = useState(() => notice); // a function (see above), kept as it is
   const [name, setName] = useState(''); // kept for the way back from the second step
+  // The password just typed, handed on with the session: a one-time password to be changed at
+  // once (scope "password") is not asked a second time. Never stored.
+  const typed = useRef(null);
 
   async function submit(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const typed = String(form.get('username')).trim();
+    const username = String(form.get('username')).trim();
+    typed.current = String(form.get('password'));
     setBusy(true);
     setError(null);
     setSaid(null);
@@ -28,11 +32,11 @@ export function LoginForm({ onSignedIn, notice = null }) {
     // must not add a round trip. Failures show when the step is shown (AccountPart).
     loadAccount().catch(() => {});
     try {
-      const result = await signIn(typed, String(form.get('password')));
+      const result = await signIn(username, typed.current);
       if (result.secondStep) {
-        setSecond({ answer: result.secondStep, username: typed });
+        setSecond({ answer: result.secondStep, username });
         setBusy(false);
-      } else onSignedIn(result);
+      } else onSignedIn(result, typed.current);
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);
@@ -45,7 +49,7 @@ export function LoginForm({ onSignedIn, notice = null }) {
         name="SecondStep"
         answer=${second.answer}
         username=${second.username}
-        onSignedIn=${onSignedIn}
+        onSignedIn=${(session) => onSignedIn(session, typed.current)}
         onBack=${(why) => {
           setSecond(null);
           setSaid(() => why);

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useHashRoute } from '../hash-route.js';
 import { t } from '../i18n.js';
 import { confirmSession, loadSession, signOut } from '../session.js';
@@ -30,6 +30,7 @@ export function PoliceApp({ appKey, accepts, Home, Refused }) {
   const [unconfirmed, setUnconfirmed] = useState(false);
   const [afterSetup, setAfterSetup] = useState(null); // the sign-in form's notice after a set-up link
   const setup = useHashRoute(setupToken);
+  const given = useRef(null); // the one-time password just typed, for its forced change only
   const title = t(`apps.${appKey}.title`);
 
   useEffect(() => {
@@ -50,6 +51,7 @@ export function PoliceApp({ appKey, accepts, Home, Refused }) {
 
   function leave() {
     signOut(session); // forget locally at once; the server call may take a while on a weak link
+    given.current = null;
     setSession(null);
     setUnconfirmed(false);
   }
@@ -60,11 +62,16 @@ export function PoliceApp({ appKey, accepts, Home, Refused }) {
     setAfterSetup(() => () => t('police.setup_done'));
   }
 
+  function signedIn(fresh, password) {
+    given.current = fresh.user.scope === 'password' ? password : null;
+    setSession(fresh);
+  }
+
   let content;
   if (setup) content = html`<${AccountPart} name="SetupScreen" token=${setup} signedIn=${Boolean(session)} onDone=${setupDone} />`;
-  else if (!session) content = html`<${LoginForm} onSignedIn=${setSession} notice=${afterSetup} />`;
+  else if (!session) content = html`<${LoginForm} onSignedIn=${signedIn} notice=${afterSetup} />`;
   else if (session.user.scope) {
-    content = html`<${AccountPart} name="RestrictedScreen" session=${session} onSession=${setSession} onSignOut=${leave} />`;
+    content = html`<${AccountPart} name="RestrictedScreen" session=${session} given=${given.current} onSession=${setSession} onSignOut=${leave} />`;
   } else if (!accepts(session.user)) content = html`<${Refused} session=${session} onSignOut=${leave} />`;
   else {
     content = html`
