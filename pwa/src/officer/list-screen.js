@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { EnrolReminder } from '../core/ui/enrol-reminder.js';
+import { accountLabel, EnrolReminder } from '../core/ui/enrol-reminder.js';
 import { UserCard } from '../core/ui/user-card.js';
 import { AVAILABILITY, availability, useAvailability } from './availability.js';
 import { useDirectory } from './directory.js';
@@ -48,7 +48,7 @@ export function ListScreen({ session, alerts, isOfficer, onSignOut }) {
       : html`<p class="notice">${t('officer.no_unit')}</p>`}
     <section class="card o-account" aria-label=${t('officer.account')}>
       <${UserCard} user=${session.user} unitName=${unit ? names.unitName(unit) : null} />
-      <a class="button button--secondary" href="#/account" data-nav="account">${t('police.account')}</a>
+      <a class="button button--secondary" href="#/account" data-nav="account">${accountLabel()}</a>
       <${PushOffer} session=${session} />
       <button
         type="button"

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { LanguageSwitch } from '../../core/ui/language-switch.js';
-import { EnrolReminder } from '../../core/ui/enrol-reminder.js';
+import { accountLabel, EnrolReminder } from '../../core/ui/enrol-reminder.js';
 import { OnlineStatus } from '../../core/ui/online-status.js';
 import { categoryLabel, clock, unitName } from './format.js';
 import { t } from './i18n.js';
@@ -54,7 +54,7 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
         <button type="button" class="tool" onClick=${onHelp} aria-keyshortcuts="?">${t('center.top.help')} <kbd>?</kbd></button>
         <${OnlineStatus} />
         <${LanguageSwitch} />
-        <a class="topbar__user" href="#/account" data-nav="account" title=${t('police.account')}
+        <a class="topbar__user" href="#/account" data-nav="account" title=${accountLabel()}
           aria-current=${screen === 'account' ? 'page' : undefined}>
           <span class="user-card__name">${user.username}</span>
           <span class="topbar__role">${t(`police.roles.${user.role}`)}</span>

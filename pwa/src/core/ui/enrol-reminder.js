@@ -1,10 +1,19 @@
 // Inside the grace an account that will need a second factor signs in fully; this banner says
 // until when, on the home of both apps, until it is set up. "Later" hides it for this session
 // of the browser tab only: it comes back at the next start, as the date comes closer.
+// Its strings (and the account screen's link label) ride with it in the signed-in chunks, not in
+// the dictionaries every app and every citizen's first visit download.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { t } from '../i18n.js';
+import { withStrings } from '../i18n.js';
 import { cityTime } from '../time-format.js';
+import vi from './strings/vi.json';
+import en from './strings/en.json';
+
+const { t } = withStrings({ vi, en });
+
+/** "Account and security": the label of the links to #/account. */
+export const accountLabel = () => t('police.account');
 
 const KEY = 'sos.enrol-reminder.later';
 
