@@ -81,6 +81,22 @@ def test_an_expired_second_step_goes_back_to_the_password(live_server: LiveServe
     expect(page.get_by_label("Tên đăng nhập")).to_have_value("dieu.phoi")
 
 
+def test_a_locked_second_step_says_how_long_to_wait(live_server: LiveServer, new_context) -> None:
+    secret, _codes = with_totp(live_server, "dieu.phoi")
+    # Someone with the password tried 10 wrong codes (two challenges: 5 wrong codes end one).
+    for _ in range(2):
+        r = httpx.post(f"{live_server.url}/api/auth/login", json={"username": "dieu.phoi", "password": PASSWORD})
+        challenge = r.json()["challenge"]
+        for _ in range(5):
+            httpx.post(f"{live_server.url}/api/auth/second-factor", json={"challenge": challenge, "code": "000000"})
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(live_server.url + "/officer/")
+    fill_password(page, "dieu.phoi")
+    page.get_by_label("Mã 6 số trong ứng dụng xác thực").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(page.get_by_role("alert").filter(has_text="Bước xác minh bị khoá")).to_contain_text(re.compile(r"trong \d+ phút"))
+
+
 def test_passkey_added_from_the_account_screen_then_used_to_sign_in(
     live_server: LiveServer, new_context, watch_console
 ) -> None:
