@@ -94,7 +94,7 @@ def test_a_locked_second_step_says_how_long_to_wait(live_server: LiveServer, new
     fill_password(page, "dieu.phoi")
     page.get_by_label("Mã 6 số trong ứng dụng xác thực").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Xác nhận").click()
-    expect(page.get_by_role("alert").filter(has_text="Bước xác minh bị khoá")).to_contain_text(re.compile(r"trong \d+ phút"))
+    expect(page.get_by_role("alert").filter(has_text="Bước xác minh bị khoá")).to_contain_text(re.compile(r"sau \d+ phút"))
 
 
 def test_passkey_added_from_the_account_screen_then_used_to_sign_in(
