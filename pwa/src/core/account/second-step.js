@@ -89,7 +89,7 @@ export function SecondStep({ answer, username, onSignedIn, onBack }) {
           ${mode === 'totp'
             ? html`<input id="second-code" key="totp" name="code" class="acct-code" inputmode="numeric"
                 autocomplete="one-time-code" maxlength="8" aria-describedby="second-code-hint" />`
-            : html`<input id="second-code" key="recovery" name="code" class="acct-code" autocomplete="off"
+            : html`<input id="second-code" key="recovery" name="code" class="acct-code acct-code--text" autocomplete="off"
                 autocapitalize="none" spellcheck="false" maxlength="40" aria-describedby="second-code-hint" />`}
           <p class="acct-hint" id="second-code-hint">
             ${t(mode === 'totp' ? 'account.second.code_hint' : 'account.second.recovery_hint')}
