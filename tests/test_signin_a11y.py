@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import PASSWORD, LiveServer
 from .officer_helpers import PHU_MY_UNIT
-from .signin_helpers import (
+from .signin_screen_helpers import (
     DESK,
     PHONE,
     fill_password,

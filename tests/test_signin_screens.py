@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import PASSWORD, LiveServer
 from .officer_helpers import PHU_MY_UNIT
-from .signin_helpers import (
+from .signin_screen_helpers import (
     DESK,
     NEW_PASSWORD,
     PHONE,
