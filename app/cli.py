@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -204,14 +205,37 @@ def seed_demo() -> None:
     try:
         for username, role, unit, name in DEMO_USERS:
             svc.accounts.create_sync(username, password, role, unit, name, replace=True)
+        grace_ends = _demo_second_factor_grace(svc)
     finally:
         svc.stop()
     click.echo("Demo data ready (directory, sample ward boundaries, demo accounts).")
+    roles = svc.settings.second_factor_roles or "none"
+    click.echo(
+        f"Second factor (required for: {roles}): the demo accounts sign in with the password alone "
+        f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(grace_ends))} (enrolment grace; "
+        "seed-demo again restarts it). SOS_SECOND_FACTOR_ROLES= (empty) turns the requirement off, "
+        "SOS_SECOND_FACTOR_ROLES=admin,supervisor,dispatcher,officer turns it on for those roles."
+    )
     click.echo(f"Demo logins (password for all: {password}):")
     for username, role, unit, _ in DEMO_USERS:
         where = {"officer": "/officer/"}.get(role, "/center/")
         click.echo(f"  {username:<12} {role:<11} {unit or '':<13} -> {where}")
     click.echo("Citizen app: / (no login needed)")
+
+
+def _demo_second_factor_grace(svc: Services) -> float:
+    """Demo accounts are new again: inside the second factor's enrolment grace, with no factor
+    (so the printed logins work), whatever was enrolled before. Returns when the grace ends."""
+    now = time.time()
+
+    def refresh(tx: Any) -> None:
+        for username, *_ in DEMO_USERS:
+            user_id = tx.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()[0]
+            tx.execute("UPDATE users SET created_at = ? WHERE id = ?", (now, user_id))
+            svc.factors.reset(tx, int(user_id))
+
+    svc.db.write_sync(refresh)
+    return now + svc.settings.second_factor_grace_s
 
 
 if __name__ == "__main__":

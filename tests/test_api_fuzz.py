@@ -61,6 +61,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     # Generous rate limits: the fuzzer signs in and makes devices far faster than any person.
     with api_server(tmp_path_factory.mktemp("fuzz") / "data", login_per_ip_per_hour=100_000,
                     devices_per_ip_per_hour=100_000, login_max_failures=100_000,
+                    login_address_max_failures=100_000, login_hard_lock_failures=100_000,
+                    login_slowdown_after=100_000,
                     partner_calls_per_minute=100_000) as server:
         yield server
 

@@ -36,6 +36,8 @@ def test_seed_demo_then_serve_then_the_demo_dispatcher_signs_in(tmp_path: Path) 
     for username, *_ in DEMO_USERS:
         assert username in result.output
     assert "sos-demo-2026" in result.output
+    # The demo says how it stays usable although dispatchers must have a second factor.
+    assert "SOS_SECOND_FACTOR_ROLES" in result.output and "enrolment grace" in result.output
     # Running it again is harmless (accounts are reset, nothing duplicated).
     assert run(["seed-demo"], tmp_path).exit_code == 0
 

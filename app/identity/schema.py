@@ -219,3 +219,9 @@ def second_factor(tx: Connection) -> None:
         );
         """
     )
+    if tx.dialect == "postgresql":
+        # The "accounts" step added its columns with `execute`, which does not translate SQLite's
+        # type names: REAL stayed PostgreSQL's 4-byte `real`, whose grain at today's epoch
+        # seconds is two minutes. Times are 8-byte floats everywhere else; these too now.
+        for table, column in (("sessions", "last_seen_at"), ("users", "disabled_at")):
+            tx.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")

@@ -144,11 +144,28 @@ def make_recovery_codes(tx: Connection, user_id: int, now: float) -> list[str]:
     return codes
 
 
+def bump(tx: Connection, table: str, column: str, key: Any, now: float, window_s: int) -> int:
+    """One more failure for `key` in its window (a new window when the last one is over); one
+    atomic upsert, so that two processes failing at once both count."""
+    row = tx.execute(
+        f"""INSERT INTO {table} AS r ({column}, failures, first_failure_at) VALUES (?, 1, ?)
+            ON CONFLICT ({column}) DO UPDATE SET
+            failures = CASE WHEN ? - r.first_failure_at > ? THEN 1 ELSE r.failures + 1 END,
+            first_failure_at = CASE WHEN ? - r.first_failure_at > ? THEN ?
+                               ELSE r.first_failure_at END
+            RETURNING failures""",
+        (key, now, now, window_s, now, window_s, now),
+    ).fetchone()
+    return int(row[0])
+
+
 def _bad(code: str, message: str, status: int = 401, **extra: Any) -> ApiError:
     return ApiError(status, code, message, **extra)
 
 
 class SecondFactor:
+    reset = staticmethod(reset)  # for callers that reach identity only through the services
+
     def __init__(self, db: Database, secret: str, clock: Callable[[], float]) -> None:
         self.db = db
         self.sealer = Sealer(secret)
@@ -441,22 +458,10 @@ class SecondFactor:
 
     def _failure(self, tx: Connection, key: str, user_id: int, now: float) -> None:
         tx.execute("UPDATE login_challenges SET attempts = attempts + 1 WHERE id = ?", (key,))
-        row = tx.execute(
-            "SELECT failures, first_failure_at FROM second_factor_failures WHERE user_id = ?",
-            (user_id,),
-        ).fetchone()
-        if row is None or now - row["first_failure_at"] > ACCOUNT_WINDOW_S:
-            failures, first = 1, now
-        else:
-            failures, first = row["failures"] + 1, row["first_failure_at"]
-        locked_until = now + LOCK_S if failures >= ACCOUNT_FAILURES else None
-        tx.execute(
-            """INSERT INTO second_factor_failures (user_id, failures, first_failure_at, locked_until)
-               VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET
-               failures = excluded.failures, first_failure_at = excluded.first_failure_at,
-               locked_until = excluded.locked_until""",
-            (user_id, failures, first, locked_until),
-        )
+        failures = bump(tx, "second_factor_failures", "user_id", user_id, now, ACCOUNT_WINDOW_S)
+        if failures >= ACCOUNT_FAILURES:
+            tx.execute("UPDATE second_factor_failures SET locked_until = ? WHERE user_id = ?",
+                       (now + LOCK_S, user_id))
         audit.append(tx, None, "user.second_factor_failed", f"user/{user_id}", failures=failures)
         if failures == ACCOUNT_FAILURES:
             # An alert for the admins: someone who knows the password is guessing codes.

@@ -27,7 +27,7 @@ from app.errors import ApiError
 from app.identity import audit, passkeys
 from app.identity.accounts import _DUMMY_HASH, verify_password
 from app.identity.auth import Principal, TokenIssuer
-from app.identity.second_factor import SecondFactor, enrolled, summary
+from app.identity.second_factor import SecondFactor, bump, enrolled, summary
 from app.settings import Settings
 from app.storage.base import Connection, Database
 
@@ -103,22 +103,16 @@ class SignIn:
                 headers={"Retry-After": str(wait)}, retry_after=wait,
             )
         user = state["user"]
-        stored = user["password_hash"] if user is not None else _DUMMY_HASH
-        # argon2 is deliberately slow; keep it off the event loop.
-        ok = await asyncio.to_thread(verify_password, stored, password) and user is not None
-        if not ok:
-            over = await self.db.write(lambda tx: self._failure(tx, username, address, now))
-            if over >= 0:
-                # Each further failure from this address waits longer: guessing gets slow.
-                await asyncio.sleep(min(s.login_slowdown_ms * 2**over, MAX_DELAY_MS) / 1000)
-            raise ApiError(401, "bad_credentials", "Wrong username or password.")
-        user_id = int(user["id"])
-        factors = await self.db.read(lambda c: summary(c, [user_id])[user_id])
-        known = attempt.known_user_id == user_id
+        user_id = int(user["id"]) if user is not None else None
+        factors = state["factors"]
+        # The account's lock is decided before the password is checked: an answer that differed
+        # for the right password would tell the guesser it was right.
         failures, first, locked_until = state["account"]
         in_window = failures and now - first <= s.login_window_s
         hard = locked_until is not None and locked_until > now
-        if not known and (hard or (in_window and failures >= s.login_max_failures and not enrolled(factors))):
+        soft = in_window and failures >= s.login_max_failures and not enrolled(factors)
+        known = attempt.known_user_id is not None and attempt.known_user_id == user_id
+        if (hard or soft) and not known:
             until = locked_until if hard else first + s.login_window_s
             wait = max(1, math.ceil(until - now))
             raise ApiError(
@@ -127,6 +121,15 @@ class SignIn:
                 f"before, or try again in {math.ceil(wait / 60)} minutes.",
                 headers={"Retry-After": str(wait)}, retry_after=wait,
             )
+        stored = user["password_hash"] if user is not None else _DUMMY_HASH
+        # argon2 is deliberately slow; keep it off the event loop.
+        ok = await asyncio.to_thread(verify_password, stored, password) and user is not None
+        if not ok or user_id is None:
+            over = await self.db.write(lambda tx: self._failure(tx, username, address, now))
+            if over >= 0:
+                # Each further failure from this address waits longer: guessing gets slow.
+                await asyncio.sleep(min(s.login_slowdown_ms * 2**over, MAX_DELAY_MS) / 1000)
+            raise ApiError(401, "bad_credentials", "Wrong username or password.")
         if enrolled(factors):
             return await self._challenge(user_id, factors, attempt, rp)
         scope = self._scope(user, factors, now)
@@ -165,9 +168,17 @@ class SignIn:
     def _scope(self, user: Any, factors: dict[str, Any], now: float) -> str | None:
         if user["must_change_password"]:
             return "password"
-        if self._enrol_by(user, factors) is not None and now > self._enrol_by(user, factors):
+        enrol_by = self._enrol_by(user, factors)
+        if enrol_by is not None and now > enrol_by:
             return "enrol"
         return None
+
+    def enrolment_due(self, conn: Any, user_id: int) -> bool:
+        """Whether this user's next session must be an "enrol" one (a required role, no factor,
+        the grace over): for whoever turns a "password" session full (a password change)."""
+        user = self._user(conn, "id = ?", user_id, active_only=False)
+        by = None if user is None else self._enrol_by(user, summary(conn, [user_id])[user_id])
+        return by is not None and self.clock() > by
 
     def _enrol_by(self, user: Any, factors: dict[str, Any]) -> float | None:
         if user["role"] not in self.roles or enrolled(factors):
@@ -244,8 +255,11 @@ class SignIn:
         blocked = conn.execute(
             "SELECT blocked_until FROM login_address_failures WHERE address = ?", (address,)
         ).fetchone()
+        user = self._user(conn, "username = ?", username)
         return {
-            "user": self._user(conn, "username = ?", username),
+            "user": user,
+            "factors": summary(conn, [user["id"]])[user["id"]] if user is not None else
+            {"totp": False, "passkeys": 0, "recovery_codes_left": 0},
             "account": tuple(account) if account is not None else (0, 0.0, None),
             "address_blocked_until": blocked[0] if blocked is not None else None,
         }
@@ -254,11 +268,11 @@ class SignIn:
         """Count a wrong password against the address and the account; returns how far the
         address is past `login_slowdown_after` (negative: not yet)."""
         s = self.settings
-        failures = _bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
+        failures = bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
         blocked = now + s.login_lockout_s if failures >= s.login_address_max_failures else None
         tx.execute("UPDATE login_address_failures SET blocked_until = ? WHERE address = ?",
                    (blocked, address))
-        account = _bump(tx, "login_failures", "username", username, now, s.login_window_s)
+        account = bump(tx, "login_failures", "username", username, now, s.login_window_s)
         if account == s.login_hard_lock_failures:
             tx.execute("UPDATE login_failures SET locked_until = ? WHERE username = ?",
                        (now + s.login_lockout_s, username))
@@ -267,21 +281,3 @@ class SignIn:
                          failures=account, locked_for_s=s.login_lockout_s)
         audit.append(tx, None, "user.login_failed", f"username/{username}", failures=account)
         return failures - s.login_slowdown_after
-
-
-def _bump(tx: Connection, table: str, column: str, key: str, now: float, window_s: int) -> int:
-    """One more failure for `key` in its window (a new window when the last one is over)."""
-    row = tx.execute(
-        f"SELECT failures, first_failure_at FROM {table} WHERE {column} = ?", (key,)
-    ).fetchone()
-    if row is None:
-        tx.execute(f"INSERT INTO {table} ({column}, failures, first_failure_at) VALUES (?, 1, ?)",
-                   (key, now))
-        return 1
-    if now - row["first_failure_at"] > window_s:
-        failures, first = 1, now
-    else:
-        failures, first = row["failures"] + 1, row["first_failure_at"]
-    tx.execute(f"UPDATE {table} SET failures = ?, first_failure_at = ? WHERE {column} = ?",
-               (failures, first, key))
-    return failures

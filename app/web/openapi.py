@@ -43,6 +43,7 @@ from app.web.openapi_parts import (
     param,
     refusals,
 )
+from app.web.openapi_signin import signin_paths
 from app.web.openapi_warnings import warning_paths
 
 # -- shared shapes -------------------------------------------------------------------------------
@@ -191,17 +192,10 @@ def _paths() -> dict[str, Any]:
                                                 languages=array(STRING), default_language=STRING))},
             roles=None, tag="service")},
         # -- sign-in ------------------------------------------------------------------------------
-        "/api/auth/login": {"post": {**operation(
-            "Police sign-in: a token, and the same token as an HttpOnly session cookie.",
-            {"200": json_answer("Signed in.", obj(("token", "user"), token=STRING, user=USER)),
-             **refusals(401, 429)},
-            roles=None, tag="auth",
-            body=obj(("username", "password"), username={"type": "string", "minLength": 1},
-                     password=STRING))}},
         "/api/auth/logout": {"post": operation("End the session (token and cookie).",
                                                {"204": empty("Signed out.")}, tag="auth")},
-        "/api/auth/me": {"get": operation("Who am I.", {"200": json_answer(
-            "The caller.", obj(("user",), user=USER))}, citizen=True, tag="auth")},
+        "/api/auth/me": {"get": operation("Who am I (police: SIGNED_IN_USER of openapi_signin).",
+            {"200": json_answer("The caller.", obj(("user",), user=USER))}, citizen=True, tag="auth")},
         "/api/citizen/devices": {"post": operation(
             "A new anonymous citizen identity and its signed token.",
             {"201": json_answer("Made.", obj(("device_id", "token"), device_id=STRING, token=STRING)),
@@ -323,6 +317,7 @@ def _paths() -> dict[str, Any]:
         },
         **position_paths(),
         **warning_paths(),
+        **signin_paths(),
         **channel_paths(),
         **lite_paths(),
         **geojson_path(STATS_FILTERS),

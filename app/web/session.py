@@ -57,8 +57,6 @@ async def login(request: Request) -> Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise ApiError(422, "invalid", "Send a JSON object with username and password.")
-    if len(username) > MAX_FIELD or len(password) > MAX_FIELD:
-        raise ApiError(422, "invalid", "The username or password is too long.")
     rp = passkeys.relying_party(request, svc.settings)
     outcome = await svc.signin.login(username.strip(), password, _attempt(request), rp)
     if isinstance(outcome, Challenge):
