@@ -42,6 +42,17 @@ def test_officer_sign_in_screens(live_server: LiveServer, new_context) -> None:
     found: dict[str, Any] = {}
     context = new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()
+    # An account with a passkey: the second step as the server would answer it (the real one is
+    # in test_signin_screens.py, with a virtual authenticator).
+    answer = {"second_factor": ["passkey", "totp", "recovery"], "challenge": "c" * 43,
+              "webauthn": {"challenge": "AAAA", "allowCredentials": [], "userVerification": "required"}}
+    page.route("**/api/auth/login", lambda route: route.fulfill(json=answer))
+    page.goto(live_server.url + "/officer/")
+    fill_password(page, "ai.do")
+    expect(page.get_by_role("button", name="Dùng khoá truy cập")).to_be_visible()
+    check(page, found, "officer-second-step-passkey")
+    page.get_by_role("button", name="Quay lại bước mật khẩu").click()
+    page.unroute("**/api/auth/login")
     # The second step, then its wrong-code message.
     secret, _codes = with_totp(live_server, "dieu.phoi")
     page.goto(live_server.url + "/officer/")

@@ -233,3 +233,25 @@ def test_the_officer_changes_the_password_from_the_account_screen(live_server: L
     expect(page.get_by_role("status").filter(has_text="Đã đổi mật khẩu")).to_be_visible()
     assert httpx.get(f"{live_server.url}/api/auth/me", headers=bearer(other)).status_code == 401
     api_sign_in(live_server, "lan", NEW_PASSWORD)
+
+
+def test_inside_the_grace_a_reminder_gives_the_date_and_can_wait(live_server: LiveServer, new_context) -> None:
+    live_server.svc.accounts.create_sync("dieu.phoi", PASSWORD, "dispatcher", PHU_MY_UNIT)
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(live_server.url + "/officer/")
+    fill_password(page, "dieu.phoi")
+    reminder = page.locator("[data-reminder=enrol]")
+    expect(reminder).to_be_visible()
+    enrol_by = page.evaluate("JSON.parse(localStorage.getItem('sos.session')).user.second_factor.enrol_by")
+    day = page.evaluate(
+        "ms => new Intl.DateTimeFormat('vi-VN', {day: 'numeric', month: 'numeric', year: 'numeric',"
+        " timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date(ms))", enrol_by)
+    expect(reminder).to_contain_text(day)
+    reminder.get_by_role("link", name="Thiết lập ngay").click()
+    expect(page.get_by_role("heading", name="Tài khoản và bảo mật")).to_be_visible()
+    page.get_by_role("link", name="Quay lại").click()
+    reminder.get_by_role("button", name="Để sau").click()
+    expect(reminder).to_have_count(0)
+    page.reload()  # put off for this tab's session, not for good
+    expect(page.locator(".o-sync")).to_be_visible()
+    expect(reminder).to_have_count(0)
