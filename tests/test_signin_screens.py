@@ -222,6 +222,7 @@ def test_the_officer_changes_the_password_from_the_account_screen(live_server: L
     expect(page.locator(".o-sync")).to_be_visible()
     page.get_by_role("link", name="Tài khoản và bảo mật").click()
     page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_label("Mật khẩu hiện tại")).to_be_focused()
     page.get_by_label("Mật khẩu hiện tại").fill("not the password")
     page.get_by_label("Mật khẩu mới", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Nhập lại mật khẩu mới").fill(NEW_PASSWORD)

@@ -1,7 +1,7 @@
 // Choosing a new password: forced at a first sign-in (a session of scope "password"), asked from
 // the account screen, and for a set-up link (no current password then: `token` instead).
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../api.js';
 import { getLang } from '../i18n.js';
 import { explain, t, useSaid } from './strings.js';
@@ -13,14 +13,21 @@ function weakReason(failure) {
 }
 
 /**
- * `session`: change this account's password (`current_password` asked, unless given as `current`);
+ * `focus`: put the cursor in the first field at once. `session`: change this account's password (`current_password` asked, unless given as `current`);
  * `token`: a set-up link's.
  * `onDone()` after the server took it.
  */
-export function PasswordForm({ session, token, current, id = 'pw', submitLabel, onDone }) {
+export function PasswordForm({ session, token, current, id = 'pw', submitLabel, focus = false, onDone }) {
   const [busy, setBusy] = useState(false);
   const [askCurrent, setAskCurrent] = useState(Boolean(session) && !current); // else `current` is used
   const [error, setError] = useSaid();
+  const box = useRef(null);
+
+  // Opened by a button (the account screen): the first field, not the button that is gone. Not
+  // on a screen of its own: a phone's keyboard would cover the words above the form.
+  useEffect(() => {
+    if (focus) box.current?.querySelector('input')?.focus();
+  }, []);
 
   async function submit(event) {
     event.preventDefault();
@@ -70,7 +77,7 @@ export function PasswordForm({ session, token, current, id = 'pw', submitLabel, 
 
   const invalid = (field) => (error?.field === field ? 'true' : undefined);
   return html`
-    <form class="acct-form" onSubmit=${submit} noValidate aria-busy=${busy ? 'true' : 'false'}>
+    <form class="acct-form" ref=${box} onSubmit=${submit} noValidate aria-busy=${busy ? 'true' : 'false'}>
       ${askCurrent && html`
         <div class="field">
           <label for=${`${id}-current`}>${t('account.password.current')}</label>

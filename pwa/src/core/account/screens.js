@@ -114,7 +114,7 @@ export function AccountScreen({ session, onSession, back = '#/', wide = false })
             ${said && html`<p class="acct-done" role="status">${said}</p>`}
             ${changing
               ? html`
-                  <${PasswordForm} session=${session} id="change" onDone=${passwordChanged} />
+                  <${PasswordForm} session=${session} id="change" focus=${true} onDone=${passwordChanged} />
                   <button type="button" class="acct-link" onClick=${() => setChanging(false)}>${t('account.cancel')}</button>
                 `
               : html`
