@@ -133,4 +133,13 @@ def test_console_sign_in_screens(live_server: LiveServer, new_context) -> None:
     fill_password(page, "dieu.phoi2")
     expect(page.locator("[data-reminder=enrol]")).to_be_visible()
     check(page, found, "console-reminder")
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # Past the grace: the enrolment before the console.
+    live_server.svc.accounts.create_sync("giam.sat", PASSWORD, "supervisor")
+    live_server.svc.db.write_sync(lambda tx: tx.execute(
+        "UPDATE users SET created_at = created_at - 30 * 86400 WHERE username = 'giam.sat'"))
+    fill_password(page, "giam.sat")
+    expect(page.get_by_role("heading", name="Thiết lập bước xác minh thứ hai")).to_be_visible()
+    check(page, found, "console-enrol")
     assert found == dict.fromkeys(found, [])
