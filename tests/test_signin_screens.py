@@ -121,6 +121,13 @@ def test_passkey_added_from_the_account_screen_then_used_to_sign_in(
     fill_password(page, "dieu.phoi")
     page.get_by_role("button", name="Dùng khoá truy cập").click()
     console_live(page)
+    # And removed again (two steps: a passkey is not lost to a slip of the mouse).
+    page.locator("a.topbar__user").click()
+    page.get_by_role("button", name=re.compile("^Xoá khoá truy cập")).click()
+    page.get_by_role("button", name="Đồng ý xoá").click()
+    expect(page.get_by_role("status").filter(has_text="Đã xoá khoá truy cập")).to_be_visible()
+    expect(page.locator("[data-passkey]")).to_have_count(0)
+    expect(page.locator(".acct-state--off")).to_be_visible()
     assert errors == []
 
 
