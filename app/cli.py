@@ -1,18 +1,22 @@
-"""The `sos` command: serve, worker, seed-demo, wards import, user add, partner add/revoke."""
+"""The `sos` command: serve, worker, seed-demo, wards import, user add/disable/enable/reset-password/
+import/sessions, partner add/revoke."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
 import logging
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from app.services import Services, warn_of_placeholder_contact
+from app.services import CLI_ACTOR, Services, importing, warn_of_placeholder_contact
 from app.settings import Settings
 
 DEMO_PASSWORD_ENV = "SOS_DEMO_PASSWORD"
@@ -43,7 +47,7 @@ def main(verbose: bool) -> None:
 
 
 # uvicorn's WebSocket settings, also used by the benchmarks' servers (bench/servers.py); the
-# Procfile's command line says the same.
+# Procfile runs `sos serve`, so it has them (and the header deadline) too.
 WEBSOCKET_OPTIONS: dict[str, Any] = {
     # The sync engine refuses updates far smaller than this; a lower frame cap stops a client
     # from making the server buffer 16 MiB (uvicorn's default) before refusing it.
@@ -61,6 +65,8 @@ def serve(host: str, port: int) -> None:
     """Serve the web app and the sync endpoints."""
     import uvicorn
 
+    from app.main import serving
+
     settings = Settings.from_env()
     warn_of_placeholder_contact(settings)
     uvicorn.run(
@@ -71,6 +77,9 @@ def serve(host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         **WEBSOCKET_OPTIONS,
+        # Slow request headers close the connection (slowloris, issue 25); idle ones too.
+        http=serving.with_header_deadline(settings.header_timeout_s),
+        timeout_keep_alive=settings.keep_alive_s,
         # The consoles' server-sent position streams (app/web/positions.py) never end by
         # themselves, and uvicorn waits for every open response before it stops: without a limit
         # a restart would hang as long as a console stays open. EventSource reconnects by itself.
@@ -131,6 +140,120 @@ def user_add(
     finally:
         svc.stop()
     click.echo(f"user {username} ({role}{', ' + unit if unit else ''}) saved as #{user_id}")
+
+
+def _lifecycle(action: Any) -> Any:
+    """Run a lifecycle operation with a fresh Services; refusals become a clear message."""
+    from starlette.exceptions import HTTPException  # the app's refusals (ApiError) are these
+
+    svc = _services()
+    try:
+        return action(svc)
+    except HTTPException as exc:
+        raise click.ClickException(str(exc.detail)) from exc
+    finally:
+        svc.stop()
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable an account: refused at once, every session ended (open connections too)."""
+    _, ended = _lifecycle(lambda svc: svc.lifecycle.disable_sync(CLI_ACTOR, username))
+    click.echo(f"user {username}: disabled; {len(ended)} session(s) ended")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled account again (its old sessions stay ended)."""
+    _lifecycle(lambda svc: svc.lifecycle.enable_sync(CLI_ACTOR, username))
+    click.echo(f"user {username}: enabled")
+
+
+@user.command("reset-password")
+@click.argument("username")
+def user_reset_password(username: str) -> None:
+    """Give USERNAME a one-time password (printed once) to change at the next sign-in."""
+    password, ended = _lifecycle(lambda svc: svc.lifecycle.reset_password_sync(CLI_ACTOR, username))
+    click.echo(f"user {username}: {len(ended)} session(s) ended; one-time password (shown once, "
+               "to be changed at the next sign-in):")
+    click.echo(password)
+
+
+@user.command("sessions")
+@click.argument("username")
+@click.option("--end", is_flag=True, help="End all of them.")
+def user_sessions(username: str, end: bool) -> None:
+    """List USERNAME's live sessions (or end them all with --end)."""
+    def run(svc: Services) -> Any:
+        if end:
+            return svc.lifecycle.end_sessions_sync(CLI_ACTOR, username)
+        return svc.lifecycle.sessions_sync(username)
+
+    result = _lifecycle(run)
+    if end:
+        click.echo(f"user {username}: {len(result)} session(s) ended")
+        return
+    for s in result:
+        click.echo(f"{s['id']}  {s['device'] or '?':<24} {s['ip'] or '-':<15} since "
+                   f"{_when(s['created_at'])}, last {_when(s['last_seen_at'])}")
+    click.echo(f"{len(result)} live session(s)")
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@user.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the set-up links to this file (mode 0600) instead of printing them.")
+@click.option("--origin", default=None, envvar="SOS_PUBLIC_URL",
+              help="The address people open, e.g. https://sos.example.vn ($SOS_PUBLIC_URL).")
+def user_import(file: str, out: str | None, origin: str | None) -> None:
+    """Create the accounts of a CSV file (username,display_name,role,unit,phone; a header row;
+    UTF-8), all or none, each with a one-time set-up link valid 7 days. The server keeps only
+    the links' hashes: this output is the only copy."""
+    data = Path(file).read_bytes()
+    svc = _services()
+    try:
+        # The number of accounts is known once the file is read: the bar starts with it.
+        with contextlib.ExitStack() as stack:
+            bars: list[Any] = []
+
+            def progress(done: int, total: int) -> None:
+                if not bars:
+                    bars.append(stack.enter_context(
+                        click.progressbar(length=total, label="creating accounts", file=sys.stderr)
+                    ))
+                bars[0].update(done - bars[0].pos)
+
+            created = svc.lifecycle.import_users_sync(data, CLI_ACTOR, progress)
+    except importing.ImportRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"line {problem.line}, {problem.field}: {problem.message}", err=True)
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        svc.stop()
+    base = origin or "https://<server>"
+    lines = ["username,role,setup_url,expires"]
+    for c in created:
+        expires = datetime.datetime.fromtimestamp(c.expires, datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+        lines.append(f"{c.username},{c.role},{importing.setup_url(base, c.role, c.token)},{expires}")
+    text = "\n".join(lines) + "\n"
+    if out:
+        # Created with 0600 from the start: never readable by others, not even for a moment.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"{len(created)} account(s) created; set-up links (valid 7 days, one use) in {out}")
+    else:
+        click.echo(text, nl=False)
+        click.echo(f"{len(created)} account(s) created; set-up links valid 7 days, one use each", err=True)
 
 
 @main.group()

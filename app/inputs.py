@@ -11,6 +11,11 @@ input never becomes a 500 further down. Three traps this module exists for:
 - SQLite's INTEGER is 64 bits: a whole number is bounded before it can reach a query.
 - PostgreSQL's text cannot hold a NUL character (psycopg raises): a JSON body or a query string
   holding one is refused here (`RefuseNul` for the query string and the path, before routing).
+- JSON may spell half of a UTF-16 pair alone (`"\ud800"`), and `json.loads` decodes bytes with
+  'surrogatepass': such a string cannot be encoded as UTF-8, so pycrdt panics and the drivers
+  raise on it. A body holding one is refused (issue 25).
+- `json.loads` reads `1` followed by 400 zeros as a Python int and `1e400` as infinity: no field
+  holds either, so a number past 64 bits (or not finite) is refused while the body is read.
 
     limit = whole(request.query_params, "limit", default=100, lo=1, hi=1000)
     body = parse_json_object(raw_bytes)
@@ -39,6 +44,9 @@ _DECIMAL = re.compile(r"[+-]?[0-9]{1,20}(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 _NUL = re.compile(rb"%00|\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The longest integer literal a 64-bit field can hold, with its sign.
+_MAX_INT_CHARS = len(str(-(2**63)))
 
 
 def invalid(field: str, message: str, status: int = 422, code: str = "invalid") -> ApiError:
@@ -73,23 +81,52 @@ def parse_json(
         raise invalid(field, f"The {field} is nested more than {max_depth} levels deep.", 400, "too_deep")
     try:
         # NaN and Infinity are Python's, not JSON's: no other client would send or read them.
-        value = json.loads(body, parse_constant=_no_constant)
+        value = json.loads(body, parse_constant=_no_constant, parse_int=_bounded_int,
+                           parse_float=_finite_float)
+    except _NumberTooBig as exc:
+        raise invalid(field, f"The {field} holds a number no field can hold ({exc}): whole numbers "
+                      "must fit in 64 bits and decimals be finite.") from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise invalid(field, f"The {field} is not valid JSON.", 400, "bad_json") from exc
-    if b"\\u0000" in body and _holds_nul(value):
-        raise invalid(field, f"The {field} holds a NUL character (\\u0000), which no text may.")
+    # Both can only arrive escaped (or, for a surrogate, as the bytes ED A0..BF): skip the walk
+    # for the bodies that hold neither.
+    if (b"\\u" in body or b"\xed" in body) and (reason := _bad_text(value)):
+        raise invalid(field, f"The {field} {reason}.")
     return value
 
 
-def _holds_nul(value: Any) -> bool:
-    """Whether a NUL is in any string (or key) of a decoded value; its depth is bounded already."""
+class _NumberTooBig(ValueError):
+    pass
+
+
+def _bounded_int(raw: str) -> int:
+    if len(raw) > _MAX_INT_CHARS or not -(2**63) <= (value := int(raw)) <= INT64_MAX:
+        raise _NumberTooBig(f"{raw[:12]}… has {len(raw.lstrip('-'))} digits")
+    return value
+
+
+def _finite_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise _NumberTooBig(f"{raw[:24]} is past the largest decimal")
+    return value
+
+
+def _bad_text(value: Any) -> str | None:
+    """Why a string (or key) of a decoded value can be stored nowhere, or None; its depth is
+    bounded already."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "holds a NUL character (\\u0000), which no text may"
+        if _SURROGATE.search(value):
+            return ("holds a lone surrogate (such as \\ud800: half of a UTF-16 pair), "
+                    "which is not text")
+        return None
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        return next((r for k, v in value.items() if (r := _bad_text(k) or _bad_text(v))), None)
     if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
+        return next((r for v in value if (r := _bad_text(v))), None)
+    return None
 
 
 def parse_json_object(body: bytes, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from app.web import (
     openapi,
     pwa,
     second_factor,
+    serving,
     session,
     warnings_page,
 )
@@ -89,6 +90,8 @@ def _freeze_startup_objects() -> None:
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     svc = svc or Services.build(settings)
+    # After uvicorn configured its logging (it loads the app later): no token in any log line.
+    serving.install_log_redaction()
 
     routes = [
         Route("/healthz", healthz),
@@ -97,12 +100,6 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/auth/login", session.login, methods=["POST"]),
         Route("/api/auth/logout", session.logout, methods=["POST"]),
         Route("/api/auth/me", session.me),
-        # issue 25: own sessions and password, set-up links (app/web/account.py)
-        Route("/api/auth/sessions", account.list_sessions),
-        Route("/api/auth/sessions/end-others", account.end_other_sessions, methods=["POST"]),
-        Route("/api/auth/sessions/{session_id}", account.end_session, methods=["DELETE"]),
-        Route("/api/auth/password", account.change_password, methods=["POST"]),
-        Route("/api/auth/setup", account.set_up, methods=["POST"]),
         # issue 25: the second step of sign-in, and enrolling a second factor
         Route("/api/auth/second-factor", session.second_factor, methods=["POST"]),
         Route("/api/auth/totp", second_factor.totp_begin, methods=["POST"]),
@@ -114,6 +111,12 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/auth/webauthn/credentials/{credential_id}", second_factor.passkey_delete,
               methods=["DELETE"]),
         Route("/api/auth/recovery-codes", second_factor.recovery_codes, methods=["POST"]),
+        # issue 25: own sessions and password, set-up links (app/web/account.py)
+        Route("/api/auth/sessions", account.list_sessions),
+        Route("/api/auth/sessions/end-others", account.end_other_sessions, methods=["POST"]),
+        Route("/api/auth/sessions/{session_id}", account.end_session, methods=["DELETE"]),
+        Route("/api/auth/password", account.change_password, methods=["POST"]),
+        Route("/api/auth/setup", account.set_up, methods=["POST"]),
         Route("/api/citizen/devices", citizen.create_device, methods=["POST"]),
         Route("/api/citizen/devices/me", citizen.update_contact, methods=["PUT"]),
         Route("/api/units", directory.units),
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/admin/users/{user_id}/disable", admin.disable_user, methods=["POST"]),
         Route("/api/admin/users/{user_id}/enable", admin.enable_user, methods=["POST"]),
         Route("/api/admin/users/{user_id}/reset-password", admin.reset_password, methods=["POST"]),
+        Route("/api/admin/users/{user_id}/second-factor/reset", admin.reset_second_factor, methods=["POST"]),
         Route("/api/admin/users/{user_id}/sessions", admin.user_sessions),
         Route("/api/admin/users/{user_id}/sessions/end", admin.end_user_sessions, methods=["POST"]),
         Route("/api/admin/units", admin.units),

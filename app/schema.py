@@ -37,8 +37,8 @@ MIGRATIONS = [
     Migration("warnings", (warnings.tables, incidents.warning_link)),
     # issue 25: police sign-in (sessions with devices, account lifecycle)
     Migration("accounts", (identity.accounts,)),
-    # issue 25: set-up links of imported accounts (H2 "accounts")
-    Migration("setup_links", (identity.setup_links,)),
     # issue 25: passkeys, one-time codes, recovery codes, sign-in challenges and throttles
     Migration("second_factor", (identity.second_factor,)),
+    # issue 25: set-up links of imported accounts
+    Migration("setup_links", (identity.setup_links,)),
 ]

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from app.directory.routing import Directory
+from app.identity import importing as importing  # for cli
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
 from app.identity.devices import Devices
-from app.identity.lifecycle import Lifecycle
+from app.identity.lifecycle import CLI_ACTOR as CLI_ACTOR  # for cli
+from app.identity.lifecycle import Lifecycle, RevocationWatch
 from app.identity.partners import Partners
 from app.identity.ratelimit import RateLimiter, SharedRateLimiter
 from app.identity.second_factor import SecondFactor
@@ -75,11 +77,12 @@ class Services:
     warning_areas: Areas = field(init=False)
     warning_answers: Answers = field(init=False)
     warning_delivery: Delivery | None = field(init=False, default=None)
-    # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
-    lifecycle: Lifecycle = field(init=False)
     # Police sign-in (issue 25): the second factor, and the password step with its throttles.
     factors: SecondFactor = field(init=False)
     signin: SignIn = field(init=False)
+    # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
+    lifecycle: Lifecycle = field(init=False)
+    revocations: RevocationWatch | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -132,6 +135,8 @@ class Services:
         self.partners = Partners(self.db)
         self.factors = SecondFactor(self.db, self.settings.resolved_secret(), self.tokens.clock)
         self.signin = SignIn(self.db, self.settings, self.tokens, self.factors)
+        # A forced password change leaves an "enrol" session when a second factor is still due.
+        self.lifecycle.enrolment_due = self.signin.enrolment_due
         self.warnings = Warnings(self.db, self.clock, wake=self.worker.wake)
         self.warning_areas = Areas(self.db, self.clock, self.settings.warning_max_areas)
         self.warning_answers = Answers(self.db, self.clock)
@@ -171,6 +176,10 @@ class Services:
         await self.sync.start()
         if self.peers is not None:
             self.peers.start(self.sync)
+        elif self.role == "web":
+            # Sessions ended from the command line (another process) end their connections too.
+            self.revocations = RevocationWatch(self.db, self._end_streams)
+            self.revocations.start()
         await self.media.start()  # its workers, when this process runs the media jobs
         if self.push_worker is not None:
             await self.push_worker.start()
@@ -178,6 +187,9 @@ class Services:
     async def stop_async(self) -> None:
         if self.peers is not None:
             await self.peers.stop()
+        if self.revocations is not None:
+            await self.revocations.stop()
+        await self.authenticator.seen.drain()  # the last minute's "last seen" notes
         await self.media.stop()
         await self.sync.stop()
         if self.push_worker is not None:

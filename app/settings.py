@@ -99,6 +99,11 @@ class Settings:
     media_x264_preset: str = "veryfast"
     # Addresses whose X-Forwarded-For/-Proto are believed (the TLS proxy); uvicorn's format.
     trusted_proxies: str = "127.0.0.1"
+    # `sos serve` (app/web/serving.py): a client has this long from opening a connection (or from
+    # its last answer) to the end of its request's headers, then it is closed (slowloris); an
+    # idle keep-alive connection is closed after keep_alive_s (uvicorn's timeout_keep_alive).
+    header_timeout_s: int = 10
+    keep_alive_s: int = 5
     vapid_subject: str = "mailto:ops@sos-antt.example"
     # Web push (push/, app/incidents/alerts.py). The VAPID key: PEM or raw base64url; when unset it is made
     # on first start and kept in the data directory as vapid_private_key.pem.

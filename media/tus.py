@@ -11,7 +11,6 @@ stays thin. See https://tus.io/protocols/resumable-upload (1.0.x).
 from __future__ import annotations
 
 import base64
-import binascii
 import email.utils
 import re
 
@@ -80,7 +79,9 @@ def parse_metadata(value: str | None) -> dict[str, str]:
             continue
         try:
             result[key] = base64.b64decode(parts[1], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        # binascii.Error and UnicodeDecodeError are ValueErrors, and so is what b64decode raises
+        # for a non-ASCII character (a header byte past 0x7f: it was a 500, issue 25).
+        except ValueError as exc:
             raise MediaError(
                 400, "bad_metadata", f"Upload-Metadata value of {key!r} is not base64 UTF-8."
             ) from exc

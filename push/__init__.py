@@ -14,7 +14,7 @@ See docs/push.md. This package never imports `app`.
 """
 
 from .sender import Result, Sender
-from .service import NotAllowed, Notification, Outcome, Owner, PushService
+from .service import NotAllowed, Notification, Outcome, Owner, PushService, Taken
 from .store import create_tables
 from .subscriptions import DEFAULT_PUSH_HOSTS, EndpointPolicy, InvalidSubscription, Subscription
 from .vapid import VapidKeys, subject_problem
@@ -31,6 +31,7 @@ __all__ = [
     "Result",
     "Sender",
     "Subscription",
+    "Taken",
     "VapidKeys",
     "create_tables",
     "subject_problem",

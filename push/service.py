@@ -49,6 +49,10 @@ class NotAllowed(Exception):
     """The caller may not change this subscription."""
 
 
+class Taken(Exception):
+    """The endpoint is another owner's, and the caller did not show its current keys."""
+
+
 @dataclass(frozen=True)
 class Owner:
     """Who a subscription notifies: a user (with role and unit at the time) or a device."""
@@ -124,7 +128,7 @@ class PushService:
     ) -> tuple[int, bool]:
         """Store a browser's subscription for `owner`; returns (id, created). Idempotent per
         endpoint: the same endpoint again updates it (and moves it to `owner`: one browser, whoever
-        signed in last). `replaces` `{endpoint, auth}` names the subscription the browser rotated
+        signed in last; from another owner only with the stored keys, else `Taken`). `replaces` `{endpoint, auth}` names the subscription the browser rotated
         away from; its auth secret proves the caller held it, so a service worker with no
         credential (`owner` None) may carry the old owner over to the new endpoint."""
         sub = parse_subscription(data, self.policy)
@@ -146,8 +150,14 @@ class PushService:
             if heir is None:
                 raise NotAllowed("Sign in, or name the subscription this one replaces.")
             existing = conn.execute(
-                "SELECT id FROM push_subscriptions WHERE endpoint = ?", (sub.endpoint,)
+                "SELECT owner_kind, owner_id, p256dh, auth FROM push_subscriptions WHERE endpoint = ?",
+                (sub.endpoint,),
             ).fetchone()
+            if existing is not None and not _may_move(existing, heir, sub):
+                raise Taken(
+                    "This push endpoint is another user's or device's; only the browser that holds "
+                    "it (with its current keys) can subscribe it again."
+                )
             row = conn.execute(
                 """INSERT INTO push_subscriptions
                    (endpoint, p256dh, auth, owner_kind, owner_id, role, unit, lang, created_at, updated_at)
@@ -350,6 +360,16 @@ def _old(replaces: Any) -> tuple[str, str] | None:
     ):
         raise InvalidSubscription("`replaces` is {endpoint, auth} of the previous subscription.")
     return replaces["endpoint"], replaces["auth"]
+
+
+def _may_move(row: Any, heir: Owner, sub: Subscription) -> bool:
+    """An endpoint is a capability only the browser (and its push service) knows in full with its
+    keys; but endpoints leak (logs, screenshots, a shared device's history). So it moves to
+    another owner (another person signed in on the same browser: the same subscription) only with
+    the same keys as stored, p256dh and the auth secret; its owner may change them (issue 25)."""
+    if (row["owner_kind"], str(row["owner_id"])) == (heir.kind, str(heir.id)):
+        return True
+    return _same_secret(row["auth"], sub.auth) and _same_secret(row["p256dh"], sub.p256dh)
 
 
 def _same_secret(stored: str, given: str) -> bool:

@@ -13,6 +13,7 @@ from app.identity import passwords, sessions
 from app.services import Services
 
 from .conftest import PASSWORD, Clock
+from .signin_helpers import enrol_totp, password_step
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -89,7 +90,7 @@ def test_last_seen_is_written_at_most_once_a_minute(client: TestClient, login, s
 
     client.get("/api/auth/me", headers=bearer(token))
     settle()
-    assert seen() is None  # just signed in: its creation is its last use
+    assert seen() == pytest.approx(clock.now)  # just signed in: its creation is its last use
     clock.advance(sessions.SEEN_EVERY_S + 1)
     client.get("/api/auth/me", headers=bearer(token))
     settle()
@@ -317,3 +318,53 @@ def test_units_list_wards_departments_and_the_center_with_their_accounts(client:
     assert next(u for u in units if u["code"] == "ward-26704")["users"] == 1
     officer = sign_in(client, "lan")
     assert client.get("/api/admin/units", headers=bearer(officer)).status_code == 403
+
+
+def test_a_password_change_leaves_an_enrol_session_when_a_second_factor_is_due(
+    client: TestClient, login, svc: Services
+) -> None:
+    token = login("lan", "dispatcher")
+    restricted(svc, token, "password")
+    asked: list[int] = []
+    svc.lifecycle.enrolment_due = lambda conn, uid: asked.append(uid) or True  # the sign-in's rule
+    r = client.post("/api/auth/password", headers=bearer(token),
+                    json={"current_password": PASSWORD, "new_password": "mưa rào chiều thứ bảy"})
+    assert r.status_code == 204, r.text
+    assert asked == [user_id(svc, "lan")]
+    r = client.get("/api/officers", headers=bearer(token))
+    assert r.status_code == 403 and r.json()["error"] == "second_factor_enrolment_required"
+
+
+def test_guessing_the_current_password_through_a_session_is_throttled(client: TestClient, login) -> None:
+    from app.web.account import PASSWORD_CHANGES_PER_HOUR
+
+    token = login("lan", "dispatcher")
+    wrong = {"current_password": "maybe this one", "new_password": "mưa rào chiều thứ bảy"}
+    codes = [client.post("/api/auth/password", headers=bearer(token), json=wrong).status_code
+             for _ in range(PASSWORD_CHANGES_PER_HOUR)]
+    assert codes == [403] * PASSWORD_CHANGES_PER_HOUR
+    right = {**wrong, "current_password": PASSWORD}
+    r = client.post("/api/auth/password", headers=bearer(token), json=right)
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited" and r.headers["retry-after"]
+
+
+def test_an_admin_resets_a_lost_second_factor_and_its_sessions_end(
+    client: TestClient, login, svc: Services, clock: Clock
+) -> None:
+    """A lost phone: the admin removes the account's authenticator app and recovery codes, its
+    sessions end, and its next sign-in no longer asks for the lost factor."""
+    admin = login("root", "admin")
+    lan_token = login("lan", "dispatcher")
+    lan = user_id(svc, "lan")
+    enrol_totp(client, lan_token, clock)
+    assert password_step(client, "lan").json().get("challenge")  # the factor is asked for now
+    assert client.post(f"/api/admin/users/{lan}/second-factor/reset", headers=bearer(lan_token)).status_code == 403
+    r = client.post(f"/api/admin/users/{lan}/second-factor/reset", headers=bearer(admin))
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["second_factor"] == {"totp": False, "passkeys": 0}
+    assert client.get("/api/auth/me", headers=bearer(lan_token)).status_code == 401
+    client.cookies.clear()
+    again = password_step(client, "lan")
+    assert again.status_code == 200 and again.json().get("token") and "challenge" not in again.json()
+    assert "user.second_factor_reset" in audit_actions(svc, f"user/{lan}")
+    assert client.post("/api/admin/users/99999/second-factor/reset", headers=bearer(admin)).status_code == 404

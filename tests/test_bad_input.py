@@ -280,7 +280,9 @@ def test_phone_intake_reads_the_ward_in_ascii_digits_within_range(api: ApiServer
     body = {"category": "traffic", "description": "Gọi 113: kẹt xe", "ward": ward}
     r = httpx.post(api.url + "/api/incidents/phone", json=body, headers=api.headers("dispatcher"))
     assert r.status_code == 422
-    refused(r, "ward")
+    # A JSON number past 64 bits is refused as the body is read, before any field (issue 25).
+    past_64_bits = isinstance(ward, int) and not -(2**63) <= ward < 2**63
+    refused(r, "body" if past_64_bits else "ward")
     assert api.healthy()
 
 

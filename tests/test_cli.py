@@ -75,14 +75,12 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
         server.stop()
 
 
-def test_the_procfile_serves_websockets_as_sos_serve_does() -> None:
+def test_the_procfile_serves_as_sos_serve_does() -> None:
+    """`sos serve` sets what a bare uvicorn command line cannot: the WebSocket options, and the
+    deadline on request headers (a protocol class, issue 25)."""
     web = next(line for line in (Path(__file__).parent.parent / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    args = web.split()
-    value = {flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith("--ws-")}
-    assert value == {
-        "--ws-max-size": str(WEBSOCKET_OPTIONS["ws_max_size"]),
-        "--ws-per-message-deflate": str(WEBSOCKET_OPTIONS["ws_per_message_deflate"]).lower(),
-    }
+    assert " sos serve " in web and "uvicorn" not in web, web
+    assert WEBSOCKET_OPTIONS == {"ws_max_size": 2 * 1024 * 1024, "ws_per_message_deflate": False}
 
 
 def test_a_started_server_keeps_its_start_up_objects_out_of_the_collectors_walks(

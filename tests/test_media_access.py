@@ -106,6 +106,22 @@ def test_range_requests_work(live_server: LiveServer, photo) -> None:
         assert r.status_code == 400 and r.json()["field"] == "Range", r.text
 
 
+def test_range_refusals_are_json_errors(live_server: LiveServer, photo) -> None:
+    """Starlette answered these itself in plain text (issue 25's probe): now the app's JSON, with
+    the 416's Content-Range kept for players."""
+    device, report_id, media_id, body = photo
+    size = len(device.http.get(body["urls"]["display"]).content)
+    for url in (body["urls"]["display"], body["urls"]["original"]):
+        r = device.http.get(url, headers={"Range": "bytes=999999999-"})
+        assert r.status_code == 416 and r.json()["error"] == "range_not_satisfiable", r.text
+        assert r.json()["field"] == "Range" and r.json()["message"]
+    r = device.http.get(body["urls"]["display"], headers={"Range": f"bytes={size}-"})
+    assert r.status_code == 416 and r.headers["content-range"] == f"bytes */{size}", r.text
+    for bad in ("bytes=50-10", "bytes=-", "bytes=,"):
+        r = device.http.get(body["urls"]["display"], headers={"Range": bad})
+        assert r.status_code == 400 and r.json()["field"] == "Range", (bad, r.text)
+
+
 def test_an_officers_timeline_may_name_only_photos_uploaded_to_that_incident(
     live_server: LiveServer, tmp_path: Path
 ) -> None:

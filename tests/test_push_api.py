@@ -135,6 +135,46 @@ def test_police_keep_several_devices_and_a_browser_follows_who_signed_in(
     assert [s["endpoint"] for s in theirs] == [desktop["endpoint"]]
 
 
+def test_a_known_endpoint_cannot_be_moved_away_without_its_keys(
+    client: TestClient, login, svc: Services
+) -> None:
+    """Issue 25's probe: a new citizen device posted a dispatcher's endpoint with its own keys and
+    the dispatcher's alerts went to it. Knowing the endpoint is not enough: the keys must match."""
+    dispatcher = login("dp.takeover", "dispatcher")
+    desk = browser_subscription()
+    assert client.post("/api/push/subscriptions", json=desk, headers=bearer(dispatcher)).status_code == 201
+    intruder = citizen(client)
+    fresh = browser_subscription()["keys"]
+    for keys in (fresh, {"p256dh": desk["keys"]["p256dh"], "auth": fresh["auth"]},
+                 {"p256dh": fresh["p256dh"], "auth": desk["keys"]["auth"]}):
+        r = client.post("/api/push/subscriptions", json={**desk, "keys": keys}, headers=intruder)
+        assert r.status_code == 409 and r.json()["error"] == "subscription_taken", r.text
+        assert "keys" in r.json()["message"]
+    # Nor by a rotation that names, as its new endpoint, someone else's.
+    mine = browser_subscription()
+    assert client.post("/api/push/subscriptions", json=mine, headers=intruder).status_code == 201
+    moved = {**desk, "keys": fresh, "replaces": {"endpoint": mine["endpoint"], "auth": mine["keys"]["auth"]}}
+    assert client.post("/api/push/subscriptions", json=moved).status_code == 409
+    stored = svc.db.read_sync(lambda c: [dict(r) for r in c.execute(
+        "SELECT owner_kind, role, p256dh, auth FROM push_subscriptions WHERE endpoint = ?", (desk["endpoint"],))])
+    assert stored == [{"owner_kind": "user", "role": "dispatcher", **desk["keys"]}]
+    assert [s["endpoint"] for s in client.get("/api/push/subscriptions", headers=intruder)
+            .json()["subscriptions"]] == [mine["endpoint"]]  # the refused rotation changed nothing
+
+
+def test_the_owner_may_subscribe_its_endpoint_again_with_new_keys(client: TestClient, login) -> None:
+    dispatcher = login("dp.again", "dispatcher")
+    desk = browser_subscription()
+    first = client.post("/api/push/subscriptions", json=desk, headers=bearer(dispatcher))
+    renewed = {**desk, "keys": browser_subscription()["keys"]}
+    again = client.post("/api/push/subscriptions", json=renewed, headers=bearer(dispatcher))
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    # The browser's own current keys then move it to whoever signs in there next.
+    device = citizen(client)
+    assert client.post("/api/push/subscriptions", json=desk, headers=device).status_code == 409
+    assert client.post("/api/push/subscriptions", json=renewed, headers=device).status_code == 200
+
+
 def test_a_person_keeps_their_latest_ten_devices(client: TestClient) -> None:
     device = citizen(client)
     subs = [browser_subscription() for _ in range(12)]

@@ -265,3 +265,18 @@ def test_malformed_passkeys_are_refused_with_a_reason(
         assert (r.status_code, r.json()["error"]) == (401, "bad_code"), r.text
     r = client.post("/api/auth/webauthn/register", json={"credential": GARBAGE[3]}, headers=bearer(token))
     assert (r.status_code, r.json()["error"]) == (409, "no_pending_registration")
+
+
+def test_no_roles_no_requirement(settings: Settings, clock: Clock) -> None:
+    from app.main import create_app
+
+    off = Settings.from_env({"SOS_SECOND_FACTOR_ROLES": ""}, dotenv=None)
+    assert off.second_factor_roles == ""
+    relaxed = settings.with_(second_factor_roles=off.second_factor_roles)
+    svc = Services.build(relaxed, clock=clock)
+    with TestClient(create_app(relaxed, svc)) as c:
+        svc.accounts.create_sync("lan", "correct horse battery", "admin")
+        clock.advance(relaxed.second_factor_grace_s + 1)
+        user = password_step(c, "lan").json()["user"]
+        assert user["scope"] is None
+        assert user["second_factor"]["required"] is False and user["second_factor"]["enrol_by"] is None

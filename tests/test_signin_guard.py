@@ -145,3 +145,13 @@ def test_behind_the_proxy_the_forwarded_address_is_the_one_throttled(live_server
     r = httpx.post(url, json={"username": "lan", "password": PASSWORD},
                    headers={"X-Forwarded-For": "198.51.100.7"})
     assert r.status_code == 200
+
+
+def test_addresses_are_counted_by_ipv4_address_or_ipv6_64() -> None:
+    from app.identity.signin import address_key
+
+    assert address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_key("testclient") == "testclient" and address_key(None) == "-"

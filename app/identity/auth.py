@@ -103,14 +103,22 @@ class TokenIssuer:
             data = self._user.loads(token, max_age=max_age)
         except (SignatureExpired, BadSignature):
             return None
-        return int(data["u"]), str(data["s"])
+        # Signed by us, but maybe not as a user token (another salt's payload, an old shape):
+        # what does not fit is no token, a 401, never a 500 further on (issue 25).
+        if not isinstance(data, dict):
+            return None
+        user_id, session_id = data.get("u"), data.get("s")
+        if type(user_id) is not int or not 0 < user_id <= 2**63 - 1 or not isinstance(session_id, str):
+            return None
+        return user_id, session_id
 
     def read_device(self, token: str, max_age: int) -> str | None:
         try:
             data = self._device.loads(token, max_age=max_age)
         except (SignatureExpired, BadSignature):
             return None
-        return str(data["d"])
+        device_id = data.get("d") if isinstance(data, dict) else None
+        return device_id if isinstance(device_id, str) and device_id else None
 
 
 class Authenticator:

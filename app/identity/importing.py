@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ COLUMNS = ("username", "display_name", "role", "unit", "phone")
 REQUIRED = ("username", "role")
 MAX_ROWS = 20_000
 SETUP_LINK_TTL_S = 7 * 86400
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what secrets.token_urlsafe makes
 
 
 @dataclass(frozen=True)

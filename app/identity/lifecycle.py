@@ -5,7 +5,7 @@ the `sos user` command.
     lifecycle = services.lifecycle
     user = await lifecycle.disable(admin_principal, user_id)          # sessions ended everywhere
     password = await lifecycle.reset_password(admin_principal, user_id)
-    lifecycle.disable_sync(CLI, "lan")                                 # the command line
+    lifecycle.disable_sync(CLI_ACTOR, "lan")                                 # the command line
 
 Every operation that revokes sessions then ends their live connections (sync WebSockets and
 position streams) in every process: through `signed_out` (Services.signed_out) in a server;
@@ -16,13 +16,14 @@ server's own look at newly revoked sessions (`RevocationWatch`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.errors import ApiError
-from app.identity import audit, importing, passwords, sessions
+from app.identity import audit, importing, passwords, second_factor, sessions
 from app.identity.accounts import hash_password, verify_password
 from app.identity.auth import Principal
 from app.storage.base import Connection, Database
@@ -30,7 +31,7 @@ from app.storage.base import Connection, Database
 log = logging.getLogger(__name__)
 
 # The command line as an audit actor.
-CLI = Principal(kind="server", id="cli", role="server", username="cli")
+CLI_ACTOR = Principal(kind="server", id="cli", role="server", username="cli")
 
 def setup_invalid() -> ApiError:
     return ApiError(
@@ -41,18 +42,6 @@ def setup_invalid() -> ApiError:
 
 USER_COLUMNS = """id, username, display_name, role, unit, phone, active, disabled_at, disabled_by,
     must_change_password, created_at"""
-
-
-def scope_after_password_change(conn: Any, user_id: int) -> str | None:
-    """The scope of the session that has just chosen its password: full (None), unless the
-    account must still enrol a second factor ("enrol"). The second-factor module decides that
-    (`needs_enrolment`); until it is part of the app nothing needs enrolment here."""
-    try:
-        from app.identity import second_factor  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    needs = getattr(second_factor, "needs_enrolment", None)
-    return "enrol" if needs is not None and needs(conn, user_id) else None
 
 
 def user_row(conn: Any, user_id: int | None = None, username: str | None = None) -> dict[str, Any]:
@@ -89,14 +78,11 @@ NO_SECOND_FACTOR = {"totp": False, "passkeys": 0}
 
 
 def second_factor_summaries(conn: Any, user_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{user id: {totp, passkeys}}. The second-factor module's tables answer it when that module
-    is part of the app (its `summaries(conn, user_ids)`); until then nobody has one."""
-    try:
-        from app.identity import second_factor  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    summaries = getattr(second_factor, "summaries", None)
-    return summaries(conn, user_ids) if summaries is not None else {}
+    """{user id: {totp, passkeys}} (`second_factor.summary`)."""
+    return {
+        user_id: {"totp": bool(f.get("totp")), "passkeys": int(f.get("passkeys") or 0)}
+        for user_id, f in second_factor.summary(conn, user_ids).items()
+    }
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -167,9 +153,19 @@ class Lifecycle:
         self.db = db
         self.clock = clock
         self.signed_out = signed_out
+        # Whether an account must still enrol a second factor (conn, user id) -> bool: then the
+        # "password" session that has just chosen its password becomes an "enrol" one, not a
+        # full one. The sign-in's rule (SignIn.enrolment_due) is set here by Services; None:
+        # no second factor is ever due.
+        self.enrolment_due: Callable[[Any, int], bool] | None = None
         # Inside a transaction: tell the other processes (PostgreSQL NOTIFY) of a session ended
         # from the command line, which has no live connections of its own.
         self.announce_in = announce_in
+
+    def scope_after_password_change(self, conn: Any, user_id: int) -> str | None:
+        """Full (None), unless a second factor must still be enrolled ("enrol")."""
+        due = self.enrolment_due
+        return "enrol" if due is not None and due(conn, user_id) else None
 
     async def _ended(self, ended: list[str]) -> int:
         for session_id in ended:
@@ -202,6 +198,22 @@ class Lifecycle:
         )
         return await self._ended(ended)
 
+    async def reset_second_factor(self, actor: Principal, user_id: int) -> dict[str, Any]:
+        """A lost phone or key: the account's TOTP, passkeys and recovery codes are removed (it
+        enrols again at its next sign-in) and its sessions end — the lost device's too."""
+        def write(tx: Connection) -> tuple[dict[str, Any], list[str]]:
+            now = self.clock()
+            user_row(tx, user_id)
+            second_factor.reset(tx, user_id)
+            ended = sessions.revoke(tx, user_id, now)
+            audit.append(tx, actor, "user.second_factor_reset", f"user/{user_id}", at=now,
+                         sessions_ended=len(ended))
+            return user_row(tx, user_id), ended
+
+        user, ended = await self.db.write(write)
+        await self._ended(ended)
+        return user
+
     async def change_password(self, principal: Principal, current: str, new: str) -> int:
         """The owner's own change (forced or not): the other sessions end, this one becomes
         full (or "enrol"). Returns how many other sessions ended."""
@@ -211,7 +223,9 @@ class Lifecycle:
                 "SELECT password_hash, username, display_name FROM users WHERE id = ?", (user_id,)
             ).fetchone()
         )
-        if row is None or not await asyncio.to_thread(verify_password, row["password_hash"], current):
+        if row is None or not passwords.is_text(current) or not await asyncio.to_thread(
+            verify_password, row["password_hash"], current
+        ):
             raise ApiError(403, "bad_credentials", "The current password is not right.", field="current_password")
         if new == current:
             raise passwords.WeakPassword("Choose a password different from the current one.").api_error()
@@ -227,10 +241,11 @@ class Lifecycle:
                 "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
                 (password_hash, user_id),
             )
-            tx.execute(
-                "UPDATE sessions SET scope = ? WHERE id = ?",
-                (scope_after_password_change(tx, user_id), principal.session_id),
-            )
+            if principal.scope == "password":  # a full session stays full
+                tx.execute(
+                    "UPDATE sessions SET scope = ? WHERE id = ?",
+                    (self.scope_after_password_change(tx, user_id), principal.session_id),
+                )
             ended = sessions.revoke(tx, user_id, now, except_id=principal.session_id)
             audit.append(tx, principal, "user.password_change", f"user/{user_id}", at=now,
                          sessions_ended=len(ended))
@@ -241,6 +256,8 @@ class Lifecycle:
     async def set_up(self, token: str, new: str) -> int:
         """A set-up link used: the account gets the password its owner chose; the link is spent.
         Returns the user id. 401 `setup_invalid` for a used, expired or unknown link."""
+        if not importing.TOKEN_SHAPE.fullmatch(token):
+            raise setup_invalid()
         digest = importing.token_hash(token)
         now = self.clock()
         row = await self.db.read(
@@ -332,6 +349,50 @@ class Lifecycle:
         ended = self._write_sync(lambda tx: reset_password(tx, actor, user_id, password_hash, self.clock()))
         return password, ended
 
+    def sessions_sync(self, username: str) -> list[dict[str, Any]]:
+        user_id = self._id_of(username)
+        return self.db.read_sync(lambda c: sessions.listed(c, user_id, self.clock()))  # type: ignore[no-any-return]
+
     def end_sessions_sync(self, actor: Principal, username: str) -> list[str]:
         user_id = self._id_of(username)
         return self._write_sync(lambda tx: end_sessions(tx, actor, user_id, self.clock()))  # type: ignore[no-any-return]
+
+
+class RevocationWatch:
+    """On SQLite, the command line (`sos user disable`) is another process than the server and
+    cannot reach its open connections; PostgreSQL's NOTIFY does that job there. So a server on
+    SQLite looks for sessions revoked since its last look, twice a second (an indexed query
+    that finds nothing almost always), and ends their live connections."""
+
+    INTERVAL_S = 0.5
+
+    def __init__(self, db: Database, end_streams: Callable[[str], None]) -> None:
+        self.db = db
+        self.end_streams = end_streams
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        mark = await self.db.read(
+            lambda c: c.execute("SELECT MAX(revoked_at) FROM sessions").fetchone()[0]
+        ) or 0.0
+        while True:
+            await asyncio.sleep(self.INTERVAL_S)
+            try:
+                rows = await self.db.read(lambda c, since=mark: c.execute(
+                    "SELECT id, revoked_at FROM sessions WHERE revoked_at > ?", (since,)
+                ).fetchall())
+            except Exception:  # the next look will catch up
+                log.warning("could not look for revoked sessions", exc_info=True)
+                continue
+            for row in rows:
+                self.end_streams(str(row[0]))
+                mark = max(mark, float(row[1]))

@@ -14,6 +14,7 @@ of 8 characters but must still not score 0-1 (a top-list password, "password1", 
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from zxcvbn import zxcvbn
@@ -59,13 +60,19 @@ def check(
     minimum: Minimum = PERSON_MINIMUM,
 ) -> None:
     """Raise WeakPassword with a reason a person can act on, or return."""
+    if not is_text(password):
+        raise WeakPassword("The password holds a character that is not text.")
     if len(password) < minimum.chars:
         raise WeakPassword(f"The password must have at least {minimum.chars} characters.")
     if len(password) > MAX_CHARS:
         raise WeakPassword(f"The password must have at most {MAX_CHARS} characters.")
     known = [w for w in (username, display_name) if w]
-    # The parts of a name count as well: "lan" in "Nguyễn Thị Lan".
+    # The parts of a name count as well, and without accents: "thi", "lan" in "Nguyễn Thị Lan".
     known += [part for w in list(known) for part in w.replace(".", " ").replace("_", " ").split()]
+    if display_name:  # "tranthilan", "lanthitran": a name written as one word, either way round
+        parts = display_name.split()
+        known += ["".join(parts), "".join(reversed(parts))]
+    known += [_unaccented(w) for w in known]
     result = zxcvbn(password, user_inputs=known)
     if result["score"] < minimum.score:
         feedback = result.get("feedback") or {}
@@ -74,6 +81,20 @@ def check(
         reason = warning or "This password is too easy to guess."
         hint = " ".join(suggestions) or "Use a few uncommon words together."
         raise WeakPassword(f"{reason.rstrip('.')}. {hint}", warning, suggestions)
+
+
+def is_text(value: str) -> bool:
+    """False for a string with a lone surrogate ("\\ud800" in JSON): it cannot be hashed or stored."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def one_time() -> str:

@@ -123,7 +123,8 @@ def accounts(tx: Connection) -> None:
     # `active` is 0. A session remembers the device it was opened on, when it was last used, and
     # its `scope`: NULL for a full session, 'password' or 'enrol' for one that may only change the
     # password or enrol a second factor; `second_factor` names the method that opened it.
-    for statement in (
+    # `script`, not `execute`: it says REAL and INTEGER as PostgreSQL's 8-byte types (DDL_TYPES).
+    tx.script("".join(f"{statement};\n" for statement in (
         "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE users ADD COLUMN disabled_at REAL",
         "ALTER TABLE users ADD COLUMN disabled_by TEXT",
@@ -133,27 +134,7 @@ def accounts(tx: Connection) -> None:
         "ALTER TABLE sessions ADD COLUMN last_seen_at REAL",
         "ALTER TABLE sessions ADD COLUMN scope TEXT",
         "ALTER TABLE sessions ADD COLUMN second_factor TEXT",
-    ):
-        tx.execute(statement)
-
-
-def setup_links(tx: Connection) -> None:
-    # Issue 25: one-time set-up links of imported accounts (app/identity/importing.py). Only the
-    # SHA-256 of a link's token is kept: the database never holds a usable link. `used_at` makes
-    # it single use; the row stays for the audit trail.
-    tx.script(
-        """
-        CREATE TABLE setup_links (
-            token_hash TEXT PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(id),
-            created_at REAL NOT NULL,
-            expires_at REAL NOT NULL,
-            used_at REAL
-        );
-        CREATE INDEX setup_links_user ON setup_links(user_id);
-        CREATE INDEX sessions_revoked ON sessions(revoked_at);
-        """,
-    )
+    )))
 
 
 def second_factor(tx: Connection) -> None:
@@ -219,9 +200,22 @@ def second_factor(tx: Connection) -> None:
         );
         """
     )
-    if tx.dialect == "postgresql":
-        # The "accounts" step added its columns with `execute`, which does not translate SQLite's
-        # type names: REAL stayed PostgreSQL's 4-byte `real`, whose grain at today's epoch
-        # seconds is two minutes. Times are 8-byte floats everywhere else; these too now.
-        for table, column in (("sessions", "last_seen_at"), ("users", "disabled_at")):
-            tx.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")
+
+
+def setup_links(tx: Connection) -> None:
+    # Issue 25: one-time set-up links of imported accounts (app/identity/importing.py). Only the
+    # SHA-256 of a link's token is kept: the database never holds a usable link. `used_at` makes
+    # it single use; the row stays for the audit trail.
+    tx.script(
+        """
+        CREATE TABLE setup_links (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL
+        );
+        CREATE INDEX setup_links_user ON setup_links(user_id);
+        CREATE INDEX sessions_revoked ON sessions(revoked_at);
+        """,
+    )

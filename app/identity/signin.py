@@ -16,6 +16,7 @@ admins see the alert `user.login_locked`. Counters live in the database: every p
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import secrets
 from dataclasses import dataclass
@@ -62,6 +63,18 @@ class Challenge:
     webauthn: dict[str, Any] | None
 
 
+def address_key(ip: str | None) -> str:
+    """What per-address throttles count by: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's line gets a whole /64, so one address each would be no limit at all)."""
+    try:
+        parsed = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return ip or "-"
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed) if parsed.version == 6 else str(parsed)
+
+
 class SignIn:
     def __init__(
         self, db: Database, settings: Settings, tokens: TokenIssuer, factors: SecondFactor
@@ -92,7 +105,7 @@ class SignIn:
         self, username: str, password: str, attempt: Attempt, rp: passkeys.RelyingParty
     ) -> Session | Challenge:
         s, now = self.settings, self.clock()
-        address = attempt.ip or "-"
+        address = address_key(attempt.ip)
         state = await self.db.read(lambda c: self._state(c, username, address))
         blocked = state["address_blocked_until"]
         if blocked and blocked > now:
@@ -268,6 +281,10 @@ class SignIn:
         """Count a wrong password against the address and the account; returns how far the
         address is past `login_slowdown_after` (negative: not yet)."""
         s = self.settings
+        if secrets.randbelow(100) == 0:  # now and then: forget the counts of windows long over
+            old = now - s.login_window_s - s.login_lockout_s
+            tx.execute("DELETE FROM login_address_failures WHERE first_failure_at < ?", (old,))
+            tx.execute("DELETE FROM login_failures WHERE first_failure_at < ?", (old,))
         failures = bump(tx, "login_address_failures", "address", address, now, s.login_window_s)
         blocked = now + s.login_lockout_s if failures >= s.login_address_max_failures else None
         tx.execute("UPDATE login_address_failures SET blocked_until = ? WHERE address = ?",

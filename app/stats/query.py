@@ -85,8 +85,9 @@ def parse_time(name: str, raw: str, end: bool) -> float:
     try:
         if _DATE.match(raw):
             day = (dt.date.fromisoformat(raw) - dt.date(1970, 1, 1)).days
-            return day_start(day + 1 if end else day)
-        if _NUMBER.match(raw):
+            # Checked below like any other time: 9999-12-31 was a 500 further on (issue 25).
+            value = day_start(day + 1 if end else day)
+        elif _NUMBER.match(raw):
             value = float(raw)
         else:
             moment = dt.datetime.fromisoformat(raw)
@@ -98,7 +99,8 @@ def parse_time(name: str, raw: str, end: bool) -> float:
             f"{name} must be a date (2025-06-30), a date and time (2025-06-30T08:00) or epoch "
             f"seconds; got {raw!r}."
         ) from exc
-    if not math.isfinite(value) or not 0 <= value < 1e11:
+    # From the local midnight that starts 1970 (before 0 in UTC) to about the year 5000.
+    if not math.isfinite(value) or not -UTC_OFFSET_S <= value < 1e11:
         raise invalid(f"{name} is out of range: {raw!r}.")
     return value
 

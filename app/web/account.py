@@ -15,6 +15,7 @@ from app.web.bodies import json_object
 
 # Set-up links are 256-bit random: this only stops one address from hammering the endpoint.
 SETUP_PER_IP_PER_HOUR = 30
+PASSWORD_CHANGES_PER_HOUR = 10
 
 
 async def list_sessions(request: Request) -> Response:
@@ -46,11 +47,15 @@ async def end_other_sessions(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     """Forced (a "password" session after a reset) or by choice: the other sessions end."""
     principal = require_principal(request)
+    svc = services(request)
+    # Whoever holds a session could otherwise guess its owner's password here, without the
+    # sign-in's throttles.
+    svc.limiter.check(("password", principal.id), PASSWORD_CHANGES_PER_HOUR, 3600, "password attempts")
     body = await json_object(request)
     current = inputs.text(body, "current_password", max_chars=1024)
     new = inputs.text(body, "new_password", max_chars=1024)
     assert current is not None and new is not None
-    await services(request).lifecycle.change_password(principal, current, new)
+    await svc.lifecycle.change_password(principal, current, new)
     return Response(status_code=204)
 
 

@@ -127,6 +127,12 @@ async def enable_user(request: Request) -> Response:
     return JSONResponse({"user": await _one_user(request, user)})
 
 
+async def reset_second_factor(request: Request) -> Response:
+    principal = require_principal(request, "admin")
+    user = await services(request).lifecycle.reset_second_factor(principal, _user_id(request))
+    return JSONResponse({"user": await _one_user(request, user)})
+
+
 async def reset_password(request: Request) -> Response:
     """A one-time password, shown in this answer only; the account must change it at sign-in."""
     principal = require_principal(request, "admin")

@@ -23,7 +23,13 @@ from functools import wraps
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    MalformedRangeHeader,
+    RangeNotSatisfiable,
+    Response,
+)
 
 from app.errors import ApiError
 from app.identity import access, audit
@@ -39,6 +45,24 @@ SECURITY_HEADERS = {
     # Uploaded bytes must never run as a page of this site, whatever they turn out to be.
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
+
+
+class MediaFileResponse(FileResponse):
+    """A file whose Range refusals are the app's JSON errors: Starlette answers them itself, in
+    plain text (a 416 past the end, a 400 for an end before its start). Raised while the answer
+    is being sent, before any byte of it, they reach the app's error handler like any other."""
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader as exc:
+            raise ApiError(400, "bad_range", f"Range cannot be read: {exc.content or 'malformed'}.",
+                           field="Range") from exc
+        except RangeNotSatisfiable as exc:
+            raise ApiError(416, "range_not_satisfiable",
+                           f"Range starts past the end of the file ({exc.max_size} bytes).",
+                           headers={"Content-Range": f"bytes */{exc.max_size}"}, field="Range") from exc
 
 
 def _tus_errors(endpoint: Endpoint) -> Endpoint:
@@ -232,7 +256,7 @@ async def media_file(request: Request) -> Response:
             svc.db, principal, "media.original.download", f"report/{record.report_id}",
             media=record.id, sha256=record.sha256, range=byte_range,
         )
-    return FileResponse(path, media_type=content_type or "application/octet-stream", headers=headers)
+    return MediaFileResponse(path, media_type=content_type or "application/octet-stream", headers=headers)
 
 
 def _attachment(record: Record) -> str:

@@ -21,6 +21,7 @@ from app.directory.routing import CATEGORIES
 from app.incidents.intake import CHANNEL_KINDS
 from app.incidents.state import STATUSES
 from app.stats.figures import GROUPS, STAGES
+from app.web.openapi_accounts import account_paths, users_list
 from app.web.openapi_channels import channel_paths, geojson_path, lite_paths, position_paths
 from app.web.openapi_parts import (
     ANY_OBJECT,
@@ -28,7 +29,6 @@ from app.web.openapi_parts import (
     CENTER,
     INTEGER,
     NUMBER,
-    POLICE,
     STATS,
     STRING,
     Schema,
@@ -256,17 +256,8 @@ def _paths() -> dict[str, Any]:
             body=obj(("status",), status={"enum": ["available", "busy", "off_duty"]},
                      at={"type": "number", "minimum": 0}))},
         # -- admin and audit ----------------------------------------------------------------------
-        "/api/admin/users": {
-            "get": operation("Every account.", {"200": json_answer("Accounts.", obj(
-                ("users",), users=array(obj(("id", "username", "role"), id=INTEGER, username=STRING,
-                                            role=STRING, unit=nullable(STRING)))))},
-                roles=("admin",), tag="admin"),
-            "post": operation("A new police account.", {"201": json_answer("Made.", obj(("id",), id=INTEGER))},
-                              roles=("admin",), tag="admin",
-                              body=obj(("username", "password", "role"), username=STRING, password=STRING,
-                                       role={"enum": list(POLICE)}, unit=nullable(STRING),
-                                       display_name=nullable(STRING))),
-        },
+        "/api/admin/users": users_list(),
+        **account_paths(),
         "/api/audit": {"get": operation(
             "The audit log, newest first, filtered and paged (format=csv: as /api/audit.csv).",
             {"200": {"description": "Entries.", "content": {
@@ -307,9 +298,11 @@ def _paths() -> dict[str, Any]:
                     ("id", "endpoint"), id=INTEGER, endpoint=STRING))))}, citizen=True, tag="push"),
             "post": operation(
                 "A browser PushSubscription (201 new, 200 known). From a service worker with no "
-                "credential, `replaces` proves the subscription it rotated away from.",
+                "credential, `replaces` proves the subscription it rotated away from. An endpoint "
+                "another owner holds moves only with the keys stored for it (409 otherwise).",
                 {"200": json_answer("Known.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING)),
-                 "201": json_answer("Stored.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING))},
+                 "201": json_answer("Stored.", obj(("id", "endpoint"), id=INTEGER, endpoint=STRING)),
+                 **refusals(409)},
                 citizen=True, tag="push", body=PUSH_SUBSCRIPTION),
             "delete": operation("Remove the caller's subscription for an endpoint.",
                                 {"204": empty("Removed."), **refusals(404)}, citizen=True, tag="push",

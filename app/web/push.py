@@ -9,7 +9,7 @@ from app.errors import ApiError
 from app.identity.auth import Principal, principal_of, require_principal
 from app.services import services
 from app.web.bodies import json_object
-from push import InvalidSubscription, NotAllowed, Owner
+from push import InvalidSubscription, NotAllowed, Owner, Taken
 
 LANGS = ("vi", "en")
 
@@ -30,7 +30,8 @@ async def subscribe(request: Request) -> Response:
     """Body: a `PushSubscription` JSON, plus optional `lang` ("vi", "en") and `replaces`
     (`{endpoint, auth}` of the subscription the browser rotated away from). Signed in (police or a
     citizen device), or, from a service worker with no credential, with a `replaces` that proves
-    the old subscription. 201 when new, 200 when that endpoint was known (idempotent)."""
+    the old subscription. 201 when new, 200 when that endpoint was known (idempotent); 409 when
+    it is another owner's and the keys are not the ones stored."""
     principal = principal_of(request)
     body = await json_object(request)
     owner = None
@@ -45,6 +46,8 @@ async def subscribe(request: Request) -> Response:
         raise ApiError(422, "invalid", str(exc)) from exc
     except NotAllowed as exc:
         raise ApiError(401, "unauthenticated", str(exc)) from exc
+    except Taken as exc:  # someone who knows only the endpoint cannot move it away (issue 25)
+        raise ApiError(409, "subscription_taken", str(exc), field="keys") from exc
     return JSONResponse({"id": sub_id, "endpoint": body["endpoint"]}, status_code=201 if created else 200)
 
 
