@@ -113,6 +113,12 @@ def test_passkey_added_from_the_account_screen_then_used_to_sign_in(
     page.get_by_role("button", name="Thêm khoá truy cập trên thiết bị này").click()
     # The first second factor comes with recovery codes, shown once.
     expect(page.locator("[data-recovery] .acct-codes li")).to_have_count(10)
+    shown = page.locator("[data-recovery] .acct-codes code").all_inner_texts()
+    with page.expect_download() as download:  # a text file made in the browser, no server copy
+        page.get_by_role("link", name="Tải về thành tệp").click()
+    saved = download.value.path().read_text()
+    assert download.value.suggested_filename == "sos-antt-recovery-dieu.phoi.txt"
+    assert all(code in saved for code in shown) and "dieu.phoi" in saved
     page.get_by_role("button", name="Tôi đã lưu các mã").click()
     expect(page.locator("[data-passkey]")).to_have_count(1)
     assert len(credentials_of(cdp, authenticator)) == 1
