@@ -49,7 +49,7 @@ export function PasskeyAdd({ session, onAdded, primary = true, withName = true }
       ${withName && html`
         <div class="field">
           <label for="passkey-name">${t('account.passkey.name')}</label>
-          <input id="passkey-name" name="name" maxlength="60" value=${deviceGuess()} autocomplete="off" />
+          <input id="passkey-name" name="name" maxlength="60" defaultValue=${deviceGuess()} autocomplete="off" />
         </div>
       `}
       ${error && html`<p class="form-error" role="alert">${error}</p>`}

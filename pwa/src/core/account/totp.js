@@ -95,7 +95,7 @@ export function TotpSetup({ session, onDone, primary = false }) {
             <button type="button" class="button button--secondary" onClick=${copy}>
               ${copied ? t('account.copied') : t('account.totp.copy')}
             </button>
-            <a class="button button--secondary" href=${secret.uri}>${t('account.totp.open_app')}</a>
+            <a class="button button--secondary acct-otp-link" href=${secret.uri}>${t('account.totp.open_app')}</a>
           </div>
         </li>
         <li>
