@@ -46,7 +46,10 @@ PASSWORD = "correct horse battery"
 # its 120 KB budget (pwa/tools/build/report.mjs). 180 KB since the citizen app is built apart from
 # the police apps (issue 23: its first screen in 5 requests, not 17, at 50 kbit/s): the police
 # apps no longer share Preact, Yjs and the core with it, +19 KB gzip for a phone that opens both.
-BUDGET = 180 * 1024
+# 182 KB since issue 25: main was at 179.2 KB; the police apps' sign-in now has a second step, a
+# set-up link and restricted sessions to route to (+1.4 KB gzip in their frame; the screens
+# themselves are one chunk fetched when shown, core/account/).
+BUDGET = 182 * 1024
 SCREENSHOTS = Path("/tmp")
 
 

@@ -24,14 +24,23 @@ function store(session) {
   else localStorage.removeItem(STORAGE_KEY);
 }
 
+/** Keep `session` (`{token, user}`) as this device's: after a second step, a password change. */
+export function storeSession(session) {
+  store(session);
+  return session;
+}
+
+/**
+ * The password step. Returns the session, or, for an account with a second factor, the server's
+ * `{second_factor, challenge, webauthn?}` (no token yet: core/account/second-step.js finishes it).
+ */
 export async function signIn(username, password) {
-  const { token, user } = await request('/api/auth/login', {
+  const answer = await request('/api/auth/login', {
     method: 'POST',
     body: { username, password },
   });
-  const session = { token, user };
-  store(session);
-  return session;
+  if (!answer?.token) return { secondStep: answer };
+  return storeSession({ token: answer.token, user: answer.user });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../core/i18n.js';
+import { AccountPart } from '../core/ui/account-part.js';
 import { useLang } from '../core/use-lang.js';
 import { useAlerts } from './alerts.js';
 import { directory } from './directory.js';
@@ -19,7 +20,7 @@ export function useOfficer() {
 }
 
 /** The signed-in officer app: the unit's list, one incident, and the work behind both. */
-export function OfficerHome({ session, onSignOut }) {
+export function OfficerHome({ session, onSignOut, onSession }) {
   useLang();
   const model = useOfficer();
   const route = useRoute();
@@ -46,6 +47,9 @@ export function OfficerHome({ session, onSignOut }) {
     onSignOut();
   }
 
+  if (route.screen === 'account') {
+    return html`<${AccountPart} name="AccountScreen" session=${session} onSession=${onSession} back="#/" />`;
+  }
   if (route.screen === 'incident') {
     return html`<${IncidentScreen} key=${route.id} id=${route.id} session=${session} alerts=${alerts} />`;
   }

@@ -1,4 +1,5 @@
 import { html } from 'htm/preact';
+import { accountLabel, EnrolReminder } from '../core/ui/enrol-reminder.js';
 import { UserCard } from '../core/ui/user-card.js';
 import { AVAILABILITY, availability, useAvailability } from './availability.js';
 import { useDirectory } from './directory.js';
@@ -24,6 +25,7 @@ export function ListScreen({ session, alerts, isOfficer, onSignOut }) {
   const unit = session.user.unit;
 
   return html`
+    <${EnrolReminder} user=${session.user} />
     ${link === 'offline' && html`<p class="notice" role="status" data-link="offline">${t('police.offline_session')}</p>`}
     ${link === 'unreachable' && html`<p class="notice" role="status" data-link="unreachable">${t('officer.link.unreachable')}</p>`}
     ${asking && html`<${AvailabilityPicker} asking=${true} />`}
@@ -46,6 +48,7 @@ export function ListScreen({ session, alerts, isOfficer, onSignOut }) {
       : html`<p class="notice">${t('officer.no_unit')}</p>`}
     <section class="card o-account" aria-label=${t('officer.account')}>
       <${UserCard} user=${session.user} unitName=${unit ? names.unitName(unit) : null} />
+      <a class="button button--secondary" href="#/account" data-nav="account">${accountLabel()}</a>
       <${PushOffer} session=${session} />
       <button
         type="button"

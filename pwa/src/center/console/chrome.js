@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { LanguageSwitch } from '../../core/ui/language-switch.js';
+import { accountLabel, EnrolReminder } from '../../core/ui/enrol-reminder.js';
 import { OnlineStatus } from '../../core/ui/online-status.js';
 import { categoryLabel, clock, unitName } from './format.js';
 import { t } from './i18n.js';
@@ -53,10 +54,11 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
         <button type="button" class="tool" onClick=${onHelp} aria-keyshortcuts="?">${t('center.top.help')} <kbd>?</kbd></button>
         <${OnlineStatus} />
         <${LanguageSwitch} />
-        <div class="topbar__user">
+        <a class="topbar__user" href="#/account" data-nav="account" title=${accountLabel()}
+          aria-current=${screen === 'account' ? 'page' : undefined}>
           <span class="user-card__name">${user.username}</span>
           <span class="topbar__role">${t(`police.roles.${user.role}`)}</span>
-        </div>
+        </a>
         <button type="button" class="tool tool--quiet" onClick=${onSignOut}>${t('police.sign_out')}</button>
       </div>
     </header>
@@ -64,8 +66,10 @@ export function TopBar({ user, now, counts, sound, onSound, push, onPush, onHelp
 }
 
 /** The strip under the bar: new reports, escalations, a lost queue connection, a lost session. */
-export function AlertStrip({ unseen, escalated, status, denied, unconfirmed, sound, units, onOpen, onSeenAll, onSignOut }) {
+export function AlertStrip({ unseen, escalated, status, denied, unconfirmed, sound, units, user, onOpen, onSeenAll, onSignOut }) {
   const lines = [];
+  // A second factor due by a date (inside the grace): until set up, or put off for this tab.
+  if (user) lines.push(html`<${EnrolReminder} key="enrol" user=${user} className="strip strip--notice" />`);
   if (denied?.code === 4401) {
     lines.push(html`
       <div class="strip strip--danger" role="alert" key="session">

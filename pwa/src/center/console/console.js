@@ -17,6 +17,7 @@ import { Inbox } from './queue/inbox.js';
 import { EMPTY_FILTERS, isEscalated, matches, queueOrder, STATUS_FILTERS } from './queue/order.js';
 import { QueuePanel } from './queue/queue-panel.js';
 import { OPEN_STATUSES } from '../../core/incident-fold.js';
+import { AccountPart } from '../../core/ui/account-part.js';
 import { adoptStyles } from './styles.js';
 import { useUnitPositions } from './units-live.js';
 import { WarningsHome, warningsRoute } from './warnings/index.js';
@@ -28,12 +29,14 @@ const REMINDER_MS = 30_000; // unseen new reports ring again at this interval un
 const HASH = /^#\/incident\/([A-Za-z0-9_-]{1,64})$/;
 
 const idFromHash = () => HASH.exec(location.hash)?.[1] ?? null;
+// `#/account`: the dispatcher's own password, second factor and sessions, in place of the queue.
+const accountRoute = () => /^#\/account\/?$/.test(location.hash);
 
 function isTyping(target) {
   return Boolean(target?.closest?.('input, textarea, select, [contenteditable="true"]'));
 }
 
-export function Console({ session, unconfirmed, onSignOut }) {
+export function Console({ session, unconfirmed, onSignOut, onSession }) {
   const lang = useLang();
   const now = useNow();
   const officersOnDuty = useUnitPositions(); // issue 16: where the units are, live
@@ -58,6 +61,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const [push, setPush] = useState({ state: pushState(), busy: false });
   const [warnings, setWarnings] = useState(warningsRoute); // the warnings screen's route, or null
   const [admin, setAdmin] = useState(() => adminRoute(session.user)); // the admin screen is open
+  const [account, setAccount] = useState(accountRoute);
   const model = useIncident(selectedId, session);
   const canAct = session.user.role === 'dispatcher';
   const root = useRef(null);
@@ -75,6 +79,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
     const onHash = () => {
       setWarnings(warningsRoute());
       setAdmin(adminRoute(session.user));
+      setAccount(accountRoute());
       openIncident(idFromHash(), { fromHash: true });
     };
     addEventListener('hashchange', onHash);
@@ -127,9 +132,10 @@ export function Console({ session, unconfirmed, onSignOut }) {
   function openIncident(id, { fromHash = false } = {}) {
     // From the warnings screen (the alert strip's "Open", a new call): back to the queue's screen,
     // the incident opened afresh (pushState below fires no hashchange).
-    if (!fromHash && (warningsRoute() || adminRoute(session.user))) {
+    if (!fromHash && (warningsRoute() || adminRoute(session.user) || accountRoute())) {
       setWarnings(null);
       setAdmin(false);
+      setAccount(false);
       selectedRef.current = undefined;
     }
     if (id && id === selectedRef.current) return; // already open: keep its form as it is
@@ -173,7 +179,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
   const keys = useRef(null);
   keys.current = (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (warningsRoute() || adminRoute(session.user)) return; // the queue's keys act on a queue that is not on screen
+    if (warningsRoute() || adminRoute(session.user) || accountRoute()) return; // the queue's keys act on a queue that is not on screen
     if (event.key === 'Escape') {
       if (mediaOpen) setMediaOpen(null);
       else if (help) setHelp(false);
@@ -264,7 +270,7 @@ export function Console({ session, unconfirmed, onSignOut }) {
         onHelp=${() => setHelp(true)}
         onCall=${canAct ? takeCall : null}
         onSignOut=${signOut}
-        screen=${admin ? 'admin' : warnings ? 'warnings' : 'queue'}
+        screen=${account ? 'account' : admin ? 'admin' : warnings ? 'warnings' : 'queue'}
       />
       <${AlertStrip}
         unseen=${unseen}
@@ -274,11 +280,12 @@ export function Console({ session, unconfirmed, onSignOut }) {
         unconfirmed=${unconfirmed}
         sound=${{ muted: beeper.muted, blocked: beeper.blocked }}
         units=${units}
+        user=${account ? null : session.user}
         onOpen=${(id) => openIncident(id)}
         onSeenAll=${() => inbox.markSeen(unseen.map((i) => i.id))}
         onSignOut=${signOut}
       />
-      ${admin ? html`<div class="console__body console__body--admin"><${AdminHome} session=${session} /></div>` : warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
+      ${account ? html`<div class="console__body console__body--account"><${AccountPart} name="AccountScreen" session=${session} onSession=${onSession} back="#/" wide=${true} /></div>` : admin ? html`<div class="console__body console__body--admin"><${AdminHome} session=${session} /></div>` : warnings ? html`<div class="console__body console__body--warnings"><${WarningsHome} session=${session} focusId=${warnings.id} /></div>` : html`
       <div class="console__body">
         <${QueuePanel}
           inbox=${inbox}

@@ -3,7 +3,7 @@
 // later Leaflet) is fetched after sign-in, so no visitor's precache pays for it.
 import { html } from 'htm/preact';
 import { t } from '../../core/i18n.js';
-import { useChunk } from '../use-chunk.js';
+import { useChunk } from '../../core/use-chunk.js';
 
 export const isStatsPath = (path = location.pathname) => /^\/center\/stats\/?$/.test(path);
 

@@ -2,7 +2,7 @@
 // warnings screen in place of the queue, map and incident. Its code, styles and Leaflet map are a
 // chunk of their own, fetched the first time the screen opens: most shifts never draft a warning.
 import { html } from 'htm/preact';
-import { useChunk } from '../../use-chunk.js';
+import { useChunk } from '../../../core/use-chunk.js';
 import { t } from '../i18n.js';
 
 const HASH = /^#\/warnings(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /**
- * A part of the center app fetched after sign-in (the console, the stats page), so that no
+ * A part of the police apps fetched when needed (the console, the stats page, the account screens), so that no
  * visitor's precache pays for it: `load` is its `import()`. Returns `{module, failed, retry}`;
  * `module` is null while it loads or after it failed, and `retry()` asks again.
  */
