@@ -1,7 +1,7 @@
 // `/center/#/admin`: the accounts screens (issue 25), for admins only, in place of the queue, map
 // and incident. Their code and styles are a chunk of their own, fetched when the screen opens.
 import { html } from 'htm/preact';
-import { useChunk } from '../../use-chunk.js';
+import { useChunk } from '../../../core/use-chunk.js';
 import { t } from '../i18n.js';
 
 const HASH = /^#\/admin\/?$/;
