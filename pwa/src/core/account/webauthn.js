@@ -20,6 +20,16 @@ function encode(buffer) {
 
 const withIds = (list) => (list ?? []).map((c) => ({ ...c, id: decode(c.id) }));
 
+/** What a registration and an assertion share, as the server reads it (base64url fields). */
+const asJson = (credential, response) => ({
+  id: credential.id,
+  rawId: encode(credential.rawId),
+  type: credential.type,
+  authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+  clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
+  response,
+});
+
 /** navigator.credentials.create with the server's creation options; the credential as JSON. */
 export async function createPasskey(options) {
   const publicKey = {
@@ -30,18 +40,11 @@ export async function createPasskey(options) {
   };
   const credential = await navigator.credentials.create({ publicKey });
   const { response } = credential;
-  return {
-    id: credential.id,
-    rawId: encode(credential.rawId),
-    type: credential.type,
-    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
-    response: {
-      clientDataJSON: encode(response.clientDataJSON),
-      attestationObject: encode(response.attestationObject),
-      transports: response.getTransports?.() ?? [],
-    },
-  };
+  return asJson(credential, {
+    clientDataJSON: encode(response.clientDataJSON),
+    attestationObject: encode(response.attestationObject),
+    transports: response.getTransports?.() ?? [],
+  });
 }
 
 /** navigator.credentials.get with the server's request options; the assertion as JSON. */
@@ -53,17 +56,10 @@ export async function getPasskey(options) {
   };
   const credential = await navigator.credentials.get({ publicKey });
   const { response } = credential;
-  return {
-    id: credential.id,
-    rawId: encode(credential.rawId),
-    type: credential.type,
-    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
-    response: {
-      clientDataJSON: encode(response.clientDataJSON),
-      authenticatorData: encode(response.authenticatorData),
-      signature: encode(response.signature),
-      userHandle: response.userHandle ? encode(response.userHandle) : undefined,
-    },
-  };
+  return asJson(credential, {
+    clientDataJSON: encode(response.clientDataJSON),
+    authenticatorData: encode(response.authenticatorData),
+    signature: encode(response.signature),
+    userHandle: response.userHandle ? encode(response.userHandle) : undefined,
+  });
 }
