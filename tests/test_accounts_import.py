@@ -100,6 +100,21 @@ def test_a_file_with_bad_rows_is_refused_whole_and_every_bad_row_is_named(
     assert svc.db.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM setup_links").fetchone()[0]) == 0
 
 
+def test_three_thousand_accounts_with_one_bad_row_are_refused_whole(
+    client: TestClient, login, svc: Services
+) -> None:
+    """The city's file with one mistake deep inside it: the mistake is named, nobody is created."""
+    admin = login("root", "admin")
+    before = count_users(svc)
+    lines = city_file(3000).splitlines()
+    lines[2500] = lines[2500].replace(",officer,", ",sergeant,")  # line 2501 of the file
+    r = post_csv(client, admin, "\n".join(lines) + "\n")
+    assert r.status_code == 422, r.text[:500]
+    assert [(p["line"], p["field"]) for p in r.json()["rows"]] == [(2501, "role")]
+    assert count_users(svc) == before
+    assert svc.db.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM setup_links").fetchone()[0]) == 0
+
+
 @pytest.mark.parametrize(("data", "field"), [
     (b"", "file"),
     (b"name,role\nx,officer\n", "header"),
