@@ -52,7 +52,7 @@ class PgBackRest:
             shutil.chown(self.root, "postgres", "postgres")
 
     def configure(self, server: PostgresServer) -> None:
-        # The same settings as docs/deploy.md's, with every path in the test's directory.
+        # docs/deploy.md's settings, with every path in the test's directory and a server of its own.
         self.config.write_text(
             "[global]\n"
             f"repo1-path={self.root / 'repo'}\n"
