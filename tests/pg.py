@@ -47,12 +47,13 @@ def _free_port() -> int:
 
 class PostgresServer:
     def __init__(self, fsync: bool = False, synchronous_standby: str | None = None, name: str = "",
-                 settings: dict[str, str] | None = None) -> None:
+                 settings: dict[str, str] | None = None, under: str | None = None) -> None:
         """`synchronous_standby`: a commit waits until the standby of that name has it (a primary
         for the fail-over test); commits are then synchronous even without fsync. `settings`: more
-        server settings (`-c name=value`), e.g. WAL archiving for the point-in-time recovery test."""
+        server settings (`-c name=value`), e.g. WAL archiving for the point-in-time recovery test.
+        `under`: the directory to make its own in (default: the system's temporary directory)."""
         self.bindir = _bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="sos-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="sos-pg-", dir=under))
         self.data = self.root / "data"
         self.port = _free_port()
         self.fsync = fsync

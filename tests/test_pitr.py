@@ -2,7 +2,7 @@
 "PostgreSQL: continuous archiving and point-in-time recovery").
 
 A real server archiving its WAL with `pgbackrest archive-push`, a full backup, a real `sos serve`
-taking reports A, then reports B; the moment T picked from the data as an operator would (the
+taking reports A with a differential backup in their middle, then reports B; the moment T picked from the data as an operator would (the
 first B report's arrival time); `pgbackrest check` (a WAL switch that returns once the segment
 is in the archive). Then, as an operator would: `pgbackrest restore --type=time --target=T` into a new data
 directory, a server started on it and promoted at T, and a `sos serve` on the restored database.
@@ -12,6 +12,7 @@ before T still works and its resent B report is stored once.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +37,9 @@ pytestmark = [pytest.mark.multiprocess, pytest.mark.slow]
 
 STANZA = "sos"
 REPORTS = 6  # in each of A and B
+# pgBackRest fsyncs every file it writes: on a RAM disk the backups and the restore take a third
+# of the time they take on this machine's disk (3 s instead of 13 s for the full backup).
+FAST = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
 class PgBackRest:
@@ -45,7 +49,7 @@ class PgBackRest:
     def __init__(self) -> None:
         if shutil.which("pgbackrest") is None:
             pytest.fail("pgbackrest is not installed (make servers installs Debian's pgbackrest)")
-        self.root = Path(tempfile.mkdtemp(prefix="sos-pgbackrest-"))
+        self.root = Path(tempfile.mkdtemp(prefix="sos-pgbackrest-", dir=FAST))
         self.config = self.root / "pgbackrest.conf"
         self.as_root = os.geteuid() == 0
         if self.as_root:
@@ -129,7 +133,9 @@ def test_a_restore_to_a_chosen_moment_has_the_reports_before_it_and_none_after(
         token = httpx.post(f"{web.url}/api/citizen/devices").json()["token"]
 
         a = [str(uuid.uuid4()) for _ in range(REPORTS)]
-        for report_id in a:
+        for i, report_id in enumerate(a):
+            if i == REPORTS // 2:  # the next night's differential backup, in the middle of A
+                backrest.run("backup", "--type=diff")
             assert send(web, token, report_id).status_code == 200
         b = [str(uuid.uuid4()) for _ in range(REPORTS)]
         for report_id in b:
@@ -143,11 +149,14 @@ def test_a_restore_to_a_chosen_moment_has_the_reports_before_it_and_none_after(
         web.stop()
 
         # The restore, as docs/deploy.md tells it: a new, empty data directory, recovery to T.
-        restored = PostgresServer()
+        restored = PostgresServer(under=FAST)
         if restored.as_root:
             shutil.chown(restored.root, "postgres", "postgres")
-        backrest.run("restore", f"--pg1-path={restored.data}", "--type=time", f"--target={moment}",
-                     "--target-action=promote")
+        diff = json.loads(backrest.run("info", "--output=json"))[0]["backup"][-1]
+        assert diff["type"] == "diff", diff
+        log = backrest.run("restore", f"--pg1-path={restored.data}", "--type=time", f"--target={moment}",
+                           "--target-action=promote", "--log-level-console=info")
+        assert f"restore backup set {diff['label']}" in log, log  # the latest before T: full + diff
         restored.start_on_existing_data()
         url = restored.url(database)
 
