@@ -62,12 +62,14 @@ chromium:
 	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-core )
 
-# The scale-out tests start a real PostgreSQL and HAProxy themselves (tests/pg.py, tests/cluster.py);
+# The scale-out tests start a real PostgreSQL and HAProxy themselves (tests/pg.py, tests/cluster.py),
+# the point-in-time recovery test runs pgBackRest (tests/test_pitr.py);
 # they need only the Debian packages. `make run` needs neither: SQLite is the embedded default.
 servers:
-	@( ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null ) || \
+	@( ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null && \
+		command -v pgbackrest >/dev/null ) || \
 		( $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql haproxy )
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql haproxy pgbackrest )
 
 run: install pwa
 	$(BIN)/sos seed-demo

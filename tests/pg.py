@@ -16,6 +16,7 @@ import contextlib
 import glob
 import itertools
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -45,16 +46,20 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, fsync: bool = False, synchronous_standby: str | None = None, name: str = "") -> None:
+    def __init__(self, fsync: bool = False, synchronous_standby: str | None = None, name: str = "",
+                 settings: dict[str, str] | None = None, under: str | None = None) -> None:
         """`synchronous_standby`: a commit waits until the standby of that name has it (a primary
-        for the fail-over test); commits are then synchronous even without fsync."""
+        for the fail-over test); commits are then synchronous even without fsync. `settings`: more
+        server settings (`-c name=value`), e.g. WAL archiving for the point-in-time recovery test.
+        `under`: the directory to make its own in (default: the system's temporary directory)."""
         self.bindir = _bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="sos-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="sos-pg-", dir=under))
         self.data = self.root / "data"
         self.port = _free_port()
         self.fsync = fsync
         self.synchronous_standby = synchronous_standby
         self.name = name
+        self.settings = dict(settings or {})
         self._names = itertools.count(1)
         self.as_root = os.geteuid() == 0
 
@@ -81,12 +86,18 @@ class PostgresServer:
             options.append(f"-c cluster_name={self.name}")
         if self.synchronous_standby:
             options.append(f"-c synchronous_standby_names={self.synchronous_standby}")
+        options += [f"-c {key}={shlex.quote(value)}" for key, value in self.settings.items()]
         if not self.fsync:  # a test server: nothing here must survive a power cut
             options += ["-c fsync=off", "-c full_page_writes=off"]
             if not self.synchronous_standby:
                 options.append("-c synchronous_commit=off")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "30",
                   "-o", " ".join(options), "start")
+
+    def start_on_existing_data(self) -> PostgresServer:
+        """Start on a data directory put there by other means (a restored backup) instead of initdb."""
+        self._start()
+        return self
 
     def start_standby(self, name: str) -> PostgresServer:
         """A hot standby of this server, streaming its WAL: a base backup (`pg_basebackup -R`,
