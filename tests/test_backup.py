@@ -339,3 +339,46 @@ def test_on_postgresql_the_backup_holds_media_and_keys_and_says_why_not_the_data
     # Such a backup is not restored as an embedded deployment (it has no database).
     refused = cli(["restore", str(tmp_path / "b")], tmp_path / "empty")
     assert refused.exit_code != 0 and "no database" in refused.output
+
+
+def test_the_database_copy_is_one_snapshot_never_restarted_by_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stepped online backup restarts whenever another connection writes, unless it holds one
+    read transaction for the whole copy (app/backup.py): under a steady stream of writes the
+    copy must go forward only and be a whole database."""
+    from app import backup
+
+    monkeypatch.setattr(backup, "PAGES", 20)  # many steps, so writes land between them
+    source = tmp_path / "live.db"
+    conn = sqlite3.connect(source, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x BLOB)")
+    conn.executemany("INSERT INTO t VALUES (randomblob(4000))", [()] * 1500)
+    conn.close()
+    done = threading.Event()
+    writes = [0]
+
+    def write() -> None:
+        w = sqlite3.connect(source, isolation_level=None, timeout=30)
+        while not done.is_set():
+            w.execute("INSERT INTO t VALUES (randomblob(4000))")
+            writes[0] += 1
+        w.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while writes[0] < 5 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        steps: list[int] = []
+        backup.copy_database(source, tmp_path / "copy.db", steps.append)
+        writes_during = writes[0]
+    finally:
+        done.set()
+        writer.join(10)
+    assert writes_during > 5, "the writer never got going"
+    assert len(steps) > 10 and min(steps) >= 0  # forward only: never restarted
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert 1500 < copy.execute("SELECT count(*) FROM t").fetchone()[0] < 1500 + writes[0]
+    copy.close()
