@@ -154,10 +154,20 @@ def test_a_backup_in_the_middle_of_a_stream_restores_every_acknowledged_report(t
         assert not failures, failures
         # The server kept answering while the backup ran: the copy was made of a live database.
         assert during, "no report was acknowledged while `sos backup` ran"
+        # A second backup beside the first copies no unchanged media file again: every original
+        # of the first is the same file (inode) in the second.
+        second = sos(["backup", str(tmp_path / "backups" / "two")], data)
+        assert second.returncode == 0, second.stderr
     finally:
         stop_stream.set()
         stop(server)
     before = [a for a in acked if a[3] < started]
+    one, two = tmp_path / "backups" / "one", tmp_path / "backups" / "two"
+    originals = sorted(one.glob("media/*/*/original"))
+    assert len(originals) >= len(before)
+    for path in originals:
+        assert path.stat().st_ino == (two / path.relative_to(one)).stat().st_ino, path
+    assert f"unchanged linked from {one}" in second.stdout
     assert "media (bytes)" in backup.stderr  # the progress bars go to stderr
 
     # `sos restore` into an empty directory; a server on it.
@@ -201,6 +211,15 @@ def test_a_backup_in_the_middle_of_a_stream_restores_every_acknowledged_report(t
         dispatcher.close()
     finally:
         stop(server)
+    # `sos backup verify` names a real original changed by one byte.
+    assert sos(["backup", "verify", str(two)], data).returncode == 0
+    victim = two / "media" / before[0][1][:2] / before[0][1] / "original"
+    content = bytearray(victim.read_bytes())
+    content[len(content) // 2] ^= 0x01
+    victim.chmod(0o600)
+    victim.write_bytes(bytes(content))
+    bad = sos(["backup", "verify", str(two)], data)
+    assert bad.returncode != 0 and f"changed: {victim.relative_to(two)}" in bad.stderr, bad.stderr
 
 
 # -- the commands on a small data directory, without a server --------------------------------------
