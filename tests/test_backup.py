@@ -145,9 +145,6 @@ def test_a_backup_in_the_middle_of_a_stream_restores_every_acknowledged_report(t
         ended = time.monotonic()
         assert backup.returncode == 0, backup.stderr
         during = [a for a in acked if started <= a[3] <= ended]
-        deadline = time.monotonic() + 30
-        while len(acked) < len(during) + 20 and time.monotonic() < deadline:
-            time.sleep(0.02)
         stop_stream.set()
         for t in threads:
             t.join(30)
