@@ -186,7 +186,9 @@ def make_backup(
         read_manifest(since)  # a named earlier backup must be one
     summary = Summary(since=since if since is not None else _auto_since(target))
     previous = read_manifest(summary.since)["files"] if summary.since else {}
-    target.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.mkdir(parents=True)
+        os.chmod(target, 0o700)  # the keys and every account's data: the service's user only
     files: dict[str, dict[str, Any]] = {}
     schema_version: int | None = None
     bars = bars or _no_bar
@@ -200,13 +202,14 @@ def make_backup(
             raise BackupError(f"no database at {settings.db_path} (is SOS_DATA_DIR right?)")
         with bars("database (pages)", _pages(settings.db_path)) as bar:
             schema_version = copy_database(settings.db_path, target / DB_NAME, bar.update)
+        os.chmod(target / DB_NAME, 0o600)
         files[DB_NAME] = _record(target / DB_NAME, target / DB_NAME)
         summary.copied += 1
         summary.bytes_copied += files[DB_NAME]["size"]
 
     for key in key_files(settings.data_dir):
         dest = target / "keys" / key.name
-        dest.parent.mkdir(exist_ok=True)
+        dest.parent.mkdir(mode=0o700, exist_ok=True)
         shutil.copyfile(key, dest)
         os.chmod(dest, 0o600)
         files[f"keys/{key.name}"] = _record(dest, key)
@@ -302,7 +305,7 @@ def _copy_media(
             progress(len(chunk))
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(dest, stat.S_IRUSR | stat.S_IRGRP)  # shared with later backups by hard links
+    os.chmod(dest, stat.S_IRUSR)  # read-only: shared with later backups by hard links
     return {"size": size, "sha256": digest.hexdigest(), "mtime_ns": st.st_mtime_ns, "linked": False}
 
 

@@ -245,6 +245,10 @@ def test_backup_holds_the_database_keys_and_media_with_their_sums(deployment: Pa
         "sos.db", "keys/secret_key", "keys/vapid_private_key.pem",
         "media/ab/abcd1/original", "media/ab/abcd1/thumb.webp", "media/ab/abcd2/original",
         "media/ab/abcd2/thumb.webp", "media/xy/xy999/original", "media/xy/xy999/thumb.webp"}
+    # The service's user only: the backup holds the keys and every account.
+    assert (tmp_path / "b").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "b" / "keys" / "secret_key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "b" / "sos.db").stat().st_mode & 0o077 == 0
     entry = manifest["files"]["media/ab/abcd1/original"]
     assert entry == {**entry, "size": 11, "sha256": sha(b"first photo")}
     # The database is a whole SQLite file with the account in it.
