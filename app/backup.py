@@ -66,6 +66,7 @@ class Summary:
     linked: int = 0
     bytes_copied: int = 0
     since: Path | None = None
+    database_at: str | None = None  # when the database's snapshot was taken
     notes: list[str] = field(default_factory=list)
 
 
@@ -200,6 +201,7 @@ def make_backup(
     else:
         if not settings.db_path.is_file():
             raise BackupError(f"no database at {settings.db_path} (is SOS_DATA_DIR right?)")
+        summary.database_at = _now()
         with bars("database (pages)", _pages(settings.db_path)) as bar:
             schema_version = copy_database(settings.db_path, target / DB_NAME, bar.update)
         os.chmod(target / DB_NAME, 0o600)
@@ -240,18 +242,27 @@ def make_backup(
     summary.files = len(files)
     manifest = {
         "format": FORMAT,
-        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds"),
+        "created": _now(),
+        "database_at": summary.database_at,
         "app_version": _app_version(),
         "schema_version": schema_version,
         "database": None if settings.database_url else DB_NAME,
         "since": str(summary.since) if summary.since else None,
         "files": files,
     }
+    # Everything on disk before the manifest says so (one sync for all files and directories
+    # costs less than one fsync per small derivative).
+    os.sync()
     tmp = target / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, target / MANIFEST)  # last: its presence says the backup is whole
+    _fsync(target)
     return summary
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
 
 
 def _auto_since(target: Path) -> Path | None:
@@ -303,8 +314,6 @@ def _copy_media(
             out.write(chunk)
             size += len(chunk)
             progress(len(chunk))
-        out.flush()
-        os.fsync(out.fileno())
     os.chmod(dest, stat.S_IRUSR)  # read-only: shared with later backups by hard links
     return {"size": size, "sha256": digest.hexdigest(), "mtime_ns": st.st_mtime_ns, "linked": False}
 
@@ -391,6 +400,7 @@ def restore(settings: Settings, backup: Path, bars: Bars | None = None) -> dict[
             if _copy_hashing(backup / rel, dest, bar.update) != entry["sha256"]:
                 raise BackupError(f"changed while restoring: {rel}")
             os.chmod(dest, mode)
+    os.sync()  # every restored file on disk before the server is told to start
     if manifest.get("database"):
         conn = sqlite3.connect(str(data_dir / DB_NAME))
         try:
@@ -422,6 +432,4 @@ def _copy_hashing(source: Path, dest: Path, progress: Progress) -> str:
             digest.update(chunk)
             out.write(chunk)
             progress(len(chunk))
-        out.flush()
-        os.fsync(out.fileno())
     return digest.hexdigest()

@@ -394,6 +394,8 @@ def backup(args: tuple[str, ...], since: Path | None) -> None:
     linked = f", {summary.linked} unchanged linked from {summary.since}" if summary.since else ""
     click.echo(f"backup in {args[0]}: {summary.files} file(s); {summary.copied} copied "
                f"({summary.bytes_copied / 1e6:.1f} MB){linked}")
+    if summary.database_at:
+        click.echo(f"database as it was at {summary.database_at}")
 
 
 @main.command("restore")

@@ -240,7 +240,9 @@ def test_backup_holds_the_database_keys_and_media_with_their_sums(deployment: Pa
     result = cli(["backup", str(tmp_path / "b")], deployment)
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
-    assert manifest["schema_version"] > 0 and manifest["app_version"] and manifest["created"]
+    assert manifest["schema_version"] > 0 and manifest["app_version"]
+    assert manifest["database_at"] <= manifest["created"]
+    assert f"database as it was at {manifest['database_at']}" in result.output
     assert set(manifest["files"]) == {
         "sos.db", "keys/secret_key", "keys/vapid_private_key.pem",
         "media/ab/abcd1/original", "media/ab/abcd1/thumb.webp", "media/ab/abcd2/original",
