@@ -404,3 +404,21 @@ def test_the_database_copy_is_one_snapshot_never_restarted_by_writes(tmp_path: P
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert 1500 < copy.execute("SELECT count(*) FROM t").fetchone()[0] < 1500 + writes[0]
     copy.close()
+
+
+def test_a_media_directory_of_its_own_is_backed_up_and_restored_too(deployment: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared-media"
+    (deployment / "media").rename(shared)  # SOS_MEDIA_DIR: media outside the data directory
+    backup = tmp_path / "b"
+    assert cli(["backup", str(backup)], deployment, SOS_MEDIA_DIR=str(shared)).exit_code == 0
+    assert (backup / "media" / "xy" / "xy999" / "original").read_bytes() == b"a video"
+    # The new media directory must be empty too: a restore never mixes two deployments' files.
+    taken = tmp_path / "taken"
+    (taken / "zz").mkdir(parents=True)
+    refused = cli(["restore", str(backup)], tmp_path / "new", SOS_MEDIA_DIR=str(taken))
+    assert refused.exit_code != 0 and "media directory" in refused.output
+    assert not (tmp_path / "new").exists() and [p.name for p in taken.iterdir()] == ["zz"]
+    result = cli(["restore", str(backup)], tmp_path / "new", SOS_MEDIA_DIR=str(tmp_path / "media2"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "media2" / "xy" / "xy999" / "original").read_bytes() == b"a video"
+    assert not (tmp_path / "new" / "media").exists()
