@@ -370,10 +370,12 @@ def _bar(label: str, total: int) -> Any:
 @click.option("--since", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="An earlier backup to take unchanged media from (default: the newest beside DIR).")
 def backup(args: tuple[str, ...], since: Path | None) -> None:
-    """`sos backup DIR`: copy the database (online, while the server runs), the keys and the media
-    into a new or empty DIR, with a manifest of SHA-256 sums; unchanged media is hard-linked from
-    an earlier backup. `sos backup verify DIR`: exit 0 when every file matches the manifest,
-    else 1 naming the first that does not. docs/deploy.md, "Backups (embedded)"."""
+    """Back up the deployment into a new DIR, or check a backup (verify DIR).
+
+    `sos backup DIR`: the database (online, while the server runs), the keys and the media into a
+    new or empty DIR, with a manifest of SHA-256 sums; unchanged media is hard-linked from an
+    earlier backup. `sos backup verify DIR`: exit 0 when every file matches the manifest, else 1
+    naming the first that does not. docs/deploy.md, "Backups (embedded)"."""
     from app import backup as backups
 
     try:
