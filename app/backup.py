@@ -152,6 +152,7 @@ def copy_database(source: Path, dest: Path, progress: Progress) -> int:
         # One read transaction for the whole copy: a fixed snapshot, never restarted by the
         # server's writes (see the module docstring).
         src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
         version = int(src.execute("PRAGMA user_version").fetchone()[0])
         done = [0]
 
