@@ -127,19 +127,21 @@ def read_manifest(backup: Path) -> dict[str, Any]:
 
 
 def previous_backup(target: Path) -> Path | None:
-    """The newest finished backup beside `target` (by the time in its manifest)."""
+    """The newest finished backup beside `target`: the one whose manifest (written last) is the
+    newest file of its kind; only that manifest is read, however many backups are kept."""
     parent = target.resolve().parent
-    best: tuple[str, Path] | None = None
+    found = []
     for sibling in parent.iterdir() if parent.is_dir() else ():
-        if sibling.resolve() == target.resolve() or not (sibling / MANIFEST).is_file():
-            continue
+        manifest = sibling / MANIFEST
+        if sibling.resolve() != target.resolve() and manifest.is_file():
+            found.append((manifest.stat().st_mtime_ns, sibling))
+    for _, sibling in sorted(found, reverse=True):
         try:
-            created = str(read_manifest(sibling).get("created", ""))
+            read_manifest(sibling)
         except BackupError:
-            continue
-        if best is None or created > best[0]:
-            best = (created, sibling)
-    return best[1] if best else None
+            continue  # not one of ours: try the next newest
+        return sibling
+    return None
 
 
 # -- backup ----------------------------------------------------------------------------------------

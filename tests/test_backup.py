@@ -331,6 +331,9 @@ def test_a_second_backup_copies_no_unchanged_media_file_again(deployment: Path, 
     third = tmp_path / "elsewhere" / "3"
     result = cli(["backup", "--since", str(second), str(third)], deployment)
     assert result.exit_code == 0 and "7 unchanged linked" in result.output, result.output
+    # Beside several, the newest is the one taken.
+    result = cli(["backup", str(tmp_path / "backups" / "4")], deployment)
+    assert f"7 unchanged linked from {second}" in result.output, result.output
 
 
 def test_restore_brings_back_the_same_keys_and_database(deployment: Path, tmp_path: Path) -> None:
