@@ -2,8 +2,9 @@
 
 A backup is a directory:
 
-    manifest.json       written last (a backup without it is unfinished): the time, the app's and
-                        the database's schema version, and every other file's size and SHA-256
+    manifest.json       written last (a backup without it is unfinished): when the database's
+                        snapshot was taken and when the backup ended, the app's version, the
+                        database's schema version, and every other file's size and SHA-256
     sos.db              the SQLite database, copied by SQLite's online backup API
     keys/<name>         the data directory's keys: secret_key (signs every token), the VAPID key,
                         any other *.pem / *.key / *key* file at its top level
