@@ -1,5 +1,5 @@
 """The `sos` command: serve, worker, seed-demo, wards import, user add/disable/enable/reset-password/
-import/sessions, partner add/revoke."""
+import/sessions, partner add/revoke, backup / backup verify / restore."""
 
 from __future__ import annotations
 
@@ -359,6 +359,62 @@ def _demo_second_factor_grace(svc: Services) -> float:
 
     svc.db.write_sync(refresh)
     return now + svc.settings.second_factor_grace_s
+
+
+def _bar(label: str, total: int) -> Any:
+    return click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+
+
+@main.command("backup")
+@click.argument("args", nargs=-1, required=True, metavar="DIR | verify DIR")
+@click.option("--since", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="An earlier backup to take unchanged media from (default: the newest beside DIR).")
+def backup(args: tuple[str, ...], since: Path | None) -> None:
+    """Back up the deployment into a new DIR, or check a backup (verify DIR).
+
+    `sos backup DIR`: the database (online, while the server runs), the keys and the media into a
+    new or empty DIR, with a manifest of SHA-256 sums; unchanged media is hard-linked from an
+    earlier backup. `sos backup verify DIR`: exit 0 when every file matches the manifest, else 1
+    naming the first that does not. docs/deploy.md, "Backups (embedded)"."""
+    from app import backup as backups
+
+    try:
+        if args[0] == "verify":
+            if len(args) != 2:
+                raise click.UsageError("sos backup verify DIR")
+            manifest = backups.verify(Path(args[1]), _bar)
+            click.echo(f"{args[1]}: {len(manifest['files'])} file(s) match the manifest "
+                       f"(made {manifest['created']})")
+            return
+        if len(args) != 1:
+            raise click.UsageError("sos backup DIR  or  sos backup verify DIR")
+        summary = backups.make_backup(Settings.from_env(), Path(args[0]), since, _bar)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    linked = f", {summary.linked} unchanged linked from {summary.since}" if summary.since else ""
+    click.echo(f"backup in {args[0]}: {summary.files} file(s); {summary.copied} copied "
+               f"({summary.bytes_copied / 1e6:.1f} MB){linked}")
+    if summary.database_at:
+        click.echo(f"database as it was at {summary.database_at}")
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(directory: Path) -> None:
+    """Fill an empty (or absent) $SOS_DATA_DIR from the backup DIRECTORY, after verifying it.
+    Stop the server first; start it on the restored directory afterwards."""
+    from app import backup as backups
+
+    settings = Settings.from_env()
+    try:
+        manifest = backups.restore(settings, directory, _bar)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {len(manifest['files'])} file(s) from {directory} (made "
+               f"{manifest['created']}, schema version {manifest['schema_version']}) into "
+               f"{settings.data_dir}")
 
 
 if __name__ == "__main__":

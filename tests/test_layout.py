@@ -40,7 +40,9 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
             "services", "inputs", "warnings"},
     "main": {"web", "identity", "errors", "services", "settings", "inputs"},
-    "cli": {"directory", "services", "settings", "main"},
+    # issue 26: `sos backup` / `sos restore` of the embedded deployment (files and SQLite only)
+    "backup": {"settings"},
+    "cli": {"directory", "services", "settings", "main", "backup"},
 }
 
 
