@@ -140,6 +140,9 @@ def test_the_figures_move_with_traffic(live_server: LiveServer, mock_push: MockP
     assert value(after, "sos_outbox_oldest_due_seconds", topic="metrics.test") >= 29
     assert value(after, "sos_db_write_queue_waits_total") > value(before, "sos_db_write_queue_waits_total")
     assert value(after, "sos_metrics_database_up") == 1
+    if live_server.svc.db.dialect == "postgresql":  # the write pool's own counts
+        assert value(after, "sos_db_pool_max") >= 1
+        assert ("sos_db_pool_waits_total", ()) in after
 
 
 def as_client(settings: Settings, host: str) -> TestClient:
@@ -246,6 +249,7 @@ class read_only:
         url = self.svc.settings.database_url
         assert url is not None
         with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SET default_transaction_read_only = off")  # this session may change it back
             name = conn.info.dbname
             conn.execute(f'ALTER DATABASE "{name}" {change}')
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
