@@ -32,6 +32,7 @@ from .push.flow import device
 from .push.mock_service import MockPushService, subscription_json
 from .server_checks import bearer_for, wait_for
 from .sync_client import point_in_ward
+from .test_lite_form import fields as lite_fields
 
 TAN_PHU = 27031
 
@@ -93,6 +94,10 @@ def test_the_figures_move_with_traffic(live_server: LiveServer, mock_push: MockP
     report_id = citizen.new_report("fire", "Cháy nhà", point_in_ward(TAN_PHU))
     assert citizen.sync(f"report/{report_id}").status_code == 200
     mock_push.wait_for_messages(sub["clientHash"], 1)
+    # A report by the script-less form: its own channel.
+    with httpx.Client(base_url=url) as phone:
+        form = {**lite_fields(phone.get("/").text), "ward": str(TAN_PHU)}
+        assert phone.post("/", data=form, follow_redirects=False).status_code == 303
 
     # A WebSocket sync of the citizen's own report: a connection, a message each way.
     with connect(f"{live_server.ws_url}/sync/report/{report_id}?token={citizen.token}") as ws:
@@ -130,6 +135,8 @@ def test_the_figures_move_with_traffic(live_server: LiveServer, mock_push: MockP
     assert media_routes, "the media request is counted under its route template"
     assert not any("00000000-0000" in str(labels) for (_, labels) in after), "no id in any label"
     assert moved("sos_reports_received_total", channel="app") == 1
+    assert moved("sos_reports_received_total", channel="web-lite") == 1
+    assert moved("sos_reports_received_total", channel="phone") == 0
     assert moved("sos_websocket_connections_opened_total") == 1
     assert moved("sos_sync_messages_total", direction="in") >= 1
     assert moved("sos_sync_messages_total", direction="out") >= 1
