@@ -27,7 +27,7 @@ from app.settings import Settings
 from app.storage import outbox
 from sync import protocol
 
-from .conftest import LiveServer
+from .conftest import LiveServer, free_port
 from .push.flow import device
 from .push.mock_service import MockPushService, subscription_json
 from .server_checks import bearer_for, wait_for
@@ -261,3 +261,36 @@ class read_only:
             conn.execute(f'ALTER DATABASE "{name}" {change}')
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                          " WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+
+
+def test_sos_worker_serves_its_own_figures_on_loopback(tmp_path: Path) -> None:
+    """`sos worker --metrics-port`: a separate worker (push, media) is scraped by itself."""
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {**os.environ, "SOS_DATA_DIR": str(tmp_path / "data"), "SOS_SECRET_KEY": "test-secret-key-not-for-production",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--metrics-port", str(port)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def scraped() -> Figures | None:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+            except httpx.TransportError:
+                return None
+            return figures(r.text) if r.status_code == 200 else None
+
+        found = wait_for(scraped, timeout=30, what="the worker's metrics")
+        assert ("sos_push_attempts_total", (("outcome", "delivered"),)) in found
+        assert ("sos_db_write_queue_waits_total", ()) in found
+        outward = _outward_address()
+        if outward is not None:  # bound to loopback only
+            with pytest.raises(httpx.TransportError):
+                httpx.get(f"http://{outward}:{port}/metrics", timeout=2)
+    finally:
+        worker.terminate()
+        worker.wait(15)

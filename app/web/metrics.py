@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
@@ -284,3 +284,13 @@ def registry_for(svc: Services) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ProcessCollector(svc))
     return registry
+
+
+def serve_for_worker(svc: Services, port: int) -> Any:
+    """`sos worker --metrics-port`: the worker process's own counts (push attempts, database
+    queue) on 127.0.0.1 only, as /metrics is (a thread of prometheus_client's; it only reads).
+    Returns the server, to `shutdown()`."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ProcessCollector(svc))
+    server, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
+    return server
