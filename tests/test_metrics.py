@@ -18,6 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.requests import ClientDisconnect
 from starlette.testclient import TestClient
 from websockets.sync.client import connect
 
@@ -294,3 +295,27 @@ def test_sos_worker_serves_its_own_figures_on_loopback(tmp_path: Path) -> None:
     finally:
         worker.terminate()
         worker.wait(15)
+
+
+@pytest.mark.parametrize("error, status", [(ClientDisconnect(), "499"), (RuntimeError("bug"), "500")])
+def test_a_request_without_an_answer_counts_by_why(error: Exception, status: str) -> None:
+    """A client that left is not a server error (no 5xx alert for it); a crash is a 500."""
+    import asyncio
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from app.web.metrics import HttpMetrics
+
+    async def failing(scope: dict, receive: object, send: object) -> None:
+        raise error
+
+    registry = CollectorRegistry()
+    app = HttpMetrics(failing, registry)
+
+    async def call() -> None:
+        with pytest.raises(type(error)):
+            await app({"type": "http", "method": "POST"}, None, None)  # type: ignore[arg-type]
+
+    asyncio.run(call())
+    found = figures(generate_latest(registry).decode())
+    assert value(found, "sos_http_requests_total", method="POST", route="unmatched", status=status) == 1

@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry, generate_latest, start_http_ser
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,6 +77,12 @@ class HttpMetrics:
 
         try:
             await self.app(scope, receive, send_status)
+        except (asyncio.CancelledError, ClientDisconnect):
+            # The client left before its answer (nginx's 499): not the server's error, and no
+            # 5xx alert should count it.
+            if status == 500:
+                status = 499
+            raise
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
