@@ -29,7 +29,7 @@ from app.storage import outbox
 from sync import protocol
 
 from .conftest import LiveServer, free_port
-from .push.flow import device
+from .push.flow import device, login, triage_and_dispatch
 from .push.mock_service import MockPushService, subscription_json
 from .server_checks import bearer_for, wait_for
 from .sync_client import point_in_ward
@@ -113,16 +113,28 @@ def test_the_figures_move_with_traffic(live_server: LiveServer, mock_push: MockP
 
     live_server.svc.db.write_sync(stuck)
 
-    # The report is not triaged within 1 s: overdue, and read as such from the database; both
+    # The reports are not triaged within 1 s: overdue, and read as such from the database; both
     # pushes answered.
     def settled() -> Figures | None:
         found = scrape(url)
-        done = (value(found, "sos_timers_overdue", timer="triage") >= 1
+        done = (value(found, "sos_timers_overdue", timer="triage") == 2  # the app's and the form's
                 and value(found, "sos_push_attempts_total", outcome="gone") >= 1)
         return found if done else None
 
-    after = wait_for(settled, what="an overdue triage timer and both push attempts")
+    after = wait_for(settled, what="two overdue triage timers and both push attempts")
     assert value(after, "sos_timers_overdue_oldest_seconds", timer="triage") > 0
+    assert value(after, "sos_timers_overdue", timer="ack") == 0
+
+    # Triaged and dispatched to the ward, which does not acknowledge within 1 s.
+    triage_and_dispatch(login(url, "dp1"), report_id, f"ward-{TAN_PHU}", None)
+
+    def ack_late() -> Figures | None:
+        found = scrape(url)
+        return found if value(found, "sos_timers_overdue", timer="ack") == 1 else None
+
+    late_ack = wait_for(ack_late, what="an overdue acknowledgement")
+    assert value(late_ack, "sos_timers_overdue", timer="triage") == 1  # the form's report only
+    assert value(late_ack, "sos_timers_overdue_oldest_seconds", timer="ack") > 0
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
