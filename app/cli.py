@@ -89,10 +89,17 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
-def worker() -> None:
+@click.option("--metrics-port", default=0, show_default=True, type=int,
+              help="Serve this process's metrics (Prometheus text) on 127.0.0.1:PORT; 0: none.")
+def worker(metrics_port: int) -> None:
     """Run the background jobs that touch no document (push, media) as their own process."""
     svc = _services(role="worker")
     warn_of_placeholder_contact(svc.settings)
+    metrics = None
+    if metrics_port:
+        from app.main import metrics_web
+
+        metrics = metrics_web.serve_for_worker(svc, metrics_port)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -109,6 +116,8 @@ def worker() -> None:
     try:
         asyncio.run(run())
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         svc.stop()
 
 

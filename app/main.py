@@ -36,6 +36,7 @@ from app.web import (
     warnings_page,
 )
 from app.web import media as media_api
+from app.web import metrics as metrics_web
 from app.web import positions as positions_api
 from app.web import push as push_api
 from app.web import stats as stats_api
@@ -95,6 +96,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
 
     routes = [
         Route("/healthz", healthz),
+        # issue 26: what operators and load balancers watch (app/web/metrics.py)
+        Route("/metrics", metrics_web.metrics),
+        Route("/readyz", metrics_web.readyz),
         Route("/api/config", client_config),
         Route("/api/openapi.json", openapi.openapi_json),
         Route("/api/auth/login", session.login, methods=["POST"]),
@@ -202,9 +206,11 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
             await svc.stop_async()
             svc.stop()
 
+    registry = metrics_web.registry_for(svc)
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(metrics_web.HttpMetrics, registry=registry),
             Middleware(RefuseNul),
             Middleware(AuthMiddleware, authenticator=lambda: svc.authenticator),
         ],
@@ -212,4 +218,6 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.state.metrics_registry = registry
+    app.state.metrics_trusted = metrics_web.Trusted(settings.trusted_proxies)
     return app

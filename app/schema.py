@@ -14,7 +14,7 @@ from app.directory import schema as directory
 from app.identity import schema as identity
 from app.incidents import schema as incidents
 from app.stats import schema as stats
-from app.storage import outbox
+from app.storage import outbox, readiness
 from app.storage.base import Migration
 from app.warnings import schema as warnings
 
@@ -41,4 +41,6 @@ MIGRATIONS = [
     Migration("second_factor", (identity.second_factor,)),
     # issue 25: set-up links of imported accounts
     Migration("setup_links", (identity.setup_links,)),
+    # issue 26: the load balancer's probe writes here (GET /readyz)
+    Migration("readiness", (readiness.create_tables,)),
 ]

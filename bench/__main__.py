@@ -28,6 +28,7 @@ BENCHMARKS = {
     "scaleout": "bench.scaleout",
     "lite": "bench.lite",
     "warnings": "bench.warnings",
+    "metrics": "bench.metrics",
 }
 
 

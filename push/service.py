@@ -17,6 +17,7 @@ process dies between the push service's answer and that commit (then once more: 
 from __future__ import annotations
 
 import asyncio
+import collections
 import hmac
 import json
 import sqlite3
@@ -110,6 +111,9 @@ class PushService:
         self.max_per_owner = max_per_owner
         self.clock = clock
         self.sender = Sender(keys, subject, timeout_s)
+        # Attempts this process made, by the push service's answer (delivered, retry, gone,
+        # failed, expired): read by the app's /metrics when scraped.
+        self.attempts: collections.Counter[str] = collections.Counter()
 
     @property
     def public_key(self) -> str:
@@ -287,6 +291,7 @@ class PushService:
                 outcomes[k] = Outcome(state, result.retry_after_s)
             extra, finals_only = finals_only, []
             await self.db.write(lambda tx, r=recorded, e=extra: self._record(tx, r, e))
+            self.attempts.update(result.outcome for _, result, _, _ in recorded)
         return [o for o in outcomes if o is not None]
 
     @staticmethod

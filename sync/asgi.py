@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -36,6 +37,21 @@ log = logging.getLogger(__name__)
 OCTET_STREAM = "application/octet-stream"
 
 
+@dataclass
+class Traffic:
+    """What this process's WebSockets carry, as plain counts the app's /metrics reads when
+    scraped (app/web/metrics.py): an integer add per message costs nothing on the hot path."""
+
+    open: int = 0
+    opened: int = 0
+    messages_in: int = 0
+    messages_out: int = 0
+    http_syncs: int = 0
+
+
+TRAFFIC = Traffic()
+
+
 class WebSocketChannel:
     """A Starlette WebSocket as a `sync.room.Channel`."""
 
@@ -44,6 +60,7 @@ class WebSocketChannel:
 
     async def send(self, message: bytes) -> None:
         await self.ws.send_bytes(message)
+        TRAFFIC.messages_out += 1
 
     async def recv(self) -> bytes:
         message = await self.ws.receive()
@@ -52,6 +69,7 @@ class WebSocketChannel:
         data = message.get("bytes")
         if data is None:
             raise Refused(400, "malformed", "Only binary messages are accepted.")
+        TRAFFIC.messages_in += 1
         return bytes(data)
 
     async def close(self, code: int, reason: str) -> None:
@@ -79,6 +97,7 @@ class SyncEndpoints:
         self.max_queued = max_queued
 
     async def post(self, request: Request) -> Response:
+        TRAFFIC.http_syncs += 1
         name = f"{request.path_params['kind']}/{request.path_params['doc_id']}"
         principal = self.principal_of(request)
         try:
@@ -98,6 +117,7 @@ class SyncEndpoints:
                 raise Refused(400, "malformed", f"Malformed batch: {exc}") from exc
         except Refused as refused:
             return _refusal(refused)
+        TRAFFIC.http_syncs += len(items)
         results = await asyncio.gather(*(self._one(principal, n, m) for n, m in items))
         return Response(batch.encode_response(list(results)), media_type=OCTET_STREAM)
 
@@ -114,6 +134,8 @@ class SyncEndpoints:
         name = f"{ws.path_params['kind']}/{ws.path_params['doc_id']}"
         await ws.accept()
         channel = WebSocketChannel(ws)
+        TRAFFIC.open += 1
+        TRAFFIC.opened += 1
         try:
             await serve(
                 self.engine,
@@ -124,6 +146,7 @@ class SyncEndpoints:
                 max_queued=self.max_queued,
             )
         finally:
+            TRAFFIC.open -= 1
             if ws.application_state == WebSocketState.CONNECTED:
                 try:
                     await ws.close(1000)

@@ -34,6 +34,7 @@ from pycrdt import Array, Doc, Map
 
 from app.identity import audit
 from app.identity.auth import Principal
+from app.incidents import received
 from app.incidents.documents import CATEGORIES, MAX_DESCRIPTION, PHONE
 from app.incidents.parts import Parts
 from app.storage.base import Connection
@@ -138,5 +139,6 @@ async def submit(
                      channel=intake.channel, approximate=intake.approximate)
 
     principal = writer or Principal(kind="server", id=device, role="server")
-    await svc.sync.server_write(f"report/{report_id}", mutate, in_tx, principal=principal)
+    with received.through(channel_kind(intake.channel)):
+        await svc.sync.server_write(f"report/{report_id}", mutate, in_tx, principal=principal)
     return report_id

@@ -22,7 +22,7 @@ from pycrdt import Doc, Map
 from app.errors import ApiError
 from app.identity import access, audit
 from app.identity.auth import Principal
-from app.incidents import projection
+from app.incidents import projection, received
 from app.incidents.documents import (
     Invalid,
     default_priority,
@@ -139,6 +139,11 @@ class ReportKind(AppKind):
                          outside=route.outside, no_location=route.no_location)
 
         return created_fn
+
+    def after_commit(self, principal: Any, doc_id: str, doc: Doc, created: bool, value: Any) -> Any:
+        if created:
+            received.count()
+        return super().after_commit(principal, doc_id, doc, created, value)
 
 
 class IncidentKind(AppKind):

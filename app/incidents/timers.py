@@ -86,3 +86,26 @@ def escalate(tx: Any, incident_id: str, code: str, why: str, occasion: str | Non
     key = f"escalation:{incident_id}:{code}" + (f":{occasion}" if occasion else "")
     outbox.enqueue(tx, "escalation", key, {"incident": incident_id, "code": code, "why": why})
     projection.enqueue_fanout(tx, incident_id, reply=False)
+
+
+def overdue(conn: Any, now: float, triage_timeout_s: float, ack_timeout_s: float) -> dict[str, tuple[int, float]]:
+    """For /metrics: per timer (`triage`, `ack`), how many are past their deadline with the step
+    still not taken, and how far past it the oldest is (s). The same conditions as the timers'
+    own checks above, read when asked, whatever the outbox did (a stuck worker escalates nothing)."""
+    triage = conn.execute(
+        """SELECT COUNT(*), MIN(arrived_at) FROM incidents
+           WHERE status = 'new' AND triaged_at IS NULL AND arrived_at < ?""",
+        (now - triage_timeout_s,),
+    ).fetchone()
+    marks = ",".join("?" * len(OPEN_STATUSES))
+    ack = conn.execute(
+        f"""SELECT COUNT(*), MIN(a.dispatched_at) FROM incidents i
+            JOIN assignments a ON a.incident_id = i.id
+            WHERE i.status IN ({marks}) AND a.acknowledged_at IS NULL AND a.withdrawn_at IS NULL
+              AND a.dispatched_at < ?""",
+        (*OPEN_STATUSES, now - ack_timeout_s),
+    ).fetchone()
+    return {
+        "triage": (triage[0], now - triage_timeout_s - triage[1] if triage[1] is not None else 0.0),
+        "ack": (ack[0], now - ack_timeout_s - ack[1] if ack[1] is not None else 0.0),
+    }

@@ -264,3 +264,22 @@ class Worker:
                WHERE id = ? AND state = 'pending'""",
             ("dead" if dead else "pending", time.time() + backoff, repr(exc)[:500], item.id),
         )
+
+
+def backlog(conn: Connection, now: float) -> dict[str, dict[str, float]]:
+    """For /metrics, per topic: items due and not done (`due`), how long the oldest of them has
+    waited past its time (`oldest_due_s`), and items given up on (`dead`). An item scheduled for
+    later (a timer, a retry's back-off) is not backlog until its time comes."""
+    found: dict[str, dict[str, float]] = {}
+    for topic, due, oldest in conn.execute(
+        """SELECT topic, COUNT(*), MIN(run_at) FROM outbox WHERE state = 'pending' AND run_at <= ?
+           GROUP BY topic""",
+        (now,),
+    ).fetchall():
+        found.setdefault(topic, {"due": 0, "oldest_due_s": 0.0, "dead": 0})
+        found[topic].update(due=due, oldest_due_s=max(0.0, now - oldest))
+    for topic, dead in conn.execute(
+        "SELECT topic, COUNT(*) FROM outbox WHERE state = 'dead' GROUP BY topic"
+    ).fetchall():
+        found.setdefault(topic, {"due": 0, "oldest_due_s": 0.0, "dead": 0})["dead"] = dead
+    return found

@@ -253,6 +253,8 @@ class PostgresDatabase:
         self._all_read_conns: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         self._listeners: list[asyncio.Task[None]] = []
+        self._queue_waits = 0
+        self._queue_wait_s = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> PostgresDatabase:
@@ -293,6 +295,25 @@ class PostgresDatabase:
                 conn.close()
             self._all_read_conns.clear()
 
+    def pool_stats(self) -> dict[str, float]:
+        """For /metrics: writes waiting now and in all, for a writer thread and then for a
+        pooled connection (psycopg_pool's own counts; a wait for a connection means the pool is
+        too small or the server slow to hand out new ones)."""
+        stats = self._pool.get_stats() if self._pool is not None else {}
+        queued = self._write_threads._work_queue.qsize() if self._write_threads is not None else 0
+        return {
+            "write_queue_waiting": queued,
+            "write_queue_waits": self._queue_waits,
+            "write_queue_wait_seconds": self._queue_wait_s,
+            "pool_size": stats.get("pool_size", 0),
+            "pool_available": stats.get("pool_available", 0),
+            "pool_max": stats.get("pool_max", self.writers),
+            "pool_waiting": stats.get("requests_waiting", 0),
+            "pool_waits": stats.get("requests_queued", 0),
+            "pool_wait_seconds": stats.get("requests_wait_ms", 0) / 1000,
+            "pool_wait_errors": stats.get("requests_errors", 0),
+        }
+
     def __enter__(self) -> PostgresDatabase:
         return self.open()
 
@@ -326,7 +347,7 @@ class PostgresDatabase:
     def submit(self, fn: WriteFn[T]) -> concurrent.futures.Future[T]:
         if self._write_threads is None:
             raise RuntimeError("database is not open")
-        return self._write_threads.submit(self._run_write, fn)
+        return self._write_threads.submit(self._run_write, fn, time.monotonic())
 
     async def write(self, fn: WriteFn[T]) -> T:
         """Run `fn(tx)` in a transaction of its own; returns after the commit."""
@@ -335,8 +356,11 @@ class PostgresDatabase:
     def write_sync(self, fn: WriteFn[T]) -> T:
         return self.submit(fn).result()
 
-    def _run_write(self, fn: WriteFn[T]) -> T:
+    def _run_write(self, fn: WriteFn[T], queued_at: float | None = None) -> T:
         assert self._pool is not None
+        if queued_at is not None:  # waited for a writer thread (as many as pooled connections)
+            self._queue_waits += 1
+            self._queue_wait_s += time.monotonic() - queued_at
         for attempt in itertools.count(1):
             try:
                 with _reachable(), self._pool.connection() as raw, raw.transaction():

@@ -112,6 +112,8 @@ class SQLiteDatabase:
         self._local = threading.local()
         self._all_read_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._queue_waits = 0  # writes taken by the writer, and their time queued before it
+        self._queue_wait_s = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> SQLiteDatabase:
@@ -136,6 +138,15 @@ class SQLiteDatabase:
             for conn in self._all_read_conns:
                 conn.close()
             self._all_read_conns.clear()
+
+    def pool_stats(self) -> dict[str, float]:
+        """For /metrics. SQLite has no connection pool; what a write waits for is the one writer
+        thread: the writes queued for it now, and in all with their time in the queue."""
+        return {
+            "write_queue_waiting": self._queue.qsize(),
+            "write_queue_waits": self._queue_waits,
+            "write_queue_wait_seconds": self._queue_wait_s,
+        }
 
     def __enter__(self) -> SQLiteDatabase:
         return self.open()
@@ -168,7 +179,7 @@ class SQLiteDatabase:
         if self._writer is None:
             raise RuntimeError("database is not open")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future, not is_background()))
+        self._queue.put((fn, future, not is_background(), time.monotonic()))
         return future
 
     async def write(self, fn: WriteFn[T]) -> T:
@@ -190,11 +201,14 @@ class SQLiteDatabase:
             if self.background_linger_s > 0 and not any(_urgent(item) for item in batch):
                 self._linger(batch)
             jobs = []
+            started = time.monotonic()
             for item in batch:
                 if item is _STOP:
                     stopping = True
                 else:
                     jobs.append(item[:2])
+                    self._queue_wait_s += started - item[3]
+            self._queue_waits += len(jobs)
             if jobs:
                 self._run_batch(conn, jobs)
         conn.close()

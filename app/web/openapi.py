@@ -184,6 +184,15 @@ def _paths() -> dict[str, Any]:
     return {
         "/healthz": {"get": operation("Liveness.", {"200": json_answer(
             "Up.", obj(("status",), status={"const": "ok"}))}, roles=None, tag="service")},
+        # issue 26: for operators (app/web/metrics.py, docs/deploy.md "Metrics and alerts")
+        "/metrics": {"get": operation(
+            "Prometheus text exposition; to loopback and trusted proxies only (the connection's address).",
+            {"200": file_answer("Metrics (text/plain; version=0.0.4).", "text/plain"), **refusals(403)},
+            roles=None, tag="service")},
+        "/readyz": {"get": operation("Readiness for a load balancer: the database takes a write now.", {
+            "200": json_answer("Ready.", obj(("status",), status={"const": "ready"})),
+            # Not ready: `error` is read_only, unreachable, timeout or write_failed.
+            "503": {"$ref": "#/components/responses/Unavailable"}}, roles=None, tag="service")},
         "/api/openapi.json": {"get": operation("This document.", {"200": json_answer(
             "OpenAPI 3.1.", ANY_OBJECT)}, roles=None, tag="service")},
         "/api/config": {"get": operation("Public settings the apps need before sign-in.", {
