@@ -50,9 +50,9 @@ DCS = {
             "shared_buffers": "64MB",
             "wal_log_hints": "on",
             # A test server: nothing here must survive a power cut (commits still wait for the
-            # synchronous standby, which is what the test is about).
+            # synchronous standby, which is what the test is about). full_page_writes stays on:
+            # pg_rewind, which brings a dead primary back as a standby, refuses without it.
             "fsync": "off",
-            "full_page_writes": "off",
         },
     },
 }
@@ -145,6 +145,10 @@ class PatroniNode:
         if os.geteuid() == 0:
             for path in (self.root, self.config):
                 shutil.chown(path, "postgres", "postgres")
+        return self.restart()
+
+    def restart(self) -> PatroniNode:
+        """Start Patroni (again) on this node's directory, as a rebooted machine would."""
         # Debian's patroni runs on the system Python: not the tests' virtualenv.
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(self.root)}
         with self.log.open("ab") as log:
@@ -161,10 +165,21 @@ class PatroniNode:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def kill_postgres(self) -> int:
-        """SIGKILL the postmaster, as the kernel's OOM killer or a crash would: no shutdown."""
+        """SIGKILL the postmaster, as the kernel's OOM killer or a crash would: no shutdown.
+        Its backends exit when they see it gone; Patroni stays and sees it too."""
         pid = self.postmaster_pid()
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def kill_node(self) -> None:
+        """Everything on the node dies at once, as with a machine that loses power: Patroni
+        (SIGKILL, so it cannot give the leader key back: the key must expire, `ttl`) and then
+        its PostgreSQL, which runs in a session of its own."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            self.kill_postgres()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://sos@127.0.0.1:{self.port}/{database}"
@@ -205,7 +220,8 @@ class PatroniCluster:
                 node.stop()
             self.etcd.stop()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if not os.environ.get("SOS_KEEP_PATRONI"):  # to read every log after a failure
+                shutil.rmtree(self.root, ignore_errors=True)
 
     def members(self) -> list[dict[str, Any]]:
         for node in self.nodes:
