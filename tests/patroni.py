@@ -186,7 +186,7 @@ class PatroniNode:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            # Patroni stops its PostgreSQL on SIGTERM; the runuser wrapper passes it on.
+            # Patroni stops its PostgreSQL on SIGTERM (sent to runuser and Patroni, one group).
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -216,9 +216,10 @@ class PatroniCluster:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            for node in self.nodes:
-                node.stop()
-            self.etcd.stop()
+            with contextlib.ExitStack() as stack:  # each one stopped even if another fails to
+                stack.callback(self.etcd.stop)
+                for node in self.nodes:
+                    stack.callback(node.stop)
         finally:
             if not os.environ.get("SOS_KEEP_PATRONI"):  # to read every log after a failure
                 shutil.rmtree(self.root, ignore_errors=True)
