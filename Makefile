@@ -3,6 +3,7 @@
 #   make test   install everything the tests need on a bare machine, then run pytest
 #   make lint   ruff
 #   make bench  the benchmarks under bench/ (figures go to bench/RESULTS.md by hand)
+#   make test-faults  the slow fault tests left out of `make test` (marker `faults`: Patroni fail-over)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ PORT ?= 8000
 CHROMIUM := /usr/lib/chromium/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-test pwa interop push-testing a11y chromium servers clean
+.PHONY: run test test-faults lint bench install install-test pwa interop push-testing a11y chromium servers clean
 
 # `make run` installs what serving needs; the tests' extras (pytest, playwright, schemathesis, ruff)
 # come with `make test`, `make lint` and `make bench` only.
@@ -63,13 +64,14 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-core )
 
 # The scale-out tests start a real PostgreSQL and HAProxy themselves (tests/pg.py, tests/cluster.py),
-# the point-in-time recovery test runs pgBackRest (tests/test_pitr.py);
-# they need only the Debian packages. `make run` needs neither: SQLite is the embedded default.
+# the point-in-time recovery test pgBackRest (tests/test_pitr.py), the fail-over test etcd and
+# Patroni (tests/patroni.py); they need only the Debian packages. `make run` needs none of them:
+# SQLite is the embedded default.
 servers:
 	@( ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null && \
-		command -v pgbackrest >/dev/null ) || \
+		command -v pgbackrest >/dev/null && command -v patroni >/dev/null && command -v etcd >/dev/null ) || \
 		( $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql haproxy pgbackrest )
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql haproxy pgbackrest patroni etcd-server )
 
 run: install pwa
 	$(BIN)/sos seed-demo
@@ -83,16 +85,21 @@ run: install pwa
 # cores that were ~0.8 busy on average (the browser tests mostly wait). The SQLite pass prints as
 # it goes; the PostgreSQL pass's output is kept in .pytest-postgresql.log and shown at the end.
 PG_PASS := SOS_TEST_BACKEND=postgresql $(BIN)/pytest -p no:cacheprovider \
-	-m "not browser and not multiprocess and not fuzz"
+	-m "not browser and not multiprocess and not fuzz and not faults"
 
 test: install-test pwa interop push-testing a11y chromium servers
 	@$(PG_PASS) > .pytest-postgresql.log 2>&1 & pg=$$!; \
-	$(BIN)/pytest; sqlite=$$?; \
+	$(BIN)/pytest -m "not faults"; sqlite=$$?; \
 	wait $$pg; postgresql=$$?; \
 	echo; echo "=== the PostgreSQL pass (SOS_TEST_BACKEND=postgresql), run beside the SQLite one ==="; \
 	cat .pytest-postgresql.log; \
 	echo "SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$postgresql"; \
 	test $$sqlite = 0 && test $$postgresql = 0
+
+# The fault tests (marker `faults`): the primary's PostgreSQL SIGKILLed under Patroni + etcd while
+# two web processes take reports; ~50 s, figures in bench/RESULTS.md ("Automatic fail-over").
+test-faults: install-test servers
+	$(BIN)/pytest -p no:cacheprovider -m faults -s
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +24,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from .cluster import Cluster, ServerProcess
+from .failover_stream import ReportStream, check_exactly_once, in_background
 from .pg import PostgresServer
 from .server_checks import wait_for
 from .test_domain_interop import interop
-from .test_fault import report_body
 
 pytestmark = [pytest.mark.node, pytest.mark.multiprocess, pytest.mark.slow]
 __all__ = ["interop"]
@@ -63,11 +60,6 @@ def pair() -> Iterator[tuple[PostgresServer, PostgresServer]]:
         primary.stop()
 
 
-def rows(url: str, sql: str) -> list[dict[str, Any]]:
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        return list(conn.execute(sql).fetchall())
-
-
 def test_the_primary_dies_and_the_standby_takes_over_with_no_acknowledged_report_lost(
     interop: Path, pair: tuple[PostgresServer, PostgresServer], tmp_path: Path
 ) -> None:
@@ -84,15 +76,11 @@ def test_the_primary_dies_and_the_standby_takes_over_with_no_acknowledged_report
         ids = [str(uuid.uuid4()) for _ in range(REPORTS)]
         watcher = _watch(interop, b, dispatcher, ids)
         token = httpx.post(f"{a.url}/api/citizen/devices").json()["token"]
-
-        acknowledged: list[str] = []
-        refusals: Counter[str] = Counter()
-        lock = threading.Lock()
-        crash = threading.Event()
+        stream = ReportStream([a, b], token, ids, crash_after=CRASH_AFTER)
         during: dict[str, httpx.Response] = {}
 
         def fail_over() -> None:
-            crash.wait(120)
+            stream.crash.wait(120)
             primary.crash()
             # With no primary, the REST API says so too: a session check, a sign-in.
             during["me"] = httpx.get(f"{a.url}/api/auth/me", headers={"Authorization": f"Bearer {dispatcher}"})
@@ -100,44 +88,12 @@ def test_the_primary_dies_and_the_standby_takes_over_with_no_acknowledged_report
             time.sleep(OUTAGE_S)
             standby.promote()
 
-        def send(server: ServerProcess, chunk: list[str]) -> None:
-            with httpx.Client(base_url=server.url, timeout=10,
-                              headers={"Authorization": f"Bearer {token}"}) as http:
-                for report_id in chunk:
-                    body = report_body(report_id)
-                    deadline = time.monotonic() + 60
-                    while time.monotonic() < deadline:
-                        try:
-                            r = http.post(f"/sync/report/{report_id}", content=body,
-                                          headers={"Content-Type": "application/octet-stream"})
-                        except httpx.HTTPError as exc:
-                            with lock:
-                                refusals[type(exc).__name__] += 1
-                            time.sleep(0.2)
-                            continue
-                        if r.status_code == 200:
-                            with lock:
-                                acknowledged.append(report_id)
-                                if len(acknowledged) == CRASH_AFTER:
-                                    crash.set()
-                            break
-                        with lock:
-                            refusals[f"{r.status_code} {r.json().get('error')}"] += 1
-                        assert r.status_code == 503, r.text  # unavailable, with a reason: never a 500
-                        assert r.headers.get("Retry-After"), r.headers
-                        time.sleep(0.2)
-
-        switch = threading.Thread(target=fail_over)
-        switch.start()
-        senders = [threading.Thread(target=send, args=((a, b)[i % 2], ids[i::4])) for i in range(4)]
-        for t in senders:
-            t.start()
-        for t in senders:
-            t.join(120)
+        switch = in_background(fail_over)
+        stream.run()
         switch.join(60)
-        assert crash.is_set(), "the primary was never stopped"
-        assert sorted(acknowledged) == sorted(ids), f"not every report was acknowledged: {refusals}"
-        assert refusals, "no request met the outage: the crash came too late to test anything"
+        assert stream.crash.is_set(), "the primary was never stopped"
+        assert sorted(stream.acknowledged) == sorted(ids), f"not every report was acknowledged: {stream.refusals}"
+        assert stream.refusals, "no request met the outage: the crash came too late to test anything"
         assert set(during) == {"me", "login"}, "the calls during the outage were not made"
         for r in during.values():
             assert r.status_code == 503 and r.json()["error"] == "unavailable", r.text
@@ -145,37 +101,14 @@ def test_the_primary_dies_and_the_standby_takes_over_with_no_acknowledged_report
         assert httpx.get(f"{a.url}/api/auth/me", headers={"Authorization": f"Bearer {dispatcher}"}).status_code == 200
 
         # On the promoted standby, which is now the only database there is.
-        promoted = standby.url(database)
-        assert rows(promoted, "SELECT pg_is_in_recovery() AS r")[0]["r"] is False
-
-        def counts(sql: str) -> Counter[str]:
-            return Counter(r["k"] for r in rows(promoted, sql) if r["k"] in set(ids))
-
-        assert counts("SELECT id AS k FROM reports") == Counter(ids)
-        assert counts("SELECT id AS k FROM incidents") == Counter(ids)
-        wait_for(lambda: counts("SELECT substr(name, 7) AS k FROM sync_documents WHERE name LIKE 'reply/%'")
-                 == Counter(ids), timeout=30, what="a reply for every report")
-
-        def pending() -> list[dict[str, Any]]:
-            # All but the dispatch timers (due in an hour): also those put off after a failed attempt.
-            return rows(promoted, "SELECT key, state, attempts, last_error FROM outbox"
-                                  " WHERE state <> 'done' AND topic NOT LIKE 'timer.%'")
-
-        try:
-            wait_for(lambda: not pending(), timeout=45, what="every outbox item done")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}: {pending()[:10]}") from None
-        keys = [r["key"] for r in rows(promoted, "SELECT key FROM outbox")]
-        assert len(keys) == len(set(keys))
-        entries = Counter(r["k"] for r in rows(promoted, "SELECT incident_id AS k FROM inbox_entries"))
-        assert {entries[i] for i in ids} == {entries[ids[0]]} and entries[ids[0]] >= 2
+        check_exactly_once(standby.url(database), ids)
 
         # The console on B missed nothing, though B lost its database connections halfway.
         out, err = watcher.communicate(timeout=90)
         assert watcher.returncode == 0, out + err
         appeared = [json.loads(line)["appeared"] for line in out.splitlines() if '"appeared"' in line]
         assert sorted(appeared) == sorted(ids)
-        print(f"primary stopped after {CRASH_AFTER} acknowledged; answers meanwhile: {dict(refusals)}")
+        print(f"primary stopped after {CRASH_AFTER} acknowledged; answers meanwhile: {dict(stream.refusals)}")
     except BaseException:
         print(cluster.logs())
         raise
