@@ -79,17 +79,17 @@ run: install pwa
 	@echo "Another port or address: make run PORT=9000 HOST=0.0.0.0"
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
-# Two passes: the whole suite on SQLite (with the multi-process tests, which always use
-# PostgreSQL, and the schema-driven fuzzer), and everything but the browser, multi-process and
-# fuzz tests again on PostgreSQL. They run side by side: one after the other took 15 min on 2
-# cores that were ~0.8 busy on average (the browser tests mostly wait). The SQLite pass prints as
+# Two passes, side by side: the whole suite on SQLite but the multi-process tests, and everything
+# but the browser and fuzz tests on PostgreSQL, with the multi-process tests (they always use
+# PostgreSQL, and run there once). The browser tests mostly wait, so the SQLite pass is the long
+# one: the multi-process tests went to the other pass to even them out. The SQLite pass prints as
 # it goes; the PostgreSQL pass's output is kept in .pytest-postgresql.log and shown at the end.
 PG_PASS := SOS_TEST_BACKEND=postgresql $(BIN)/pytest -p no:cacheprovider \
-	-m "not browser and not multiprocess and not fuzz and not faults"
+	-m "not browser and not fuzz and not faults"
 
 test: install-test pwa interop push-testing a11y chromium servers
 	@$(PG_PASS) > .pytest-postgresql.log 2>&1 & pg=$$!; \
-	$(BIN)/pytest -m "not faults"; sqlite=$$?; \
+	$(BIN)/pytest -m "not faults and not multiprocess"; sqlite=$$?; \
 	wait $$pg; postgresql=$$?; \
 	echo; echo "=== the PostgreSQL pass (SOS_TEST_BACKEND=postgresql), run beside the SQLite one ==="; \
 	cat .pytest-postgresql.log; \

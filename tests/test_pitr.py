@@ -32,7 +32,7 @@ from .pg import PostgresServer
 from .server_checks import wait_for
 from .test_fault import report_body
 
-# Its own servers, whatever the pass: run once, in the SQLite pass, as the fail-over test is.
+# Its own servers, whatever the pass: run once, in the PostgreSQL pass, as the other multi-process tests are.
 pytestmark = [pytest.mark.multiprocess, pytest.mark.slow]
 
 STANZA = "sos"
@@ -145,6 +145,11 @@ def test_a_restore_to_a_chosen_moment_has_the_reports_before_it_and_none_after(
         for i, report_id in enumerate(a):
             if i == REPORTS // 2:  # the next night's differential backup, in the middle of A
                 backrest.run("backup", "--type=diff")
+                # pgBackRest keeps a backup's stop time in whole seconds and restores to T from the
+                # latest backup that stopped before T: on a quiet machine the rest of A and the
+                # first B fit in the diff's last second, and the full backup alone was chosen.
+                stop = json.loads(backrest.run("info", "--output=json"))[0]["backup"][-1]["timestamp"]["stop"]
+                wait_for(lambda stop=stop: time.time() >= stop + 1, what="the diff backup's stop second to pass")
             assert send(web, token, report_id).status_code == 200
         b = [str(uuid.uuid4()) for _ in range(REPORTS)]
         for report_id in b:
