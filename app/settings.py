@@ -108,6 +108,9 @@ class Settings:
     # Web push (push/, app/incidents/alerts.py). The VAPID key: PEM or raw base64url; when unset it is made
     # on first start and kept in the data directory as vapid_private_key.pem.
     vapid_private_key: str | None = None
+    # Evidence (app/evidence/keys.py): the Ed25519 key that signs audit checkpoints and case bundles.
+    # PEM (PKCS#8); when unset it is made on first use and kept as evidence_signing_key.pem.
+    evidence_private_key: str | None = None
     # Push service hosts the server will POST to (comma-separated, a host covers its subdomains;
     # empty: the browsers' services; "*": any https host). Loopback http only when allowed (tests).
     push_hosts: str = ""

@@ -1,0 +1,3 @@
+"""Evidence that holds up (issue 27): the deployment's Ed25519 signing key (`keys`), the audit
+log's hash chain and signed checkpoints, and the signed case bundle. docs/evidence.md says what
+each proves and what it does not."""
