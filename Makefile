@@ -85,11 +85,11 @@ run: install pwa
 # one: the multi-process tests went to the other pass to even them out. The SQLite pass prints as
 # it goes; the PostgreSQL pass's output is kept in .pytest-postgresql.log and shown at the end.
 PG_PASS := SOS_TEST_BACKEND=postgresql $(BIN)/pytest -p no:cacheprovider \
-	-m "not browser and not fuzz and not faults"
+	-m "not browser and not fuzz and not faults" --side-by-side
 
 test: install-test pwa interop push-testing a11y chromium servers
 	@$(PG_PASS) > .pytest-postgresql.log 2>&1 & pg=$$!; \
-	$(BIN)/pytest -m "not faults and not multiprocess"; sqlite=$$?; \
+	$(BIN)/pytest -m "not faults and not multiprocess" --side-by-side; sqlite=$$?; \
 	wait $$pg; postgresql=$$?; \
 	echo; echo "=== the PostgreSQL pass (SOS_TEST_BACKEND=postgresql), run beside the SQLite one ==="; \
 	cat .pytest-postgresql.log; \

@@ -36,7 +36,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
         yield None
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    url = server.create_database()
+    url = server.create_database(migrated=True)
     try:
         yield url
     finally:
@@ -171,3 +171,41 @@ def _close_sync_clients() -> Iterator[None]:
 
     while SyncClient.open_clients:
         SyncClient.open_clients.pop().close()
+
+
+# Modules that reach the database some other way than the `database_url`/`postgres` fixtures: a
+# server of their own (tests/api_server.py, tests/cluster.py) or a database made by hand.
+_BACKEND_WORDS = ("backend()", "shared_server", "api_server", "cluster", "SOS_TEST_BACKEND")
+
+
+def _uses_the_backend(item: pytest.Item) -> bool:
+    if {"database_url", "postgres"} & set(getattr(item, "fixturenames", ())):
+        return True
+    source = Path(str(item.fspath)).read_text(encoding="utf-8")
+    return any(word in source for word in _BACKEND_WORDS)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--side-by-side", action="store_true",
+        help="make test's two passes run together: what never touches a database and needs no "
+        "browser runs in the PostgreSQL pass only, which is the shorter one",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test that never touches a database runs once: the PostgreSQL pass leaves it to the SQLite
+    pass, or (`--side-by-side`) the SQLite pass leaves those without a browser to the other."""
+    side_by_side = config.getoption("--side-by-side")
+    on_postgresql = backend() == "postgresql"
+    keep, drop = [], []
+    for item in items:
+        if _uses_the_backend(item):
+            keep.append(item)
+            continue
+        browser = item.get_closest_marker("browser") or item.get_closest_marker("fuzz")
+        elsewhere = (not side_by_side or browser) if on_postgresql else (side_by_side and not browser)
+        (drop if elsewhere else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

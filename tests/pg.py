@@ -61,6 +61,7 @@ class PostgresServer:
         self.name = name
         self.settings = dict(settings or {})
         self._names = itertools.count(1)
+        self._template: str | None = None
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -122,11 +123,28 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://sos@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
+    def create_database(self, migrated: bool = False) -> str:
+        """A new empty database; `migrated`: a copy of one with the application's schema already in
+        place (made once per process), which spares each test the ~0.25 s of running the migrations.
+        The application still checks the schema version on open and finds nothing to do."""
         name = f"t_{os.getpid()}_{next(self._names)}"
+        template = f' TEMPLATE "{self._migrated_template()}"' if migrated else ""
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{template}')
         return self.url(name)
+
+    def _migrated_template(self) -> str:
+        if self._template is None:
+            from app.schema import MIGRATIONS
+            from app.storage.postgres import PostgresDatabase
+
+            name = f"template_{os.getpid()}"
+            with psycopg.connect(self.url(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            PostgresDatabase(self.url(name), MIGRATIONS).open().close()  # nobody may stay connected
+            self._template = name
+        return self._template
 
     def clone(self, template_url: str, url: str) -> None:
         """Make the database of `url` a copy of the one at `template_url` (which nobody may use)."""
