@@ -62,25 +62,30 @@ def user_id(url: str, admin: str, username: str) -> int:
     return int(next(u["id"] for u in r.json()["users"] if u["username"] == username))
 
 
-def test_disabling_closes_the_accounts_websocket_and_stream_on_this_process(live_server: LiveServer) -> None:
-    url = live_server.url
-    live_server.svc.accounts.create_sync("root", PASSWORD, "admin")
-    live_server.svc.accounts.create_sync("dp.cut", PASSWORD, "dispatcher")
-    admin, dispatcher = sign_in(url, "root"), sign_in(url, "dp.cut")
-    stream = EventStream(f"{url}/api/units/positions/live", dispatcher)
+def disable_and_watch(disable_url: str, admin: str, watched: str, ws_url: str, stream_url: str) -> None:
+    """The admin disables an account; `watched` (its token) had a sync socket on `ws_url` and a
+    position stream at `stream_url`: both must end within WITHIN_S, the socket with 4401."""
+    stream = EventStream(stream_url, watched)
     try:
         assert stream.next("snapshot") == []
-        cut = f"{url}/api/admin/users/{user_id(url, admin, 'dp.cut')}/disable"
-        with inbox_socket(live_server.ws_url, dispatcher) as ws:
+        with inbox_socket(ws_url, watched) as ws:
             started = time.monotonic()
-            r = httpx.post(cut,
-                           headers={"Authorization": f"Bearer {admin}"})
+            r = httpx.post(disable_url, headers={"Authorization": f"Bearer {admin}"})
             assert r.status_code == 200, r.text
             took, code = closed_after(ws, started)
             assert code == 4401 and took < WITHIN_S, (took, code)
             assert ended_after(stream, started) < WITHIN_S
     finally:
         stream.close()
+
+
+def test_disabling_closes_the_accounts_websocket_and_stream_on_this_process(live_server: LiveServer) -> None:
+    url = live_server.url
+    live_server.svc.accounts.create_sync("root", PASSWORD, "admin")
+    live_server.svc.accounts.create_sync("dp.cut", PASSWORD, "dispatcher")
+    admin, dispatcher = sign_in(url, "root"), sign_in(url, "dp.cut")
+    disable_and_watch(f"{url}/api/admin/users/{user_id(url, admin, 'dp.cut')}/disable", admin, dispatcher,
+                      live_server.ws_url, f"{url}/api/units/positions/live")
     me = httpx.get(f"{url}/api/auth/me", headers={"Authorization": f"Bearer {dispatcher}"})
     assert me.status_code == 401
     with connect(f"{live_server.ws_url}/sync/inbox/center?token={dispatcher}") as ws:
@@ -157,20 +162,8 @@ def test_disabled_on_one_process_closes_the_socket_and_stream_on_another(cluster
     a, b = cluster.start(2)
     admin_name, dp_name, cli_name = add_user(cluster, "admin"), add_user(cluster, "dispatcher"), add_user(cluster, "dispatcher")
     admin, dispatcher = sign_in(a.url, admin_name), sign_in(b.url, dp_name)
-    stream = EventStream(f"{b.url}/api/units/positions/live", dispatcher)
-    try:
-        assert stream.next("snapshot") == []
-        cut = f"{a.url}/api/admin/users/{user_id(a.url, admin, dp_name)}/disable"
-        with inbox_socket(b.ws_url, dispatcher) as ws:
-            started = time.monotonic()
-            r = httpx.post(cut,
-                           headers={"Authorization": f"Bearer {admin}"})
-            assert r.status_code == 200, r.text
-            took, code = closed_after(ws, started)
-            assert code == 4401 and took < WITHIN_S, (took, code)
-            assert ended_after(stream, started) < WITHIN_S
-    finally:
-        stream.close()
+    disable_and_watch(f"{a.url}/api/admin/users/{user_id(a.url, admin, dp_name)}/disable", admin, dispatcher,
+                      b.ws_url, f"{b.url}/api/units/positions/live")
     for server in (a, b):
         assert httpx.get(f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {dispatcher}"}).status_code == 401
 

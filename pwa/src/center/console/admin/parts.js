@@ -1,8 +1,8 @@
 // Small pieces shared by the admin screens: a user's state and second factor in words, and the
 // confirmation asked before a step that cuts someone off.
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
 import { getLang } from '../../../core/i18n.js';
+import { ConfirmDialog } from '../../../core/ui/confirm-dialog.js';
 import { clock } from '../format.js';
 import { t } from './i18n.js';
 
@@ -39,25 +39,10 @@ export function factorText(user) {
 
 /** A yes/no question before a step that cuts someone off. The safe answer has the focus. */
 export function Confirm({ title, text, yes, danger = true, onYes, onNo }) {
-  const box = useRef(null);
-  useEffect(() => box.current?.querySelector('[data-action=no]')?.focus(), []);
-  useEffect(() => {
-    const key = (e) => e.key === 'Escape' && onNo();
-    addEventListener('keydown', key);
-    return () => removeEventListener('keydown', key);
-  }, []);
   return html`
-    <div class="overlay" onClick=${onNo}>
-      <div class="overlay__box a-confirm" role="alertdialog" aria-modal="true" aria-labelledby="a-confirm-title"
-        aria-describedby="a-confirm-text" ref=${box} onClick=${(e) => e.stopPropagation()}>
-        <h2 id="a-confirm-title" class="overlay__title">${title}</h2>
-        <p id="a-confirm-text">${text}</p>
-        <div class="a-actions">
-          <button type="button" class=${danger ? 'button button--danger' : 'button button--primary'} data-action="yes" onClick=${onYes}>${yes}</button>
-          <button type="button" class="button button--secondary" data-action="no" onClick=${onNo}>${t('admin.confirm.no')}</button>
-        </div>
-      </div>
-    </div>
+    <${ConfirmDialog} id="a-confirm" boxClass="a-confirm" actionsClass="a-actions" title=${title} text=${text}
+      yes=${{ label: yes, action: 'yes', className: danger ? 'button button--danger' : 'button button--primary' }}
+      no=${{ label: t('admin.confirm.no'), action: 'no' }} onYes=${onYes} onNo=${onNo} />
   `;
 }
 

@@ -1,7 +1,8 @@
 // The "Cảnh báo" screen (issue 24): the police list of public warnings and the draft form, side by
 // side. A chunk of its own, fetched when the screen is first opened (index.js).
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { ConfirmDialog } from '../../../core/ui/confirm-dialog.js';
 import { describeError } from '../../../core/ui/errors.js';
 import { useLang } from '../../../core/use-lang.js';
 import { t } from '../i18n.js';
@@ -116,33 +117,20 @@ function Intro() {
 
 /** A published warning's cancel goes to every phone at once, with no second person: say so first. */
 function ConfirmCancel({ warning, onYes, onNo }) {
-  const box = useRef(null);
   const draft = warning.status === 'draft';
-  useEffect(() => box.current?.querySelector('[data-action=keep]')?.focus(), []);
-  useEffect(() => {
-    const key = (e) => e.key === 'Escape' && onNo();
-    addEventListener('keydown', key);
-    return () => removeEventListener('keydown', key);
-  }, []);
   return html`
-    <div class="overlay" onClick=${onNo}>
-      <div class="overlay__box w-confirm" role="alertdialog" aria-modal="true" aria-labelledby="w-confirm-title"
-        aria-describedby="w-confirm-text" ref=${box} onClick=${(e) => e.stopPropagation()}>
-        <h2 id="w-confirm-title" class="overlay__title">
-          ${draft ? t('center.warnings.confirm.discard_title') : t('center.warnings.confirm.title')}
-        </h2>
-        <p class="w-confirm__headline">${warning.exercise && html`<${ExerciseBadge} /> `}${warning.headline}</p>
-        <p class="muted">${areaText(warning)}</p>
-        <p id="w-confirm-text" class=${draft ? '' : 'w-confirm__warn'}>
-          ${draft ? t('center.warnings.confirm.discard_text') : t('center.warnings.confirm.text')}
-        </p>
-        <div class="w-actions">
-          <button type="button" class=${draft ? 'button button--secondary' : 'button button--danger'} data-action="confirm-cancel" onClick=${onYes}>
-            ${draft ? t('center.warnings.confirm.discard_yes') : t('center.warnings.confirm.yes')}
-          </button>
-          <button type="button" class="button button--secondary" data-action="keep" onClick=${onNo}>${t('center.warnings.confirm.no')}</button>
-        </div>
-      </div>
-    </div>
+    <${ConfirmDialog} id="w-confirm" boxClass="w-confirm" actionsClass="w-actions"
+      title=${draft ? t('center.warnings.confirm.discard_title') : t('center.warnings.confirm.title')}
+      text=${draft ? t('center.warnings.confirm.discard_text') : t('center.warnings.confirm.text')}
+      textClass=${draft ? '' : 'w-confirm__warn'}
+      yes=${{
+        label: draft ? t('center.warnings.confirm.discard_yes') : t('center.warnings.confirm.yes'),
+        action: 'confirm-cancel',
+        className: draft ? 'button button--secondary' : 'button button--danger',
+      }}
+      no=${{ label: t('center.warnings.confirm.no'), action: 'keep' }} onYes=${onYes} onNo=${onNo}>
+      <p class="w-confirm__headline">${warning.exercise && html`<${ExerciseBadge} /> `}${warning.headline}</p>
+      <p class="muted">${areaText(warning)}</p>
+    <//>
   `;
 }
