@@ -163,13 +163,18 @@ def custody_of(data: bytes) -> tuple[dict, list[dict]]:
 
 
 def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_record(
-    live_server: LiveServer, case
+    live_server: LiveServer, case, tmp_path: Path
 ) -> None:
     report_id, media_id, _ = case
+    own_ward = police(live_server, "tp", "officer", "ward-27031")
+    # The officers' own photos of the incident are evidence too.
+    scene, r = upload(own_ward, report_id, files.jpeg(tmp_path / "officer.jpg"))
+    assert r.status_code == 204, r.text
+    assert wait_media(own_ward, scene)["state"] == "ready"
     for refused in (
         citizen_with_report(live_server)[0],
         police(live_server, "pm", "officer", "ward-26704"),  # another ward
-        police(live_server, "tp", "officer", "ward-27031"),  # the incident's own ward: still no
+        own_ward,  # the incident's own ward: still no
         police(live_server, "dp", "dispatcher"),
     ):
         r = refused.http.get(f"/api/incidents/{report_id}/evidence.zip")
@@ -184,6 +189,9 @@ def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_r
     # A view of the original by the supervisor is custody too.
     assert supervisor.http.get(f"/media/{media_id}/original").status_code == 200
     first_manifest, first = custody_of(export(supervisor, report_id))
+    assert [m["id"] for m in first_manifest["media"]] == [media_id, scene]
+    assert first_manifest["media"][1]["uploaded_by"].startswith("user:")
+    assert f"media/{scene}/original.jpg" in {f["path"] for f in first_manifest["files"]}
     second_manifest, second = custody_of(export(admin, report_id))
     exports = [e for e in first if e["action"] == "evidence.export"]
     assert [e["detail"]["bundle"] for e in exports] == [first_manifest["bundle"]]  # lists itself

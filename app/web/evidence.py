@@ -57,10 +57,14 @@ async def evidence_zip(request: Request) -> Response:
     key = await to_thread.run_sync(EvidenceKey.for_settings, svc.settings)
     created_by = {"kind": principal.kind, "id": principal.id, "username": principal.username,
                   "role": principal.role, "unit": principal.unit}
-    fh = await to_thread.run_sync(
-        lambda: bundle.build(case, svc.media.store, key, created_by, bundle_id, time.time(),
-                             tmp_dir=svc.settings.data_dir)
-    )
+    try:
+        fh = await to_thread.run_sync(
+            lambda: bundle.build(case, svc.media.store, key, created_by, bundle_id, time.time(),
+                                 tmp_dir=svc.settings.data_dir)
+        )
+    except OSError as exc:  # a full disk, a media file gone mid-way: say so, never a bare 500
+        raise ApiError(503, "bundle_failed", f"The bundle could not be built ({exc.strerror or exc}); "
+                       "try again.") from exc
     size = fh.seek(0, 2)
     fh.seek(0)
     return StreamingResponse(
