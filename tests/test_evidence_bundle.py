@@ -168,7 +168,9 @@ def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_r
     report_id, media_id, _ = case
     own_ward = police(live_server, "tp", "officer", "ward-27031")
     # The officers' own photos of the incident are evidence too.
-    scene, r = upload(own_ward, report_id, files.jpeg(tmp_path / "officer.jpg"))
+    officer_photo = files.jpeg(tmp_path / "officer.jpg")
+    scene, r = upload(own_ward, report_id, officer_photo,
+                      sha256=hashlib.sha256(officer_photo.read_bytes()).hexdigest())  # hashed at capture
     assert r.status_code == 204, r.text
     assert wait_media(own_ward, scene)["state"] == "ready"
     for refused in (
@@ -191,6 +193,8 @@ def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_r
     first_manifest, first = custody_of(export(supervisor, report_id))
     assert [m["id"] for m in first_manifest["media"]] == [media_id, scene]
     assert first_manifest["media"][1]["uploaded_by"].startswith("user:")
+    assert first_manifest["media"][1]["capture"] == "verified"
+    assert first_manifest["media"][1]["phone_sha256"] == first_manifest["media"][1]["server_sha256"]
     assert f"media/{scene}/original.jpg" in {f["path"] for f in first_manifest["files"]}
     second_manifest, second = custody_of(export(admin, report_id))
     exports = [e for e in first if e["action"] == "evidence.export"]
