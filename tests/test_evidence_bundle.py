@@ -209,3 +209,18 @@ def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_r
     assert download["detail"]["media"] == media_id
     # The refusals above exported nothing.
     assert len(later) == 2
+
+
+def test_what_is_not_a_bundle_is_refused_by_name(tmp_path: Path) -> None:
+    """No server, no settings: the check stands alone (also as `python -m app.evidence.verify`)."""
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"not a zip at all")
+    result = verify(garbage)
+    assert result.exit_code == 1 and "garbage.zip" in result.output and "not a readable zip" in result.output
+    empty = rezip({"README.txt": b"hello"}, tmp_path / "empty.zip")
+    result = verify(empty)
+    assert result.exit_code == 1 and "manifest.json: missing" in result.output
+    sneaky = rezip({"manifest.json": b"{}", "manifest.sig": b"", "../evil": b""}, tmp_path / "sneaky.zip")
+    done = subprocess.run([sys.executable, "-m", "app.evidence.verify", str(sneaky)], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 1 and "../evil" in done.stderr, done.stderr
