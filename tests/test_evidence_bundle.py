@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pycrdt import Map
 
 from app.cli import main as sos
 from app.settings import Settings
@@ -36,6 +37,9 @@ def settings(settings: Settings) -> Settings:
 def case(live_server: LiveServer, tmp_path: Path):
     """An incident whose report has a photo sent through tus and processed."""
     device, report_id = citizen_with_report(live_server)
+    doc = device.doc(f"report/{report_id}")
+    doc.get("report", type=Map)["messages"].append({"id": "m1-later", "text": "Họ chạy về phía cầu", "at": 1.0})
+    assert device.sync(f"report/{report_id}").status_code == 200
     photo = files.jpeg(tmp_path / "scene.jpg")
     media_id, r = upload(device, report_id, photo)
     assert r.status_code == 204, r.text
@@ -104,6 +108,7 @@ def test_a_bundle_verifies_and_any_change_is_found(live_server: LiveServer, case
     report = json.loads(inside["report.json"])["reports"][0]
     assert report["id"] == report_id and report["category"] == "traffic" and report["channel"] == "app"
     assert report["lat"] is not None and report["description"] is not None
+    assert [m["text"] for m in report["messages"]] == ["Họ chạy về phía cầu"] and report["police_messages"] == []
     assert json.loads(inside["timeline.json"])["incident"]["id"] == report_id
     assert len(inside["manifest.sig"]) == 64 and key_id in inside["README.txt"].decode()
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from anyio import to_thread
+from pycrdt import Map
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -54,6 +55,11 @@ async def evidence_zip(request: Request) -> Response:
     case = await svc.db.read(lambda conn: bundle.collect(conn, incident_id))
     if case is None:
         raise ApiError(404, "not_found", "There is no such incident.")
+    for report in case.reports:
+        # The citizen's later details and the police's messages to them live only in the
+        # documents (the rows count them): what the console shows, so evidence too.
+        report["messages"] = await _messages(request, f"report/{report['id']}", "report")
+        report["police_messages"] = await _messages(request, f"reply/{report['id']}", "reply")
     key = await to_thread.run_sync(EvidenceKey.for_settings, svc.settings)
     created_by = {"kind": principal.kind, "id": principal.id, "username": principal.username,
                   "role": principal.role, "unit": principal.unit}
@@ -77,6 +83,12 @@ async def evidence_zip(request: Request) -> Response:
             "X-Evidence-Key-Id": key.key_id,
         },
     )
+
+
+async def _messages(request: Request, name: str, root: str) -> list[Any]:
+    found = await services(request).sync.read_json(name, {root: Map})
+    messages = (found or {}).get(root, {}).get("messages")
+    return list(messages) if isinstance(messages, list) else []
 
 
 def _blocks(fh: IO[bytes]) -> Iterator[bytes]:
