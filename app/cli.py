@@ -426,5 +426,25 @@ def restore(directory: Path) -> None:
                f"{settings.data_dir}")
 
 
+@main.group()
+def evidence() -> None:
+    """Evidence (issue 27, docs/evidence.md): check a case bundle."""
+
+
+@evidence.command("verify")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The public key published at /api/evidence/key (PEM); else the bundle's own.")
+def evidence_verify(bundle: Path, key: Path | None) -> None:
+    """Check BUNDLE (an evidence.zip) offline: exit 0 when intact, else 1 naming the first bad file."""
+    from app.evidence.verify import verify_bundle
+
+    outcome = verify_bundle(bundle, key.read_bytes() if key else None)
+    for line in outcome.lines:
+        click.echo(line, err=line.startswith(("WARNING", "NOT")))
+    if not outcome.ok:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -23,6 +23,7 @@ from app.web import (
     admin,
     citizen,
     directory,
+    evidence,
     incidents,
     intake,
     lite,
@@ -129,6 +130,9 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/incidents/timers", incidents.timers),
         Route("/api/incidents/{incident_id}/candidates", incidents.candidates),
         Route("/api/incidents/{incident_id}/reporters", incidents.reporters),
+        # issue 27: the signed case bundle and the key that checks it
+        Route("/api/incidents/{incident_id}/evidence.zip", evidence.evidence_zip),
+        Route("/api/evidence/key", evidence.public_key),
         Route("/api/officers", officers.list_officers),
         Route("/api/officers/me/availability", officers.set_my_availability, methods=["PUT"]),
         # issue 16: where the units are

@@ -38,11 +38,13 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema",
                  "warnings"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
-            "services", "inputs", "warnings"},
+            "services", "inputs", "warnings", "evidence"},
     "main": {"web", "identity", "errors", "services", "settings", "inputs"},
     # issue 26: `sos backup` / `sos restore` of the embedded deployment (files and SQLite only)
     "backup": {"settings"},
-    "cli": {"directory", "services", "settings", "main", "backup"},
+    "cli": {"directory", "services", "settings", "main", "backup", "evidence"},
+    # issue 27: the evidence key, the case bundle (built from the audit log and the incident's rows)
+    "evidence": {"storage", "identity", "errors", "settings"},
 }
 
 

@@ -23,6 +23,7 @@ from app.incidents.state import STATUSES
 from app.stats.figures import GROUPS, STAGES
 from app.web.openapi_accounts import account_paths, users_list
 from app.web.openapi_channels import channel_paths, geojson_path, lite_paths, position_paths
+from app.web.openapi_evidence import evidence_paths
 from app.web.openapi_parts import (
     ANY_OBJECT,
     BOOLEAN,
@@ -321,6 +322,7 @@ def _paths() -> dict[str, Any]:
         **warning_paths(),
         **signin_paths(),
         **channel_paths(),
+        **evidence_paths(),
         **lite_paths(),
         **geojson_path(STATS_FILTERS),
         **_media_paths(),

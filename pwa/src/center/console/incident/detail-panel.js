@@ -7,6 +7,7 @@ import { categoryLabel, clock, shortId, spoken, statusLabel, unitName } from '..
 import { t } from '../i18n.js';
 import { OPEN_STATUSES } from '../../../core/incident-fold.js';
 import { DispatchForm } from './dispatch-form.js';
+import { EvidenceButton } from './evidence-button.js';
 import { MediaViewer } from './media-thumbs.js';
 import { AssignmentsSection, ReportSection, RoutingSection } from './sections.js';
 import { TimelineSection } from './timeline.js';
@@ -150,6 +151,7 @@ export function DetailPanel({
         </div>
       `}
       ${view.ready && !canAct && html`<p class="notice detail__readonly">${t('center.detail.read_only')}</p>`}
+      <${EvidenceButton} key=${`evidence-${model.id}`} incidentId=${model.id} role=${user.role} token=${session.token} />
       ${done && html`<p class="detail__done" role="status">${done}</p>`}
       ${error?.form === 'withdraw' && html`<p class="form-error detail__error" role="alert">${error.text}</p>`}
       ${Form && view.ready && canAct && html`
