@@ -109,6 +109,8 @@ class MediaService:
             "size": record.length,
             "received": received,
             "sha256": record.sha256,
+            "client_sha256": record.client_sha256,
+            "capture": record.capture,
             "content_type": record.content_type,
             "uploaded_by": {"kind": kind, "id": who},
             "created_at": record.created_at,

@@ -5,7 +5,7 @@ Who may do what is decided here (with `app.access`); the `media` library does th
 - `OPTIONS /media/uploads/`: tus discovery (no sign-in needed).
 - `POST /media/uploads/`: tus creation. `Upload-Metadata` names `report` and `filename`, and may
   add `filetype` (a hint that picks the size limit), `kind` (`original` or `preview`),
-  `preview_of` (the original's media id) and `sha256` (the phone's hash, checked on arrival).
+  `preview_of` (the original's media id) and `sha256` (the phone's hash at capture: a file that differs is kept, marked `capture: "mismatch"`).
   Only the device that made the report, or police with access to its incident, may upload.
 - `HEAD|PATCH|DELETE /media/uploads/<id>`: tus core and termination, for the uploader only.
   `POST` with `X-HTTP-Method-Override` works too (for proxies that drop PATCH).
@@ -198,6 +198,7 @@ async def _append(request: Request, principal: Principal, before: Record, offset
         await audit.record(
             svc.db, principal, "media.received", f"report/{record.report_id}",
             media=media_id, sha256=record.sha256, type=record.media_type, length=record.length,
+            capture=record.capture,
         )
     elif record.state == "uploading":
         headers.update(tus.expires_header(record.created_at + svc.media.config.upload_expiry_s))
