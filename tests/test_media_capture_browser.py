@@ -1,0 +1,145 @@
+"""Hash at capture from the citizen app (real headless Chromium, tus-js-client, the real server):
+the PWA's SHA-256 of the original as picked equals the server's, for a photo and a 20 MB video;
+every PATCH carries Upload-Checksum; a chunk damaged on the way (460) is sent again.
+
+Needs a build: `make pwa`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import imageio_ffmpeg
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.settings import Settings
+from media.records import capture_status
+
+from .citizen_helpers import PHONE, report_id_of, tan_phu
+from .conftest import LiveServer
+from .server_checks import rows, wait_for
+from .test_citizen_media import noise_jpeg
+
+if TYPE_CHECKING:
+    from tests.browser import NewContext
+
+WatchConsole = Callable[[Page], list[str]]
+pytestmark = pytest.mark.browser
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600, tile_url="")
+
+
+def noise_video(path: Path, frames: int = 38) -> bytes:
+    """An H.264 MP4 of random frames, losslessly coded: about 20 MB in a second or two."""
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "640x360", "-r", "25", "-i", "/dev/urandom",
+            "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path),
+        ],
+        check=True, timeout=60,
+    )
+    data = path.read_bytes()
+    assert 18 * MB < len(data) < 30 * MB, len(data)
+    return data
+
+
+def originals(server, report_id: str, count: int) -> list[dict]:
+    """The report's originals once all `count` are past uploading (their hash is known then)."""
+    return wait_for(
+        lambda: (
+            found := rows(server, "SELECT * FROM media WHERE report_id = ? AND role = 'original'", report_id)
+        ) and len(found) == count and all(m["sha256"] for m in found) and found,
+        timeout=40, what=f"{count} originals received",
+    )
+
+
+def record_appends(server: LiveServer, damage_once: bool = False) -> list[tuple[str, int, bytes | None]]:
+    """(media id, offset, Upload-Checksum digest) of every PATCH body the server receives, seen
+    on the server (the page's requests are not all reported to Playwright). `damage_once`: the
+    first body of 1 MB or more gets one bit flipped on its way in, as by a bad link."""
+    seen: list[tuple[str, int, bytes | None]] = []
+    uploads = server.svc.media.uploads
+    append = uploads.append
+
+    async def flipped(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        held = b""
+        async for chunk in chunks:
+            if held:
+                yield held
+            held = chunk
+        yield held[:-1] + bytes([held[-1] ^ 1])
+
+    async def recording(uploader, media_id, offset, chunks, checksum=None):  # noqa: ANN001, ANN202
+        size = int(server.svc.media.store.received(media_id))
+        record = await uploads.record(uploader, media_id)
+        if damage_once and not any(s[0] == "damaged" for s in seen) and record.length - size >= MB:
+            seen.append(("damaged", offset, None))
+            chunks = flipped(chunks)
+        seen.append((media_id, offset, checksum))
+        return await append(uploader, media_id, offset, chunks, checksum)
+
+    uploads.append = recording
+    return seen
+
+
+def test_the_pwa_sends_the_right_hash_for_a_photo_and_a_20_mb_video(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
+) -> None:
+    photo, clip = tmp_path / "anh.jpg", tmp_path / "clip.mp4"
+    local = {"anh.jpg": hashlib.sha256(noise_jpeg(photo)).hexdigest(),
+             "clip.mp4": hashlib.sha256(noise_video(clip)).hexdigest()}
+    context = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"])
+    page = context.new_page()
+    errors = watch_console(page)
+    appends = record_appends(live_server)
+    page.goto(live_server.url + "/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.locator("input[type=file][multiple]").set_input_files([photo, clip])
+    expect(page.locator(".media-item")).to_have_count(2)
+    page.get_by_text("An ninh trật tự", exact=True).click()
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+
+    media = {m["filename"]: m for m in originals(live_server, report_id, 2)}
+    for name, digest in local.items():
+        assert media[name]["client_sha256"] == digest, name
+        assert media[name]["sha256"] == digest, name
+        assert capture_status(media[name]["client_sha256"], media[name]["sha256"]) == "verified"
+    # Every PATCH (the video's 2 MB chunks, the photo, its preview) carried the body's SHA-256:
+    # the server checked each (a wrong one would have been a 460 and a resend).
+    assert len(appends) >= 10 + 2
+    assert all(digest is not None and len(digest) == 32 for _, _, digest in appends)
+    video_offsets = [offset for media_id, offset, _ in appends if media_id == media["clip.mp4"]["id"]]
+    assert video_offsets == list(range(0, len(video_offsets) * 2 * MB, 2 * MB))
+    assert errors == []
+
+
+def test_a_chunk_damaged_on_the_way_is_sent_again(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
+) -> None:
+    photo = tmp_path / "anh.jpg"
+    digest = hashlib.sha256(noise_jpeg(photo, (2000, 1500))).hexdigest()  # > 2 MB: two chunks
+    page = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"]).new_page()
+    appends = record_appends(live_server, damage_once=True)
+    page.goto(live_server.url + "/")
+    page.locator("input[type=file][multiple]").set_input_files(photo)
+    page.get_by_text("An ninh trật tự", exact=True).click()
+    page.get_by_role("button", name="Gửi tin báo").click()
+    report_id = report_id_of(page)
+
+    [media] = originals(live_server, report_id, 1)
+    damaged = [i for i, (what, _, _) in enumerate(appends) if what == "damaged"]
+    assert damaged, "a chunk was damaged on its way"
+    # The damaged body (refused with 460, nothing kept) was sent again at the same offset.
+    assert appends[damaged[0] + 1][:2] == appends[damaged[0] + 2][:2] == (media["id"], appends[damaged[0]][1])
+    assert media["sha256"] == media["client_sha256"] == digest
