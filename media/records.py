@@ -37,8 +37,9 @@ def reason_code(reason: str | None) -> str:
 
 def capture_status(client_sha256: str | None, sha256: str | None) -> str:
     """Whether the server's hash of the original equals the one the phone computed at capture:
-    "none" (the phone sent no hash), "verified" (equal) or "mismatch" (different, or the bytes
-    never became an original). A mismatch is kept and shown, not refused: the dispatcher sees it.
+    "none" (the phone sent no hash), "verified" (equal) or "mismatch" (different). Meaningful
+    once `sha256` is known (the whole original received); the API shows null before that. A
+    mismatch is kept and shown, not refused: the dispatcher sees it (docs/evidence.md).
     """
     if not client_sha256:
         return "none"

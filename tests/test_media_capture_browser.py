@@ -16,12 +16,17 @@ from typing import TYPE_CHECKING
 import imageio_ffmpeg
 import pytest
 from playwright.sync_api import Page, expect
+from pycrdt import Map
 
 from app.settings import Settings
 from media.records import capture_status
 
-from .citizen_helpers import PHONE, report_id_of, tan_phu
+from .center_helpers import NO_TILES, open_console, report, tan_phu
+from .citizen_helpers import PHONE, report_id_of
+from .citizen_helpers import tan_phu as phone_place
 from .conftest import LiveServer
+from .media.files import jpeg
+from .media.helpers import upload, wait_media
 from .server_checks import rows, wait_for
 from .test_citizen_media import noise_jpeg
 
@@ -31,11 +36,12 @@ if TYPE_CHECKING:
 WatchConsole = Callable[[Page], list[str]]
 pytestmark = pytest.mark.browser
 MB = 1024 * 1024
+SHOTS = Path("/tmp/sos-shots")
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600, tile_url="")
+    return settings.with_(triage_timeout_s=3600, ack_timeout_s=3600, tile_url=NO_TILES)
 
 
 def noise_video(path: Path, frames: int = 38) -> bytes:
@@ -98,7 +104,7 @@ def test_the_pwa_sends_the_right_hash_for_a_photo_and_a_20_mb_video(
     photo, clip = tmp_path / "anh.jpg", tmp_path / "clip.mp4"
     local = {"anh.jpg": hashlib.sha256(noise_jpeg(photo)).hexdigest(),
              "clip.mp4": hashlib.sha256(noise_video(clip)).hexdigest()}
-    context = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"])
+    context = new_context(viewport=PHONE, geolocation=phone_place(), permissions=["geolocation"])
     page = context.new_page()
     errors = watch_console(page)
     appends = record_appends(live_server)
@@ -129,7 +135,7 @@ def test_a_chunk_damaged_on_the_way_is_sent_again(
 ) -> None:
     photo = tmp_path / "anh.jpg"
     digest = hashlib.sha256(noise_jpeg(photo, (2000, 1500))).hexdigest()  # > 2 MB: two chunks
-    page = new_context(viewport=PHONE, geolocation=tan_phu(), permissions=["geolocation"]).new_page()
+    page = new_context(viewport=PHONE, geolocation=phone_place(), permissions=["geolocation"]).new_page()
     appends = record_appends(live_server, damage_once=True)
     page.goto(live_server.url + "/")
     page.locator("input[type=file][multiple]").set_input_files(photo)
@@ -143,3 +149,40 @@ def test_a_chunk_damaged_on_the_way_is_sent_again(
     # The damaged body (refused with 460, nothing kept) was sent again at the same offset.
     assert appends[damaged[0] + 1][:2] == appends[damaged[0] + 2][:2] == (media["id"], appends[damaged[0]][1])
     assert media["sha256"] == media["client_sha256"] == digest
+
+
+def test_the_console_marks_each_item_by_its_capture_hash(
+    live_server, new_context: NewContext, watch_console: WatchConsole, tmp_path: Path
+) -> None:
+    citizen, report_id = report(live_server, "crime", "Xe máy chạy mất, có ảnh biển số.", where=tan_phu())
+    ids = {}
+    for status, size in (("verified", (800, 600)), ("mismatch", (640, 480)), ("none", (1024, 768))):
+        path = jpeg(tmp_path / f"{status}.jpg", size=size)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        extra = {"verified": {"sha256": digest}, "mismatch": {"sha256": digest[::-1]}, "none": {}}[status]
+        ids[status], r = upload(citizen, report_id, path, **extra)
+        assert r.status_code == 204, r.text
+        assert wait_media(citizen, ids[status])["capture"] == status
+        citizen.doc(f"report/{report_id}").get("report", type=Map)["media"].append(ids[status])
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+
+    page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900})
+    errors = watch_console(page)
+    page.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
+    detail = page.locator(f'.detail[data-incident="{report_id}"]')
+    marks = {status: detail.locator(f'.thumbs__item[data-item="{media_id}"]') for status, media_id in ids.items()}
+    words = {
+        "vi": {"verified": "✓ Đã xác minh khi chụp", "mismatch": "⚠ Khác bản trên điện thoại",
+               "none": "– Điện thoại không gửi mã băm"},
+        "en": {"verified": "✓ Verified at capture", "mismatch": "⚠ Differs from the phone's copy",
+               "none": "– No hash from the phone"},
+    }
+    SHOTS.mkdir(exist_ok=True)
+    for lang in ("vi", "en"):
+        if lang == "en":
+            page.get_by_role("button", name="English").click()
+        for status, item in marks.items():
+            expect(item.locator(f'.capture[data-capture="{status}"]')).to_have_text(words[lang][status])
+        expect(detail.locator(".thumbs img")).to_have_count(3)
+        page.screenshot(path=SHOTS / f"capture-console-{lang}.png")
+    assert errors == []
