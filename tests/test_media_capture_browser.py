@@ -28,6 +28,7 @@ from .conftest import LiveServer
 from .media.files import jpeg
 from .media.helpers import upload, wait_media
 from .server_checks import rows, wait_for
+from .test_a11y import serious
 from .test_citizen_media import noise_jpeg
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ def test_the_console_marks_each_item_by_its_capture_hash(
         citizen.doc(f"report/{report_id}").get("report", type=Map)["media"].append(ids[status])
     assert citizen.sync(f"report/{report_id}").status_code == 200
 
-    page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900})
+    # bypass_csp: only so that axe-core can be injected, as tests/test_a11y.py does
+    page = open_console(live_server, new_context, viewport={"width": 1440, "height": 900}, bypass_csp=True)
     errors = watch_console(page)
     page.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
     detail = page.locator(f'.detail[data-incident="{report_id}"]')
@@ -185,4 +187,5 @@ def test_the_console_marks_each_item_by_its_capture_hash(
             expect(item.locator(f'.capture[data-capture="{status}"]')).to_have_text(words[lang][status])
         expect(detail.locator(".thumbs img")).to_have_count(3)
         page.screenshot(path=SHOTS / f"capture-console-{lang}.png")
+        assert serious(page) == [], lang  # axe-core, as tests/test_a11y.py runs it
     assert errors == []
