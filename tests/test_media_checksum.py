@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from .conftest import LiveServer
 from .media.files import jpeg
 from .media.helpers import TUS, citizen_with_report, create, patch, police, sha256, wait_media
 from .sync_client import SyncClient
+from .test_media_access import audit_rows
 
 
 @pytest.fixture
@@ -41,6 +44,8 @@ def test_a_file_that_differs_from_the_phones_hash_is_kept_and_marked(live_server
     listing = dispatcher.http.get(f"/api/reports/{report_id}/media").json()["media"]
     assert [(m["id"], m["capture"]) for m in listing] == [(media_id, "mismatch")]
     assert dispatcher.http.get(f"/media/{media_id}").json()["capture"] == "mismatch"
+    [received] = [r for r in audit_rows(live_server, "media.received") if r["detail"]["media"] == media_id]
+    assert received["detail"]["capture"] == "mismatch"
 
 
 def test_capture_is_verified_or_none(live_server: LiveServer, tmp_path: Path) -> None:
@@ -153,3 +158,26 @@ def test_bad_checksum_headers_are_400(live_server: LiveServer, sent: str, code: 
     r = checked_patch(device, location, 0, b"0123456789", sent)
     assert r.status_code == 400 and r.json()["error"] == code, r.text
     assert offset_of(device, location) == 0
+
+
+def test_a_checksummed_patch_cut_off_keeps_nothing(live_server: LiveServer, tmp_path: Path) -> None:
+    """A phone that loses its signal mid-PATCH: the part that came cannot be checked, so it is not
+    kept; the same chunk sent again from offset 0 is accepted and the file verifies."""
+    device, report_id = citizen_with_report(live_server)
+    data = jpeg(tmp_path / "a.jpg", size=(1600, 1200), quality=95).read_bytes()
+    location = create(device, report_id, len(data), sha256=sha256(data)).headers["location"]
+    url = urlsplit(live_server.url)
+    head = (
+        f"PATCH {location} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {device.token}\r\n"
+        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nUpload-Checksum: {checksum(data)}\r\n"
+        f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(head + data[: len(data) // 2])
+        sock.shutdown(socket.SHUT_WR)
+    assert offset_of(device, location) == 0
+    r = checked_patch(device, location, 0, data, checksum(data))
+    assert r.status_code == 204, r.text
+    assert wait_media(device, location.rsplit("/", 1)[-1])["capture"] == "verified"
+    media_id = location.rsplit("/", 1)[-1]
+    assert live_server.svc.media.store.original(media_id).read_bytes() == data
