@@ -1,7 +1,9 @@
 """The tus upload resource: create it, tell its offset, append to it, end it.
 
 Bytes go straight from the socket to `upload.part` (write-through: an interrupted PATCH keeps
-every byte that arrived) and into a running SHA-256. The file's size on disk is the offset HEAD
+every byte that arrived) and into a running SHA-256. A PATCH with `Upload-Checksum` (tus checksum)
+is the exception: its body waits in a file of its own until its hash is checked, and is appended
+only if it matches (460 otherwise, nothing kept). The file's size on disk is the offset HEAD
 reports; nothing is written to the database per chunk. Each PATCH ends with an fsync, so an
 offset the server has answered with is on disk (the same promise the database makes).
 
