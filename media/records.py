@@ -35,6 +35,17 @@ def reason_code(reason: str | None) -> str:
     return "failed"
 
 
+def capture_status(client_sha256: str | None, sha256: str | None) -> str:
+    """Whether the server's hash of the original equals the one the phone computed at capture:
+    "none" (the phone sent no hash), "verified" (equal) or "mismatch" (different). Meaningful
+    once `sha256` is known (the whole original received); the API shows null before that. A
+    mismatch is kept and shown, not refused: the dispatcher sees it (docs/evidence.md).
+    """
+    if not client_sha256:
+        return "none"
+    return "verified" if sha256 == client_sha256 else "mismatch"
+
+
 @dataclass(frozen=True)
 class Record:
     """One upload: an original, or a phone's preview of one (`role`, `preview_of`)."""
@@ -73,6 +84,11 @@ class Record:
     @property
     def public_state(self) -> str:
         return PUBLIC_STATE.get(self.state, self.state)
+
+    @property
+    def capture(self) -> str:
+        """See `capture_status`."""
+        return capture_status(self.client_sha256, self.sha256)
 
 
 def _dicts(cursor: Any) -> list[dict[str, Any]]:

@@ -109,6 +109,9 @@ class MediaService:
             "size": record.length,
             "received": received,
             "sha256": record.sha256,
+            "client_sha256": record.client_sha256,
+            # null until the server has hashed the whole original (uploading, or refused)
+            "capture": record.capture if record.sha256 else None,
             "content_type": record.content_type,
             "uploaded_by": {"kind": kind, "id": who},
             "created_at": record.created_at,

@@ -62,6 +62,10 @@ class MediaStore:
                 return path.stat().st_size
         return 0
 
+    def staging(self, media_id: str, generation: int) -> Path:
+        """Where a checksummed PATCH body waits until it is checked (never counted as received)."""
+        return self.folder(media_id) / f"incoming.{os.getpid()}.{generation}"
+
     def open_for_append(self, media_id: str) -> int:
         return os.open(self.part(media_id), os.O_WRONLY | os.O_APPEND)
 

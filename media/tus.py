@@ -1,5 +1,5 @@
 """The facts of the tus 1.0 protocol this server speaks: core, creation (with upload),
-termination and expiration.
+termination, expiration and checksum (SHA-256 only).
 
 Pure functions over header values, so the protocol is tested without a server and the HTTP layer
 stays thin. See https://tus.io/protocols/resumable-upload (1.0.x).
@@ -11,13 +11,16 @@ stays thin. See https://tus.io/protocols/resumable-upload (1.0.x).
 from __future__ import annotations
 
 import base64
+import binascii
 import email.utils
 import re
 
 from .errors import MediaError
 
 VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,expiration"
+EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+CHECKSUM_ALGORITHMS = ("sha256",)  # the one the phone computes anyway (hash at capture)
+CHECKSUM_MISMATCH = 460  # tus's own status: the body's checksum differs, nothing of it was stored
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 MAX_METADATA_HEADER = 4096
 _DIGITS = re.compile(r"[0-9]{1,15}", re.ASCII)
@@ -33,6 +36,7 @@ def options_headers(max_size: int) -> dict[str, str]:
         "Tus-Version": VERSION,
         "Tus-Extension": EXTENSIONS,
         "Tus-Max-Size": str(max_size),
+        "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
     }
 
 
@@ -60,6 +64,29 @@ def parse_length(value: str | None, name: str = "Upload-Length") -> int:
             400, "bad_header", f"{name} must be a non-negative whole number of at most 15 digits."
         )
     return int(value)
+
+
+def parse_checksum(value: str | None) -> bytes | None:
+    """Upload-Checksum: `sha256 <base64 of the 32-byte digest>` -> the digest; None if absent.
+    An algorithm this server does not speak, or a malformed value, is a 400 (tus checksum)."""
+    if value is None:
+        return None
+    algorithm, _, encoded = value.strip().partition(" ")
+    if algorithm.lower() not in CHECKSUM_ALGORITHMS:
+        raise MediaError(
+            400, "checksum_algorithm",
+            f"Upload-Checksum algorithm must be one of: {', '.join(CHECKSUM_ALGORITHMS)}.",
+            {"Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS)},
+        )
+    try:
+        digest = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 32:
+        raise MediaError(
+            400, "bad_checksum", "Upload-Checksum must be 'sha256 ' and the base64 of 32 bytes."
+        )
+    return digest
 
 
 def parse_metadata(value: str | None) -> dict[str, str]:

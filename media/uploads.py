@@ -1,7 +1,9 @@
 """The tus upload resource: create it, tell its offset, append to it, end it.
 
 Bytes go straight from the socket to `upload.part` (write-through: an interrupted PATCH keeps
-every byte that arrived) and into a running SHA-256. The file's size on disk is the offset HEAD
+every byte that arrived) and into a running SHA-256. A PATCH with `Upload-Checksum` (tus checksum)
+is the exception: its body waits in a file of its own until its hash is checked, and is appended
+only if it matches (460 otherwise, nothing kept). The file's size on disk is the offset HEAD
 reports; nothing is written to the database per chunk. Each PATCH ends with an fsync, so an
 offset the server has answered with is on disk (the same promise the database makes).
 
@@ -18,6 +20,7 @@ with no `await` between them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -32,7 +35,8 @@ from . import records
 from .config import MediaConfig, megabytes
 from .errors import MediaError
 from .records import Record
-from .store import MediaStore, sha256_file
+from .store import BLOCK, MediaStore, sha256_file
+from .tus import CHECKSUM_MISMATCH
 
 REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -176,8 +180,11 @@ class Uploads:
         return received, record
 
     async def append(
-        self, uploader: str, media_id: str, offset: int, chunks: AsyncIterator[bytes]
+        self, uploader: str, media_id: str, offset: int, chunks: AsyncIterator[bytes],
+        checksum: bytes | None = None,
     ) -> tuple[int, Record]:
+        """Append the body at `offset`; with `checksum` (the SHA-256 the client sent in
+        Upload-Checksum) the body is staged aside and appended only if it matches (460 if not)."""
         record = await self.record(uploader, media_id)
         _gone_if_failed(record)
         session = self._session(media_id)
@@ -196,6 +203,8 @@ class Uploads:
             session.digest = await asyncio.to_thread(sha256_file, self.store.part(media_id), current)
             session.hashed = current
         remaining = record.length - current
+        if checksum is not None:
+            return await self._append_checked(record, session, mine, current, chunks, checksum)
         too_much = False
         fd = self.store.open_for_append(media_id)
         try:
@@ -218,6 +227,62 @@ class Uploads:
                 413, "over_length", f"The upload is longer than its Upload-Length {record.length}.",
                 {"Upload-Offset": str(received)},
             )
+        if received == record.length and session.generation == mine:
+            record = await self._complete(record, session.digest.hexdigest())
+        return received, record
+
+    async def _append_checked(
+        self, record: Record, session: _Session, mine: int, current: int,
+        chunks: AsyncIterator[bytes], checksum: bytes,
+    ) -> tuple[int, Record]:
+        """tus checksum: the body goes to a file of its own beside upload.part while it is
+        hashed, and is appended only once its SHA-256 equals the client's. A mismatch, a cut
+        connection or a newer PATCH leaves upload.part, the offset and the running digest as
+        they were, so the client sends the same chunk again at the same offset. The append
+        itself runs with no `await` after the generation check: a newer PATCH cannot slip in."""
+        media_id = record.id
+        staged = self.store.staging(media_id, mine)
+        body, whole = hashlib.sha256(), session.digest.copy()
+        remaining, size, too_much = record.length - current, 0, False
+        try:
+            fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                async for chunk in chunks:
+                    if session.generation != mine:
+                        break
+                    if len(chunk) > remaining:
+                        chunk, too_much = chunk[:remaining], True
+                    _write_all(fd, chunk)
+                    body.update(chunk)
+                    whole.update(chunk)
+                    size += len(chunk)
+                    remaining -= len(chunk)
+                    if too_much:
+                        break
+                if too_much:
+                    raise MediaError(
+                        413, "over_length",
+                        f"The upload is longer than its Upload-Length {record.length}.",
+                        {"Upload-Offset": str(current)},
+                    )
+                if session.generation != mine:
+                    return self.store.received(media_id), record  # superseded: it stored nothing
+                if body.digest() != checksum:
+                    raise MediaError(
+                        CHECKSUM_MISMATCH, "checksum_mismatch",
+                        "The bytes that arrived differ from their Upload-Checksum (damaged on the "
+                        "way, or cut off); nothing of them was stored: send them again.",
+                        {"Upload-Offset": str(current)},
+                    )
+                _append_file(fd, self.store.part(media_id), size)
+                session.digest, session.hashed = whole, current + size
+            finally:
+                os.close(fd)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                staged.unlink()
+        await asyncio.to_thread(_fsync_close, self.store.open_for_append(media_id))
+        received = self.store.received(media_id)
         if received == record.length and session.generation == mine:
             record = await self._complete(record, session.digest.hexdigest())
         return received, record
@@ -279,6 +344,22 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def _append_file(source_fd: int, part: Any, size: int) -> None:
+    """Append the first `size` bytes of `source_fd` to `part`. Runs inline: a 2 MB chunk from
+    the page cache takes about a millisecond, and no other PATCH runs meanwhile."""
+    out = os.open(part, os.O_WRONLY | os.O_APPEND)
+    try:
+        done = 0
+        while done < size:
+            block = os.pread(source_fd, min(BLOCK, size - done), done)
+            if not block:
+                raise OSError("the staged chunk is shorter than what was hashed")
+            _write_all(out, block)
+            done += len(block)
+    finally:
+        os.close(out)
 
 
 def _fsync_close(fd: int) -> None:

@@ -185,16 +185,6 @@ def test_a_cut_connection_keeps_what_arrived_and_resumes(live_server: LiveServer
     assert sha256(live_server.svc.media.store.original(media_id).read_bytes()) == sha256(data)
 
 
-def test_a_damaged_upload_is_refused_when_the_phone_sent_its_hash(live_server: LiveServer, tmp_path: Path) -> None:
-    device, report_id = citizen_with_report(live_server)
-    data = big_photo(tmp_path)
-    location = create(device, report_id, len(data), sha256=sha256(data + b"!")).headers["location"]
-    r = patch(device, location, 0, data)
-    assert r.status_code == 422 and "damaged" in r.json()["message"]
-    media_id = location.rsplit("/", 1)[-1]
-    assert not live_server.svc.media.store.folder(media_id).exists()
-
-
 def test_creation_with_upload_and_method_override(live_server: LiveServer, tmp_path: Path) -> None:
     from .media.files import jpeg
 

@@ -5,9 +5,11 @@ Who may do what is decided here (with `app.access`); the `media` library does th
 - `OPTIONS /media/uploads/`: tus discovery (no sign-in needed).
 - `POST /media/uploads/`: tus creation. `Upload-Metadata` names `report` and `filename`, and may
   add `filetype` (a hint that picks the size limit), `kind` (`original` or `preview`),
-  `preview_of` (the original's media id) and `sha256` (the phone's hash, checked on arrival).
+  `preview_of` (the original's media id) and `sha256` (the phone's hash at capture: a file that differs is kept, marked `capture: "mismatch"`).
   Only the device that made the report, or police with access to its incident, may upload.
 - `HEAD|PATCH|DELETE /media/uploads/<id>`: tus core and termination, for the uploader only.
+  A PATCH (or a creation POST with a body) may carry `Upload-Checksum: sha256 <base64>`
+  (tus checksum): a body that differs is answered 460 and nothing of it is stored.
   `POST` with `X-HTTP-Method-Override` works too (for proxies that drop PATCH).
 - `GET /media/<id>`: state and facts as JSON; `GET /media/<id>/<variant>` with variant thumb,
   display, poster, video (Range requests work) or original (audited, as an attachment).
@@ -107,6 +109,7 @@ async def create_upload(request: Request) -> Response:
         raise ApiError(400, "defer_length", "Send Upload-Length; deferred lengths are not supported.")
     length = tus.parse_length(request.headers.get("upload-length"))
     meta = tus.parse_metadata(request.headers.get("upload-metadata"))
+    checksum = tus.parse_checksum(request.headers.get("upload-checksum"))
     svc = services(request)
     report_id = meta.get("report", "")
     if not REPORT_ID.match(report_id):
@@ -126,7 +129,11 @@ async def create_upload(request: Request) -> Response:
     if _content_type(request) == tus.OFFSET_CONTENT_TYPE:
         # creation-with-upload: the first bytes ride along (one round trip less on 3G, which
         # is most of a small preview's time on the wire).
-        headers.update(await _append(request, principal, record, 0))
+        try:
+            headers.update(await _append(request, principal, record, 0, checksum))
+        except MediaError as exc:  # e.g. 460: the upload exists, its first bytes were not kept
+            exc.headers = {**exc.headers, **headers}
+            raise
     else:
         headers.update(tus.base_headers())
         headers.update(tus.expires_header(record.created_at + svc.media.config.upload_expiry_s))
@@ -175,17 +182,21 @@ async def _patch(request: Request, principal: Principal, media_id: str) -> Respo
     if _content_type(request) != tus.OFFSET_CONTENT_TYPE:
         raise ApiError(415, "unsupported_media_type", f"Send the bytes as {tus.OFFSET_CONTENT_TYPE}.")
     offset = tus.parse_length(request.headers.get("upload-offset"), "Upload-Offset")
+    checksum = tus.parse_checksum(request.headers.get("upload-checksum"))
     before = await services(request).media.uploads.record(_uploader(principal), media_id)
-    headers = await _append(request, principal, before, offset)
+    headers = await _append(request, principal, before, offset, checksum)
     return Response(status_code=204, headers=headers)
 
 
-async def _append(request: Request, principal: Principal, before: Record, offset: int) -> dict[str, str]:
-    """Write the body at `offset`; the tus headers to answer with. A file refused once complete
-    is a 422 with the reason; the upload's completion or refusal goes in the audit log."""
+async def _append(
+    request: Request, principal: Principal, before: Record, offset: int, checksum: bytes | None
+) -> dict[str, str]:
+    """Write the body at `offset` (checked against `checksum`, the Upload-Checksum digest, if
+    sent); the tus headers to answer with. A file refused once complete is a 422 with the
+    reason; the upload's completion or refusal goes in the audit log."""
     svc, media_id = services(request), before.id
     received, record = await svc.media.uploads.append(
-        _uploader(principal), media_id, offset, _body(request)
+        _uploader(principal), media_id, offset, _body(request), checksum
     )
     headers = {**tus.base_headers(), "Upload-Offset": str(received)}
     if before.state == "uploading" and record.state != "uploading":
@@ -198,6 +209,7 @@ async def _append(request: Request, principal: Principal, before: Record, offset
         await audit.record(
             svc.db, principal, "media.received", f"report/{record.report_id}",
             media=media_id, sha256=record.sha256, type=record.media_type, length=record.length,
+            capture=record.capture,
         )
     elif record.state == "uploading":
         headers.update(tus.expires_header(record.created_at + svc.media.config.upload_expiry_s))

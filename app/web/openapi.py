@@ -102,6 +102,10 @@ OFFICER = obj(("id", "username", "unit"), id=INTEGER, username=STRING,
               availability_at=nullable(NUMBER))
 
 
+CHECKSUM = param("Upload-Checksum", "header", {"type": "string", "pattern": "^sha256 [A-Za-z0-9+/]{43}=$"},
+                 description="tus checksum: sha256 and the base64 of the body's 32-byte SHA-256.")
+
+
 def _media_paths() -> dict[str, Any]:
     create = operation(
         "tus creation: an upload for a report's photo or video (creation-with-upload too).",
@@ -109,10 +113,12 @@ def _media_paths() -> dict[str, Any]:
         citizen=True, tag="media",
         params=[TUS_VERSION, param("Upload-Length", "header", {"type": "string", "pattern": "^[0-9]{1,15}$"},
                                    required=True),
-                param("Upload-Metadata", "header", description="report, filename, filetype, kind, preview_of, sha256")],
+                param("Upload-Metadata", "header", description="report, filename, filetype, kind, preview_of, sha256"),
+                CHECKSUM],
     )
-    create["responses"].update(refusals(400, 409, 412, 413))
-    options = operation("tus discovery.", {"204": empty("Tus-Version, Tus-Extension, Tus-Max-Size.")},
+    create["responses"].update(refusals(400, 409, 412, 413, 460))
+    options = operation("tus discovery.",
+                        {"204": empty("Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm.")},
                         roles=None, tag="media")
     upload = {
         "head": operation("tus: how much of the upload the server has.",
@@ -123,7 +129,7 @@ def _media_paths() -> dict[str, Any]:
                            body_type="application/offset+octet-stream",
                            params=[TUS_VERSION, MEDIA_ID,
                                    param("Upload-Offset", "header", {"type": "string", "pattern": "^[0-9]{1,15}$"},
-                                         required=True)]),
+                                         required=True), CHECKSUM]),
         "delete": operation("tus termination.", {"204": empty("Gone.")}, citizen=True, tag="media",
                             params=[TUS_VERSION, MEDIA_ID]),
         "post": operation("tus with X-HTTP-Method-Override (PATCH, HEAD or DELETE), for proxies.",
@@ -135,8 +141,14 @@ def _media_paths() -> dict[str, Any]:
     }
     for op in upload.values():
         op["responses"].update(refusals(400, 404, 405, 409, 410, 412, 413, 415, 422))
+    upload["patch"]["responses"].update(refusals(460))
+    upload["post"]["responses"].update(refusals(460))
     media = obj(("id", "report", "state"), id=STRING, report=STRING, role=STRING,
-                state=STRING, type=nullable(STRING), size=INTEGER)
+                state=STRING, type=nullable(STRING), size=INTEGER,
+                sha256=nullable(STRING), client_sha256=nullable(STRING),
+                capture=nullable({"enum": ["verified", "mismatch", "none"],
+                                  "description": "The server's SHA-256 against the phone's, "
+                                                 "null until the whole original is in."}))
     return {
         "/media/uploads/": {"options": options, "post": create},
         "/media/uploads": {"post": create},

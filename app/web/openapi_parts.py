@@ -107,6 +107,7 @@ REFUSALS = {
     415: ("UnsupportedMediaType", "Another Content-Type was expected."),
     422: ("Invalid", "Well-formed but not acceptable: the message says why, `field` names it."),
     429: ("RateLimited", "Too many; Retry-After says when to try again."),
+    460: ("ChecksumMismatch", "tus checksum: the body differs from its Upload-Checksum; nothing stored."),
 }
 ERROR: Schema = obj(("error", "message"),
                     error={"type": "string", "description": "A machine code: invalid, too_deep, ..."},

@@ -31,7 +31,6 @@ export class UploadRefused extends Error {
 const ENDPOINT = '/media/uploads/';
 const PREVIEW_EDGE = 1280; // px, the longer side
 const PREVIEW_MAX_BYTES = 150 * 1024;
-const HASH_MAX_BYTES = 64 * 1024 * 1024; // larger files go without the optional `sha256`
 const CHUNK_BYTES = 2 * 1024 * 1024; // an interrupted PATCH loses at most this much of a retry
 const RETRY_MS = [0, 1000, 3000, 5000, 10000];
 
@@ -47,19 +46,21 @@ export async function uploadKept({ reportId, localId, token, store, onProgress }
   if (record.refused) throw new UploadRefused(record.refused.status, record.refused.code, record.refused.message);
   if (!navigator.onLine) throw new UploadLater('offline');
   if (!token) throw new UploadLater('not signed in, or no device identity yet');
-  let tus;
+  let tus, hashing;
   try {
-    tus = await import('tus-js-client');
+    [tus, hashing] = await Promise.all([import('tus-js-client'), import('./media-hash.js')]);
   } catch {
     throw new UploadLater('the upload code could not be loaded (offline?)');
   }
   const headers = { Authorization: `Bearer ${token}`, 'Accept-Language': getLang() };
-  const sha256 = record.sha256 ?? (await hashOf(record.blob));
+  const sha256 = record.sha256 ?? (await hashOf(hashing, record.blob));
   if (sha256 && !record.sha256) await store.patch(localId, { sha256 });
   const patchRecord = (id, changes) => store.patch(id, changes);
+  // Every PATCH carries Upload-Checksum (tus checksum); a chunk damaged on the way (460) is resent.
+  const client = { ...tus, Upload: withChecksums(tus, hashing) };
 
   try {
-    const mediaId = await sendOriginal(tus, { reportId, record, headers, sha256, onProgress, patchRecord });
+    const mediaId = await sendOriginal(client, { reportId, record, headers, sha256, onProgress, patchRecord });
     await store.patch(localId, { uploadUrl: null });
     return mediaId;
   } catch (error) {
@@ -191,14 +192,23 @@ async function scaledJpeg(blob) {
   }
 }
 
-async function hashOf(blob) {
-  if (blob.size > HASH_MAX_BYTES || !crypto.subtle) return null;
+/** The original's SHA-256 as kept on the phone (sent as `sha256`; docs/evidence.md). */
+async function hashOf(hashing, blob) {
   try {
-    const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return await hashing.sha256OfBlob(blob);
   } catch {
-    return null;
+    return null; // the file can no longer be read: the upload will say so
   }
+}
+
+/** tus.Upload with the checksum HTTP stack and the retry rule that includes 460. */
+function withChecksums(tus, hashing) {
+  const httpStack = hashing.checksumHttpStack(tus);
+  return class extends tus.Upload {
+    constructor(file, options) {
+      super(file, { ...options, httpStack, onShouldRetry: hashing.shouldRetry });
+    }
+  };
 }
 
 const idOf = (url) => (url ? decodeURIComponent(url.split('?')[0].replace(/\/+$/, '').split('/').pop()) : null);

@@ -33,20 +33,28 @@ async function fetchBlob(token, id, variant) {
 }
 
 /**
- * The report's media: thumbnails of what the citizen attached, and below them each upload that
+ * The report's media: thumbnails of what the citizen attached, each with its capture mark, and
+ * below them each upload that
  * failed for good (not a photo or video, too large, damaged, ...) with its reason in words —
  * never a broken thumbnail. The failed ones come from the server's list of the report's uploads
  * (`GET /api/reports/<id>/media`), since a phone may never name a refused file in its report.
  */
 export function MediaThumbs({ reportId, ids, token, onOpen }) {
-  const failed = useFailedMedia(reportId, token, ids);
+  const media = useReportMedia(reportId, token, ids);
+  const failed = media.filter((m) => m.state === 'failed' && m.role !== 'preview');
   const gone = new Set(failed.map((m) => m.id));
   const shown = (ids ?? []).filter((id) => !gone.has(id));
+  const capture = new Map(media.filter((m) => m.capture).map((m) => [m.id, m.capture]));
   if (!shown.length && !failed.length) return null;
   return html`
     ${shown.length > 0 && html`
       <ul class="thumbs">
-        ${shown.map((id) => html`<li key=${id}><${Thumb} id=${id} token=${token} onOpen=${onOpen} /></li>`)}
+        ${shown.map((id) => html`
+          <li key=${id} class="thumbs__item" data-item=${id}>
+            <${Thumb} id=${id} token=${token} onOpen=${onOpen} />
+            <${CaptureMark} status=${capture.get(id)} />
+          </li>
+        `)}
       </ul>
     `}
     ${failed.length > 0 && html`
@@ -65,12 +73,25 @@ export function MediaThumbs({ reportId, ids, token, onOpen }) {
   `;
 }
 
+// Whether the server's SHA-256 of the original equals the one the phone computed when the file
+// was picked (docs/evidence.md, "Hash at capture"). In words, not colour alone.
+const CAPTURE_MARKS = { verified: '✓', mismatch: '⚠', none: '–' };
+
+function CaptureMark({ status }) {
+  if (!CAPTURE_MARKS[status]) return null; // not known yet: the original is still on its way
+  return html`
+    <span class=${`capture capture--${status}`} data-capture=${status}>
+      <span aria-hidden="true">${CAPTURE_MARKS[status]} </span>${t(`center.media.capture.${status}`)}
+    </span>
+  `;
+}
+
 const REASONS = new Set(['not_media', 'too_large', 'damaged', 'expired', 'not_converted', 'cancelled', 'failed']);
 const SETTLED = new Set(['ready', 'failed']);
 
-/** The report's uploads that failed for good, asked again while any is still on its way. */
-function useFailedMedia(reportId, token, ids) {
-  const [failed, setFailed] = useState([]);
+/** The report's uploads (`GET /api/reports/<id>/media`), asked again while any is on its way. */
+function useReportMedia(reportId, token, ids) {
+  const [all, setAll] = useState([]);
   const key = (ids ?? []).join(',');
   useEffect(() => {
     if (!reportId) return undefined;
@@ -86,7 +107,7 @@ function useFailedMedia(reportId, token, ids) {
         // offline or refused: the thumbnails still say what they can; try again below
       }
       if (!current) return;
-      if (media) setFailed(media.filter((m) => m.state === 'failed' && m.role !== 'preview'));
+      if (media) setAll(media);
       if ((!media || media.some((m) => !SETTLED.has(m.state))) && attempt < RETRY_MS.length) {
         timer = setTimeout(load, RETRY_MS[attempt]);
         attempt += 1;
@@ -98,7 +119,7 @@ function useFailedMedia(reportId, token, ids) {
       clearTimeout(timer);
     };
   }, [reportId, key]);
-  return failed;
+  return all;
 }
 
 function Thumb({ id, token, onOpen }) {
