@@ -193,6 +193,9 @@ def test_only_supervisors_and_admins_export_and_every_export_is_in_the_custody_r
         r = supervisor.http.get(f"/api/incidents/{unknown}/evidence.zip")
         assert r.status_code == 404 and r.json()["error"] == "not_found", (unknown, r.text)
 
+    head = supervisor.http.head(f"/api/incidents/{report_id}/evidence.zip")  # exports nothing
+    assert head.status_code == 405 and head.headers["allow"] == "GET"
+
     # A view of the original by the supervisor is custody too.
     assert supervisor.http.get(f"/media/{media_id}/original").status_code == 200
     first_manifest, first = custody_of(export(supervisor, report_id))

@@ -41,6 +41,9 @@ async def public_key(request: Request) -> Response:
 
 async def evidence_zip(request: Request) -> Response:
     principal = require_principal(request, *EXPORTERS)
+    if request.method == "HEAD":  # an export is audited and builds the whole bundle: GET only
+        raise ApiError(405, "method_not_allowed", "Fetch the bundle with GET; HEAD is not offered.",
+                       headers={"Allow": "GET"})
     incident_id = str(request.path_params["incident_id"])
     if not INCIDENT_ID.match(incident_id):
         raise ApiError(404, "not_found", "There is no such incident.")
