@@ -205,20 +205,12 @@ class Uploads:
         remaining = record.length - current
         if checksum is not None:
             return await self._append_checked(record, session, mine, current, chunks, checksum)
-        too_much = False
         fd = self.store.open_for_append(media_id)
         try:
-            async for chunk in chunks:
-                if session.generation != mine:
-                    break
-                if len(chunk) > remaining:
-                    chunk, too_much = chunk[:remaining], True
-                _write_all(fd, chunk)  # page cache: microseconds for the ≤64 KB uvicorn hands us
-                session.digest.update(chunk)
-                session.hashed += len(chunk)
-                remaining -= len(chunk)
-                if too_much:
-                    break
+            # Cut off midway, the digest and `hashed` disagree with the file: the next PATCH's
+            # `hashed != current` check above hashes the file again.
+            size, too_much = await _write_body(chunks, fd, remaining, session, mine, session.digest)
+            session.hashed += size
         finally:
             await asyncio.to_thread(_fsync_close, fd)
         received = self.store.received(media_id)
@@ -243,22 +235,12 @@ class Uploads:
         media_id = record.id
         staged = self.store.staging(media_id, mine)
         body, whole = hashlib.sha256(), session.digest.copy()
-        remaining, size, too_much = record.length - current, 0, False
         try:
             fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                async for chunk in chunks:
-                    if session.generation != mine:
-                        break
-                    if len(chunk) > remaining:
-                        chunk, too_much = chunk[:remaining], True
-                    _write_all(fd, chunk)
-                    body.update(chunk)
-                    whole.update(chunk)
-                    size += len(chunk)
-                    remaining -= len(chunk)
-                    if too_much:
-                        break
+                size, too_much = await _write_body(
+                    chunks, fd, record.length - current, session, mine, body, whole
+                )
                 if too_much:
                     raise MediaError(
                         413, "over_length",
@@ -338,6 +320,28 @@ def _gone_if_failed(record: Record) -> None:
     if record.state == "failed":
         raise MediaError(410, "upload_failed", record.reason or "This upload failed.")
 
+
+
+async def _write_body(
+    chunks: AsyncIterator[bytes], fd: int, remaining: int, session: _Session, mine: int, *digests: Any
+) -> tuple[int, bool]:
+    """A PATCH body into `fd`, each chunk fed to `digests`, up to `remaining` bytes; it stops when
+    a newer PATCH of the same upload took over. Returns the bytes written and whether the body
+    ran past the upload's length."""
+    size = 0
+    async for chunk in chunks:
+        if session.generation != mine:
+            break
+        too_much = len(chunk) > remaining - size
+        if too_much:
+            chunk = chunk[: remaining - size]
+        _write_all(fd, chunk)  # page cache: microseconds for the ≤64 KB uvicorn hands us
+        for digest in digests:
+            digest.update(chunk)
+        size += len(chunk)
+        if too_much:
+            return size, True
+    return size, False
 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
