@@ -231,6 +231,21 @@ DROP_APPEND_ONLY = {
                   "DROP FUNCTION audit_log_append_only();\n",
 }
 
+CHECKPOINTS_APPEND_ONLY = {
+    "sqlite": """
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+""",
+    "postgresql": """
+CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+""",
+}
+
 
 def audit_chain(tx: Connection) -> None:
     from app.identity.audit import GENESIS, entry_hash
@@ -263,4 +278,5 @@ def audit_chain(tx: Connection) -> None:
             signature TEXT NOT NULL
         );
         """
+        + CHECKPOINTS_APPEND_ONLY[tx.dialect]
     )
