@@ -269,6 +269,34 @@ def test_the_migration_chains_the_entries_already_there(settings: Settings) -> N
     assert result.exit_code == 0 and "31 entries up to #31" in result.output, result.output
 
 
+def test_the_worker_signs_a_checkpoint_each_period_once_for_all_processes(svc: Any) -> None:
+    import asyncio
+
+    svc.start()
+    try:
+        db = svc.db
+        mixed_writes(db, n=2)
+
+        def pending() -> list[str]:
+            return db.read_sync(lambda c: [r[0] for r in c.execute(
+                "SELECT key FROM outbox WHERE topic = 'audit.checkpoint' AND state = 'pending'")])
+
+        [key] = pending()
+        svc.checkpoints.schedule_current()  # another process starting: still one item
+        assert pending() == [key]
+        period = int(key.rsplit(":", 1)[1])
+        db.write_sync(lambda tx: tx.execute("UPDATE outbox SET run_at = 0 WHERE key = ?", (key,)))  # due now
+        asyncio.run(svc.worker.run_due())
+        head = rows(db)[-1]
+        [made] = db.read_sync(lambda c: [dict(r) for r in c.execute("SELECT * FROM audit_checkpoints")])
+        assert (made["head_id"], made["head_hash"]) == (head["id"], head["hash"])
+        [path] = (svc.settings.data_dir / "audit" / "checkpoints").iterdir()
+        assert json.loads(path.read_text())["signature"] == made["signature"]
+        assert pending() == [f"audit.checkpoint:86400:{period + 1}"]  # the next period's
+    finally:
+        svc.stop()
+
+
 # -- several processes writing at once -----------------------------------------------------------
 WRITER = """
 import os, sys, time

@@ -84,6 +84,8 @@ def write_chained(tx: Connection, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
     if tx.dialect == "postgresql":
+        if not tx.in_transaction:  # autocommit: the lock would end with its own statement
+            raise RuntimeError("audit entries are written inside a transaction (db.write)")
         tx.execute("SELECT pg_advisory_xact_lock(?)", (CHAIN_LOCK,))
     head = tx.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     head_id, prev = (int(head[0]), head[1]) if head else (0, GENESIS)
