@@ -279,7 +279,7 @@ def test_the_worker_signs_a_checkpoint_each_period_once_for_all_processes(svc: A
 
         def pending() -> list[str]:
             return db.read_sync(lambda c: [r[0] for r in c.execute(
-                "SELECT key FROM outbox WHERE topic = 'audit.checkpoint' AND state = 'pending'")])
+                "SELECT key FROM outbox WHERE topic = 'timer.audit_checkpoint' AND state = 'pending'")])
 
         [key] = pending()
         svc.checkpoints.schedule_current()  # another process starting: still one item
@@ -292,7 +292,7 @@ def test_the_worker_signs_a_checkpoint_each_period_once_for_all_processes(svc: A
         assert (made["head_id"], made["head_hash"]) == (head["id"], head["hash"])
         [path] = (svc.settings.data_dir / "audit" / "checkpoints").iterdir()
         assert json.loads(path.read_text())["signature"] == made["signature"]
-        assert pending() == [f"audit.checkpoint:86400:{period + 1}"]  # the next period's
+        assert pending() == [f"timer.audit_checkpoint:86400:{period + 1}"]  # the next period's
     finally:
         svc.stop()
 
