@@ -9,6 +9,7 @@ A backup is a directory:
     keys/<name>         the data directory's keys: secret_key (signs every token), the VAPID key,
                         any other *.pem / *.key / *key* file at its top level
     media/<id[:2]>/<id>/<file>   originals and derivatives (unfinished uploads are left out)
+    audit/<path>        the audit log's signed checkpoints (issue 27): a copy outside the database
 
 The database is copied first, in steps of `PAGES` pages, from a connection that holds one read
 transaction for the whole copy: in WAL mode the server keeps writing (readers never block it) and
@@ -220,6 +221,15 @@ def make_backup(
         os.chmod(dest, 0o600)
         files[f"keys/{key.name}"] = _record(dest, key)
         summary.copied += 1
+    audit = settings.data_dir / "audit"
+    for source in media_files(audit):  # the checkpoint files: small, always copied whole
+        if source.suffix == ".part":
+            continue
+        rel = "audit/" + source.relative_to(audit).as_posix()
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target / rel)
+        files[rel] = _record(target / rel, source)
+        summary.copied += 1
     if settings.secret_key:
         summary.notes.append("the signing secret comes from SOS_SECRET_KEY, not a file: it is not "
                              "in this backup; keep it with your other secrets")
@@ -424,6 +434,8 @@ def _restored_path(data_dir: Path, media_root: Path, rel: str) -> tuple[Path, in
         return data_dir / DB_NAME, 0o600
     if head == "keys" and rest and "/" not in rest:
         return data_dir / rest, 0o600
+    if head == "audit" and rest:
+        return data_dir / rel, 0o600
     if head == "media" and rest:
         return media_root / rest, 0o400 if rest.endswith("/original") else 0o644
     raise BackupError(f"manifest names a file this version does not restore: {rel!r}")

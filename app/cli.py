@@ -1,5 +1,5 @@
 """The `sos` command: serve, worker, seed-demo, wards import, user add/disable/enable/reset-password/
-import/sessions, partner add/revoke, backup / backup verify / restore."""
+import/sessions, partner add/revoke, backup / backup verify / restore, audit verify / checkpoint."""
 
 from __future__ import annotations
 
@@ -407,6 +407,34 @@ def backup(args: tuple[str, ...], since: Path | None) -> None:
                f"({summary.bytes_copied / 1e6:.1f} MB){linked}")
     if summary.database_at:
         click.echo(f"database as it was at {summary.database_at}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit log's hash chain and its signed checkpoints (docs/evidence.md)."""
+
+
+@audit.command("verify")
+@click.option("--checkpoints", "checkpoint_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The checkpoint files to check (default: $SOS_DATA_DIR/audit/checkpoints).")
+def audit_verify(checkpoint_dir: Path | None) -> None:
+    """Walk the whole chain, then check every checkpoint. Exit 0 when whole, else 1 naming the
+    first broken entry and what is wrong with it."""
+    from app.evidence import audit_cli
+    from app.services import open_database
+
+    settings = Settings.from_env()
+    audit_cli.verify(settings, open_database(settings).open(), checkpoint_dir, _bar)
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the chain's head now (the worker makes one daily)."""
+    from app.evidence import audit_cli
+    from app.services import open_database
+
+    settings = Settings.from_env()
+    audit_cli.checkpoint(settings, open_database(settings).open())
 
 
 @main.command("restore")

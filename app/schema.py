@@ -43,4 +43,6 @@ MIGRATIONS = [
     Migration("setup_links", (identity.setup_links,)),
     # issue 26: the load balancer's probe writes here (GET /readyz)
     Migration("readiness", (readiness.create_tables,)),
+    # issue 27: the audit log's hash chain and its signed checkpoints
+    Migration("audit_chain", (identity.audit_chain,)),
 ]

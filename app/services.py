@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from app.directory.routing import Directory
+from app.evidence.checkpoints import Checkpoints
 from app.identity import importing as importing  # for cli
 from app.identity.accounts import Accounts
 from app.identity.auth import Authenticator, TokenIssuer
@@ -83,6 +84,8 @@ class Services:
     # Disable, enable, reset, end sessions (issue 25): the admin API and `sos user`.
     lifecycle: Lifecycle = field(init=False)
     revocations: RevocationWatch | None = field(init=False, default=None)
+    # The audit log's daily signed checkpoint (issue 27), where background jobs run.
+    checkpoints: Checkpoints | None = field(init=False, default=None)
     clock: Callable[[], float] = field(default=time.time)
     role: str = "web"
     loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
@@ -169,6 +172,9 @@ class Services:
         self.warning_delivery.register(self.worker, self.push_worker)
         Review(self.db, self.push).register(self.worker, self.push_worker)
         Retention(self.db, self.settings.position_retention_s).register(self.worker)
+        # Issue 27: a signed checkpoint of the audit log's head, daily (docs/evidence.md).
+        self.checkpoints = Checkpoints(self.db, self.settings)
+        self.checkpoints.register(self.worker)
 
     async def start_async(self) -> None:
         """The parts that need the event loop: the sync engine (idle unloading)."""
@@ -211,6 +217,8 @@ class Services:
         self.db.open()
         self.directory.ensure_seeded()
         self.directory.load()
+        if self.checkpoints is not None:
+            self.checkpoints.schedule_current()
         return self
 
     def stop(self) -> None:

@@ -111,6 +111,8 @@ class Settings:
     # Evidence (app/evidence/keys.py): the Ed25519 key that signs audit checkpoints and case bundles.
     # PEM (PKCS#8); when unset it is made on first use and kept as evidence_signing_key.pem.
     evidence_private_key: str | None = None
+    # The worker signs a checkpoint of the audit log's head this often (app/evidence/checkpoints.py).
+    audit_checkpoint_s: int = 24 * 3600
     # Push service hosts the server will POST to (comma-separated, a host covers its subdomains;
     # empty: the browsers' services; "*": any https host). Loopback http only when allowed (tests).
     push_hosts: str = ""

@@ -425,3 +425,20 @@ def test_a_media_directory_of_its_own_is_backed_up_and_restored_too(deployment: 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "media2" / "xy" / "xy999" / "original").read_bytes() == b"a video"
     assert not (tmp_path / "new" / "media").exists()
+
+
+def test_the_audit_logs_checkpoint_files_are_backed_up_and_restored(deployment: Path, tmp_path: Path) -> None:
+    # Issue 27: the signed checkpoints live outside the database too; a backup keeps that copy.
+    made = cli(["audit", "checkpoint"], deployment)
+    assert made.exit_code == 0, made.output
+    [checkpoint] = (deployment / "audit" / "checkpoints").iterdir()
+    backup, target = tmp_path / "b", tmp_path / "restored"
+    assert cli(["backup", str(backup)], deployment).exit_code == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    rel = f"audit/checkpoints/{checkpoint.name}"
+    assert manifest["files"][rel]["sha256"] == sha(checkpoint.read_bytes())
+    assert "keys/evidence_signing_key.pem" in manifest["files"]
+    assert cli(["restore", str(backup)], target).exit_code == 0
+    assert (target / rel).read_bytes() == checkpoint.read_bytes()
+    checked = cli(["audit", "verify"], target)
+    assert checked.exit_code == 0 and "1 checkpoint(s)" in checked.output, checked.output

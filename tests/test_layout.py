@@ -35,16 +35,16 @@ ALLOWED: dict[str, set[str]] = {
     # issue 24: public warnings; beside incidents, knowing nothing of them
     "warnings": {"storage", "identity", "directory", "errors", "settings", "inputs"},
     "schema": {"storage", "identity", "directory", "incidents", "stats", "warnings"},
-    "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema",
-                 "warnings"},
     "web": {"storage", "identity", "directory", "incidents", "stats", "errors", "settings",
             "services", "inputs", "warnings", "evidence"},
     "main": {"web", "identity", "errors", "services", "settings", "inputs"},
     # issue 26: `sos backup` / `sos restore` of the embedded deployment (files and SQLite only)
     "backup": {"settings"},
+    # issue 27: the evidence key, the audit log's chain checks and checkpoints, the case bundle
+    "evidence": {"settings", "storage", "identity", "errors"},
+    "services": {"storage", "identity", "directory", "incidents", "stats", "settings", "schema",
+                 "warnings", "evidence"},
     "cli": {"directory", "services", "settings", "main", "backup", "evidence"},
-    # issue 27: the evidence key, the case bundle (built from the audit log and the incident's rows)
-    "evidence": {"storage", "identity", "errors", "settings"},
 }
 
 

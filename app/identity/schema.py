@@ -219,3 +219,64 @@ def setup_links(tx: Connection) -> None:
         CREATE INDEX sessions_revoked ON sessions(revoked_at);
         """,
     )
+
+
+# Issue 27: the audit log's hash chain (app/identity/audit.py) and the signed checkpoints of its
+# head (app/evidence/checkpoints.py). The append-only triggers refuse the UPDATE that chains the
+# rows already there, so they are dropped for it and made again in the same transaction.
+DROP_APPEND_ONLY = {
+    "sqlite": "DROP TRIGGER audit_log_no_update;\nDROP TRIGGER audit_log_no_delete;\n",
+    "postgresql": "DROP TRIGGER audit_log_no_change ON audit_log;\n"
+                  "DROP TRIGGER audit_log_no_truncate ON audit_log;\n"
+                  "DROP FUNCTION audit_log_append_only();\n",
+}
+
+CHECKPOINTS_APPEND_ONLY = {
+    "sqlite": """
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+""",
+    "postgresql": """
+CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+""",
+}
+
+
+def audit_chain(tx: Connection) -> None:
+    from app.identity.audit import GENESIS, entry_hash
+
+    tx.script(
+        DROP_APPEND_ONLY[tx.dialect]
+        + """
+        ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN hash TEXT;
+        """
+    )
+    prev, rows = GENESIS, []
+    for row in tx.execute("SELECT * FROM audit_log ORDER BY id").fetchall():
+        entry = {**dict(row), "prev_hash": prev}
+        prev = entry_hash(entry)
+        rows.append((entry["prev_hash"], prev, entry["id"]))
+    tx.executemany("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", rows)
+    tx.script(
+        APPEND_ONLY[tx.dialect]
+        + """
+        -- Two entries can never claim the same predecessor: the chain cannot fork.
+        CREATE UNIQUE INDEX audit_log_prev_hash ON audit_log(prev_hash);
+        CREATE TABLE audit_checkpoints (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            head_id INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            entries INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            signature TEXT NOT NULL
+        );
+        """
+        + CHECKPOINTS_APPEND_ONLY[tx.dialect]
+    )

@@ -196,6 +196,9 @@ class PGConnection:
     def __init__(self, raw: psycopg.Connection[Any], reader: bool = False) -> None:
         self.raw = raw
         self.reader = reader
+        # Set to a list by `_run_write`: what the write queued to run last, just before COMMIT
+        # (the audit log's chained entries, app/identity/audit.py). None elsewhere.
+        self.before_commit: list[Callable[[PGConnection], None]] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -364,7 +367,11 @@ class PostgresDatabase:
         for attempt in itertools.count(1):
             try:
                 with _reachable(), self._pool.connection() as raw, raw.transaction():
-                    result = fn(PGConnection(raw))
+                    conn = PGConnection(raw)
+                    conn.before_commit = []
+                    result = fn(conn)
+                    for hook in conn.before_commit:  # last, so that their locks are held briefly
+                        hook(conn)
                 self.commits = next(self._commits)
                 return result
             except RETRYABLE as exc:
