@@ -45,4 +45,6 @@ MIGRATIONS = [
     Migration("readiness", (readiness.create_tables,)),
     # issue 27: the audit log's hash chain and its signed checkpoints
     Migration("audit_chain", (identity.audit_chain,)),
+    # issue 27: the phone's hash of a media original is fixed once the server's is recorded
+    Migration("media_capture_hash_fixed", (media.capture_hash_fixed,)),
 ]

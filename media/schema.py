@@ -55,3 +55,21 @@ def create_tables(tx: Any) -> None:
     """Create the table inside the caller's transaction (`tx`: a connection of the app's storage,
     whose `script()` runs shared DDL on either dialect)."""
     tx.script(";\n".join(STATEMENTS) + ";\n" + EVIDENCE_FIXED[getattr(tx, "dialect", "sqlite")])
+
+
+# Issue 27: the phone's own hash (sent at creation) is evidence too: fixed with the others.
+_FIXED_COLUMNS = "sha256, client_sha256, uploader, length, created_at, report_id"
+CAPTURE_HASH_FIXED = {
+    "sqlite": f"""DROP TRIGGER media_evidence_fixed;
+        CREATE TRIGGER media_evidence_fixed BEFORE UPDATE OF {_FIXED_COLUMNS}
+        ON media WHEN OLD.sha256 IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'media evidence fields are fixed once the hash is recorded'); END;""",
+    "postgresql": f"""DROP TRIGGER media_evidence_fixed ON media;
+        CREATE TRIGGER media_evidence_fixed BEFORE UPDATE OF {_FIXED_COLUMNS}
+        ON media FOR EACH ROW WHEN (OLD.sha256 IS NOT NULL) EXECUTE FUNCTION media_evidence_fixed();""",
+}
+
+
+def capture_hash_fixed(tx: Any) -> None:
+    """The evidence trigger again, with `client_sha256` among the fixed columns (a migration)."""
+    tx.script(CAPTURE_HASH_FIXED[getattr(tx, "dialect", "sqlite")])

@@ -181,3 +181,19 @@ def test_a_checksummed_patch_cut_off_keeps_nothing(live_server: LiveServer, tmp_
     assert wait_media(device, location.rsplit("/", 1)[-1])["capture"] == "verified"
     media_id = location.rsplit("/", 1)[-1]
     assert live_server.svc.media.store.original(media_id).read_bytes() == data
+
+
+def test_once_the_servers_hash_is_recorded_neither_hash_can_be_rewritten(live_server: LiveServer, tmp_path: Path) -> None:
+    """The database itself refuses (a trigger), whatever code or person issues the UPDATE."""
+    device, report_id = citizen_with_report(live_server)
+    data = jpeg(tmp_path / "a.jpg").read_bytes()
+    location = create(device, report_id, len(data), sha256=sha256(data)).headers["location"]
+    assert checked_patch(device, location, 0, data, checksum(data)).status_code == 204
+    media_id = location.rsplit("/", 1)[-1]
+    assert wait_media(device, media_id)["capture"] == "verified"
+    for column in ("sha256", "client_sha256"):
+        with pytest.raises(Exception, match="media evidence fields are fixed"):
+            live_server.svc.db.write_sync(
+                lambda tx, column=column: tx.execute(f"UPDATE media SET {column} = ? WHERE id = ?", ("0" * 64, media_id))
+            )
+    assert wait_media(device, media_id)["client_sha256"] == sha256(data)
