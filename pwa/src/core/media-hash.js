@@ -13,23 +13,22 @@ const SLICE_BYTES = 2 * 1024 * 1024;
 
 /** The hex SHA-256 of a Blob, read SLICE_BYTES at a time. */
 export async function sha256OfBlob(blob) {
+  return bytesToHex((await hashBlob(blob)).digest());
+}
+
+async function hashBlob(blob) {
   const hash = sha256.create();
   for (let start = 0; start < blob.size; start += SLICE_BYTES) {
     hash.update(new Uint8Array(await blob.slice(start, start + SLICE_BYTES).arrayBuffer()));
   }
-  return bytesToHex(hash.digest());
+  return hash;
 }
 
 /** The value of Upload-Checksum (tus checksum extension) for one request body. */
 export async function uploadChecksum(body) {
-  const hash = sha256.create();
-  if (body instanceof Blob) {
-    for (let start = 0; start < body.size; start += SLICE_BYTES) {
-      hash.update(new Uint8Array(await body.slice(start, start + SLICE_BYTES).arrayBuffer()));
-    }
-  } else {
-    hash.update(body instanceof Uint8Array ? body : new Uint8Array(body.buffer ?? body));
-  }
+  const hash = body instanceof Blob
+    ? await hashBlob(body)
+    : sha256.create().update(body instanceof Uint8Array ? body : new Uint8Array(body.buffer ?? body));
   let binary = '';
   for (const byte of hash.digest()) binary += String.fromCharCode(byte);
   return `sha256 ${btoa(binary)}`;
