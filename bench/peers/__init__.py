@@ -32,14 +32,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pycrdt import Doc, Map
 
 from sync import protocol
 
 from ..documents import WRITE_MARK, FeedWriter
-from ..report import Section, median, ms, percentile
+from ..report import Section, median, percentile
 from ..servers import ServerProcess, raise_nofile, uvicorn_options
 from ..wsclients import Dialect, Subscribers
 from . import install
@@ -200,6 +199,9 @@ def idle(name: str, scale: Scale, work: Path) -> dict[str, float]:
             after = _settled_rss(srv)
         finally:
             _, dropped = subs.stop()
+    if subs.failed:
+        print(f"{name} idle: {subs.failed} clients failed: {[r.error for r in subs.ready if r.error]}",
+              flush=True)
     return {"kib_per_client": (after - before) / max(subs.connected, 1) / 1024,
             "rss_mib": after / MiB, "missed": scale.idle_clients - subs.connected + dropped}
 
@@ -223,18 +225,28 @@ def write_updates(scale: Scale, path: Path) -> Path:
     return path
 
 
-def writes(name: str, scale: Scale, work: Path) -> dict[str, float]:
+def writes(name: str, scale: Scale, work: Path, env: dict[str, str] | None = None,
+           window: tuple[Callable[[ServerProcess], None], Callable[[ServerProcess], None]] | None = None,
+           ) -> dict[str, float]:
+    """`env`: more environment for the server; `window`: called with it when the measured
+    window starts and ends (the profile)."""
     _, client_cpus = cores()
     updates = write_updates(scale, work.parent / "write-updates.pickle")
-    with server(name, work) as srv:
+    srv = server(name, work)
+    srv.env.update(env or {})
+    with srv:
         urls = [(doc_url(srv, f"w{i}", "writer"), doc_url(srv, f"w{i}", "reader"))
                 for i in range(scale.writers)]
         loop = ClosedLoop.start(urls, updates, scale.write_warmup, name == "hocuspocus", client_cpus)
         try:
             _, t0, relayed0, client0 = loop.go()
             cpu0 = srv.cpu_seconds()
+            if window:
+                window[0](srv)
             _, t1, relayed1, client1 = loop.finish()
             cpu1 = srv.cpu_seconds()
+            if window:
+                window[1](srv)
         finally:
             loop.kill()
     count = relayed1 - relayed0

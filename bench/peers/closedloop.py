@@ -28,9 +28,8 @@ from typing import Any
 from ..wsclients import _connect, _cpu
 
 
-async def _run(conn: Connection, urls: list[tuple[str, str]], updates_file: Path, warmup: int,
+async def _run(conn: Connection, urls: list[tuple[str, str]], updates: list[list[bytes]], warmup: int,
                hocuspocus: bool) -> None:
-    updates: list[list[bytes]] = pickle.loads(updates_file.read_bytes())
     loop = asyncio.get_running_loop()
     total = len(updates[0])
     warm = asyncio.Event()
@@ -90,7 +89,7 @@ def _main(conn: Connection, urls: list[tuple[str, str]], updates_file: Path, war
 
     if cpus:
         os.sched_setaffinity(0, cpus)
-    uvloop.run(_run(conn, urls, updates_file, warmup, hocuspocus))
+    uvloop.run(_run(conn, urls, pickle.loads(updates_file.read_bytes()), warmup, hocuspocus))
 
 
 class ClosedLoop:
