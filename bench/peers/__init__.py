@@ -66,7 +66,7 @@ class Scale:
 
 FULL = Scale()
 QUICK = Scale(runs=1, fanout_subscribers=100, fanout_writes=10, fanout_warmup=2, feed_entries=50,
-              idle_clients=500, idle_docs=10, writers=20, write_updates=50, write_warmup=10,
+              idle_clients=300, idle_docs=10, writers=20, write_updates=50, write_warmup=10,
               client_processes=2)
 
 
