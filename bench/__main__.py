@@ -1,7 +1,7 @@
 """`python -m bench [NAME ...] [--quick] [--only PART,...] [--json FILE]`
 
-Runs every benchmark, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`, `lite`,
-`warnings`). `--quick` runs each at a small
+Runs every benchmark but `peers`, or the named ones (`sync`, `media`, `stats`, `push`, `scaleout`, `lite`,
+`warnings`, `metrics`, `peers`). `--quick` runs each at a small
 scale (a smoke test, no targets judged; `sync --quick` takes under a minute). Figures go to
 stdout as Markdown tables; copy them into bench/RESULTS.md. Exits 0 whether or not targets are
 met: these are measurements, not tests.
@@ -29,7 +29,11 @@ BENCHMARKS = {
     "lite": "bench.lite",
     "warnings": "bench.warnings",
     "metrics": "bench.metrics",
+    "peers": "bench.peers",  # installs the peers from npm and PyPI on its first run (issue 28)
 }
+# What runs when no name is given (`make bench`): not `peers`, which takes ~30 min at full scale
+# and installs from npm and PyPI; run it by name.
+DEFAULT = [name for name in BENCHMARKS if name != "peers"]
 
 
 def machine() -> str:
@@ -51,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+                        help=f"benchmarks to run (default: {', '.join(DEFAULT)}; also: peers)")
     parser.add_argument("--quick", action="store_true", help="small scale, under a minute")
     parser.add_argument("--only", default="", help="parts of one benchmark, e.g. sync: ingest,fanout,memory")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     parser.add_argument("--subscriptions", type=int, help="warnings: subscriptions (default 100,000)")
-    parser.add_argument("--runs", type=int, help="warnings: runs per configuration (default 3)")
+    parser.add_argument("--runs", type=int, help="warnings: runs per configuration (default 3); "
+                        "peers: interleaved runs (default 5)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -67,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{machine()}\ncommand: {' '.join([Path(sys.executable).name, '-m', 'bench', *(argv or sys.argv[1:])])}\n",
           flush=True)
     raw = {}
-    for name in args.names or list(BENCHMARKS):
-        extra = {"subscriptions": args.subscriptions, "runs": args.runs} if name == "warnings" else {}
+    for name in args.names or DEFAULT:
+        extra = ({"subscriptions": args.subscriptions, "runs": args.runs} if name == "warnings"
+                 else {"runs": args.runs} if name == "peers" else {})
         sections = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, only=only, **extra)
         raw[name] = {s.title: {"rows": s.rows, "targets": s.targets, "data": s.data} for s in sections}
     if args.json:

@@ -9,6 +9,9 @@ Two bench kinds, no domain rules, so that fan-out and memory measure `sync/` its
 Tokens (`?token=` or `Authorization: Bearer`): `writer`, or anything else for a reader.
 `GET /bench/stats` says how many documents are loaded and how many readers are connected
 (`?count=docs`: also how many pycrdt documents are alive in the process).
+
+`SOS_BENCH_PROFILE=FILE`: SIGUSR1 starts cProfile on the event loop's thread, SIGUSR2 stops it
+and writes its stats to FILE (`python -m bench.peers.profile` uses it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +161,18 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--idle-unload", type=float, default=60.0)
     args = parser.parse_args()
+    profile = os.environ.get("SOS_BENCH_PROFILE")
+    if profile:
+        import cProfile
+        import signal
+        import time
+
+        # SIGUSR1 starts cProfile (the event loop's thread), SIGUSR2 stops it and writes the stats
+        # to the file: the benchmark profiles its measured window only. The thread's CPU time, not
+        # the wall clock: on a shared machine, time spent descheduled is no function's cost.
+        profiler = cProfile.Profile(time.thread_time)
+        signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+        signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(), profiler.dump_stats(profile)))
     uvicorn.run(create_app(args.data, args.idle_unload), **uvicorn_options(args.port))
 
 

@@ -10,6 +10,10 @@ It offers permessage-deflate, as browsers and Node's `ws` do. With `watch`, ever
 update is timestamped on arrival (`time.monotonic()`, which is CLOCK_MONOTONIC: one clock for
 every process of the machine) and the write it carries is read from its raw bytes, with no
 CRDT decoding, so that the client spends as little as possible per message.
+
+`hocuspocus=True` speaks Hocuspocus's variant of the protocol (for `bench peers`): every message
+is led by the document's name (here the URL's path), a token is sent before anything else, and
+the server's answer to step 1 comes as a "sync reply" (type 4) instead of sync (type 0).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from sync import protocol
+from sync.protocol import encode_varstring
 
 from .documents import write_number
 
@@ -49,12 +54,37 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class Dialect:
+    """How a server frames y-websocket messages: plainly (ours, y-websocket, pycrdt-websocket),
+    or as Hocuspocus does (the document's name first, a token before anything else)."""
+
+    def __init__(self, url: str, hocuspocus: bool) -> None:
+        self.prefix = encode_varstring(parse_uri(url).resource_name.split("?")[0].lstrip("/")) if hocuspocus else b""
+
+    def hello(self) -> list[bytes]:
+        """What a client sends before its step 1 (Hocuspocus: an auth message, token "bench")."""
+        return [self.prefix + b"\x02\x00" + encode_varstring("bench")] if self.prefix else []
+
+    def wrap(self, message: bytes) -> bytes:
+        return self.prefix + message
+
+    def unwrap(self, message: bytes) -> bytes:
+        """The plain y-websocket message; b"" for another document's or a Hocuspocus-only one."""
+        if not self.prefix:
+            return message
+        if not message.startswith(self.prefix):
+            return b""
+        message = message[len(self.prefix):]
+        return b"\x00" + message[1:] if message[:1] == b"\x04" else message
+
+
 class _Client(asyncio.Protocol):
     """One y-websocket client on websockets' sans-I/O protocol: no task, no queue, no future
     per message, so that a client process spends little per message (the asyncio client of
     `websockets` costs several times more and would be measured instead of the server)."""
 
-    def __init__(self, url: str, compression: bool, on_update: Any) -> None:
+    def __init__(self, url: str, compression: bool, on_update: Any, hocuspocus: bool = False) -> None:
+        self.dialect = Dialect(url, hocuspocus)
         extensions = [ClientPerMessageDeflateFactory()] if compression else None
         self.protocol = ClientProtocol(parse_uri(url), extensions=extensions, max_size=None)
         self.on_update = on_update  # (write, arrival) -> None, or None
@@ -84,10 +114,17 @@ class _Client(asyncio.Protocol):
                 if event.status_code != 101:
                     self._fail(RuntimeError(f"handshake answered {event.status_code}"))
                     return
-                self.protocol.send_binary(protocol.sync_step1(protocol.EMPTY_STATE_VECTOR))
+                for message in self.dialect.hello():
+                    self.protocol.send_binary(message)
+                self.send(protocol.sync_step1(protocol.EMPTY_STATE_VECTOR))
         self._flush()
 
+    def send(self, message: bytes) -> None:
+        """Queue one plain y-websocket message (framed for the server); `_flush` writes it."""
+        self.protocol.send_binary(self.dialect.wrap(message))
+
     def _message(self, message: bytes, at: float) -> None:
+        message = self.dialect.unwrap(message)
         kind = message[:2]
         if kind == b"\x00\x02":
             if self.on_update is not None:
@@ -95,7 +132,7 @@ class _Client(asyncio.Protocol):
                 if n is not None:
                     self.on_update(n, at)
         elif kind == b"\x00\x00":  # the server's step 1: answer with our (empty) step 2
-            self.protocol.send_binary(protocol.sync_step2(protocol.EMPTY_UPDATE))
+            self.send(protocol.sync_step2(protocol.EMPTY_UPDATE))
         elif kind == b"\x00\x01" and not self.synced.done():  # the server's step 2: synced
             self.synced.set_result(None)
 
@@ -118,17 +155,18 @@ class _Client(asyncio.Protocol):
         self.transport.close()
 
 
-async def _connect(url: str, compression: bool, on_update: Any) -> _Client:
+async def _connect(url: str, compression: bool, on_update: Any, hocuspocus: bool = False) -> _Client:
     uri = parse_uri(url)
     loop = asyncio.get_running_loop()
     _, client = await loop.create_connection(
-        lambda: _Client(url, compression, on_update), uri.host, uri.port
+        lambda: _Client(url, compression, on_update, hocuspocus), uri.host, uri.port
     )
     await asyncio.wait_for(client.synced, 120)
     return client
 
 
-async def _run(conn: Connection, url: str, count: int, watch: bool, compression: bool) -> None:
+async def _run(conn: Connection, urls: list[str], count: int, watch: bool, compression: bool,
+               hocuspocus: bool) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     loop = asyncio.get_running_loop()
@@ -146,11 +184,12 @@ async def _run(conn: Connection, url: str, count: int, watch: bool, compression:
         if record[0] == total:
             conn.send(("got", n, record[1], record[2]))
 
-    async def one() -> _Client:
+    async def one(url: str) -> _Client:
         async with gate:
-            return await _connect(url, compression, arrived if watch else None)
+            return await _connect(url, compression, arrived if watch else None, hocuspocus)
 
-    results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    results = await asyncio.gather(*(one(urls[i % len(urls)]) for i in range(count)),
+                                   return_exceptions=True)
     clients = [r for r in results if isinstance(r, _Client)]
     errors = [r for r in results if not isinstance(r, _Client)]
     total = len(clients)
@@ -168,10 +207,15 @@ async def _run(conn: Connection, url: str, count: int, watch: bool, compression:
     conn.send(("stopped", _cpu(), dropped))
 
 
-def _main(conn: Connection, url: str, count: int, watch: bool, compression: bool) -> None:
+def _main(conn: Connection, urls: list[str], count: int, watch: bool, compression: bool,
+          hocuspocus: bool, cpus: set[int] | None) -> None:
+    import os
+
     import uvloop
 
-    uvloop.run(_run(conn, url, count, watch, compression))
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    uvloop.run(_run(conn, urls, count, watch, compression, hocuspocus))
 
 
 class Subscribers:
@@ -185,21 +229,30 @@ class Subscribers:
     @classmethod
     def start(
         cls,
-        url: str,
+        url: str | list[str],
         total: int,
         processes: int,
         watch: bool = False,
         compression: bool = True,
         timeout: float = 180.0,
+        hocuspocus: bool = False,
+        cpus: set[int] | None = None,
     ) -> Subscribers:
+        """`url`: one, or several that the clients take in turn; `cpus`: the cores the client
+        processes may run on (all if None)."""
         group = cls()
         ctx = multiprocessing.get_context("spawn")
+        urls = [url] if isinstance(url, str) else url
         per = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
+        first = 0
         for count in per:
             if count == 0:
                 continue
+            mine = [urls[(first + i) % len(urls)] for i in range(min(count, len(urls)))]
+            first += count
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_main, args=(child, url, count, watch, compression), daemon=True)
+            proc = ctx.Process(target=_main, args=(child, mine, count, watch, compression, hocuspocus, cpus),
+                               daemon=True)
             proc.start()
             group.procs.append(proc)
             group.conns.append(parent)
