@@ -131,6 +131,9 @@ class LiveServer:
             log_level="warning",
             lifespan="on",
             ws="websockets-sansio",
+            # A stream whose client has gone without the server seeing it (a reader thread's socket
+            # closed from another thread) would hold the shutdown until the join below gives up.
+            timeout_graceful_shutdown=1,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
