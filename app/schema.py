@@ -43,4 +43,6 @@ MIGRATIONS = [
     Migration("setup_links", (identity.setup_links,)),
     # issue 26: the load balancer's probe writes here (GET /readyz)
     Migration("readiness", (readiness.create_tables,)),
+    # issue 29: silent reports and their live location
+    Migration("silent_reports", (incidents.silent_reports,)),
 ]
