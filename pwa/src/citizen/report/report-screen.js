@@ -11,6 +11,7 @@ import { clearDraft, loadDraft, saveDraft } from './draft.js';
 import { useLocation } from './location.js';
 import { LocationCard } from './location-card.js';
 import { MediaPicker } from './media-picker.js';
+import { SilentHold } from '../silent/hold.js';
 
 const MAX_DESCRIPTION = 4000;
 
@@ -93,6 +94,7 @@ export function ReportScreen() {
           saveDraft({ warning: undefined, warning_headline: undefined });
         }}>${t('citizen.warnings.unlink')}</button>
       </p>`}
+      <${SilentHold} location=${location} />
       <div ref=${categoryRef}>
         <${CategoryPicker} value=${category} onChange=${choose} />
       </div>
