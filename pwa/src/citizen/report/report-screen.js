@@ -94,7 +94,6 @@ export function ReportScreen() {
           saveDraft({ warning: undefined, warning_headline: undefined });
         }}>${t('citizen.warnings.unlink')}</button>
       </p>`}
-      <${SilentHold} location=${location} />
       <div ref=${categoryRef}>
         <${CategoryPicker} value=${category} onChange=${choose} />
       </div>
@@ -111,6 +110,7 @@ export function ReportScreen() {
       <p class="field__hint danger-hint" id="danger-hint">
         ${danger ? t('citizen.form.danger_on') : t('citizen.form.danger_hint')}
       </p>
+      <${SilentHold} location=${location} />
       <${LocationCard} location=${location} />
       <section class="card" aria-labelledby="details-heading">
         <h2 class="card__heading" id="details-heading">${t('citizen.form.details_heading')}</h2>
