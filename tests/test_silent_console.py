@@ -87,3 +87,43 @@ def test_the_console_shows_a_silent_report_its_trail_live_and_ranks_from_the_lat
     expect(trail.locator("[data-latest-fix]")).to_contain_text("ago")
     console.screenshot(path=SHOTS / "silent-console-en.png")
     assert errors == []
+
+
+def test_the_assigned_officer_sees_the_trail_and_is_led_to_the_latest_fix(
+    live_server: LiveServer, new_context, watch_console: WatchConsole
+) -> None:
+    from .citizen_helpers import PHONE
+    from .officer_helpers import dispatch, sign_in
+    from .test_report_flow import police
+
+    officer_account(live_server, "tp.im", TAN_PHU_UNIT, "Trần Văn Im")
+    citizen = device(live_server)
+    report_id = silent_report(citizen, "crime")
+    citizen.doc(f"report/{report_id}").get("report", type=Map)["contact"] = {"name": "", "phone": "0901 234 567"}
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    dispatch(live_server, police(live_server, "dp.im", "dispatcher"), report_id, unit=TAN_PHU_UNIT)
+    start = tan_phu()
+    moved = offset(start, 300, 0)
+    assert add_fixes(citizen, report_id, fix(*offset(start, 100, 0)), fix(*moved, accuracy=14.0)).status_code == 200
+
+    page = new_context(viewport={"width": 360, "height": 640}).new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server, "tp.im")
+    page.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
+    note = page.locator("[data-silent]")
+    expect(note).to_contain_text("không gọi điện")
+    expect(note).to_have_attribute("data-fixes", "2")
+    expect(note.locator("[data-latest-fix]")).to_contain_text("± 10 m")
+    pair = f"{moved[0]},{moved[1]}"
+    expect(page.locator(".o-place a").first).to_have_attribute("href", f"geo:{pair}?q={pair}")
+    expect(page.locator('a[href^="tel:"]')).to_have_count(0)
+    expect(page.locator(".o-contact")).to_contain_text("0901 234 567")
+    # A new fix moves the directions (the report document is followed live on screen).
+    further = offset(start, 600, 0)
+    assert add_fixes(citizen, report_id, fix(*further)).status_code == 200
+    pair = f"{further[0]},{further[1]}"
+    expect(page.locator(".o-place a").first).to_have_attribute("href", f"geo:{pair}?q={pair}")
+    note.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "silent-officer-vi.png")
+    assert errors == []
