@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from app.settings import Settings
 
+from .center_helpers import open_console
 from .citizen_helpers import TAN_PHU, police, stored_updates
 from .server_checks import doc_json, rows, wait_for
 from .sync_client import entry_id, now_ms, point_in_ward
@@ -109,6 +110,13 @@ def test_the_hold_sends_a_silent_report_without_sound_or_vibration(
     wait_for(lambda: [m["text"] for m in doc_json(live_server, f"report/{report_id}", "report").get("messages", [])]
              == ["Tôi không nói được"], what="the quick reply on the server")
     assert page.evaluate("window.__noise") == []
+    # The quick replies reach the console, live, in the report's thread.
+    console = open_console(live_server, new_context)
+    console.evaluate("id => { location.hash = '#/incident/' + id; }", report_id)
+    detail = console.locator(f'.detail[data-incident="{report_id}"]')
+    expect(detail).to_contain_text("Tôi không nói được")
+    quiet.locator("[data-quick=still_here]").click()
+    expect(detail).to_contain_text("Người đó vẫn ở đây")
     assert errors == []
 
 
