@@ -62,11 +62,18 @@ def test_the_console_shows_a_silent_report_its_trail_live_and_ranks_from_the_lat
     expect(detail).to_contain_text("0901 234 567")
     expect(detail.locator('a[href^="tel:"]')).to_have_count(0)  # no call-back
 
-    # Each fix shows within 2 s, with its accuracy and age.
+    # Each fix shows within 2 s, with its accuracy and age, in the panel and on the map.
+    line = console.locator("path.silent-trail-line")
+    expect(line).to_have_count(0)
+    drawn = None
     for step in range(1, 4):
         moved = offset(start, 0, 500 * step)
         assert add_fixes(citizen, report_id, fix(*moved, accuracy=9.0)).status_code == 200
         expect(trail).to_have_attribute("data-fixes", str(step), timeout=2_000)
+        expect(line).to_have_count(1, timeout=2_000)
+        if drawn is not None:
+            expect(line).not_to_have_attribute("d", drawn, timeout=2_000)  # the trail moved
+        drawn = line.get_attribute("d")
         expect(trail.locator("[data-latest-fix]")).to_have_attribute("data-latest-fix", f"{moved[0]},{moved[1]}", timeout=2_000)
     expect(trail.locator("[data-latest-fix]")).to_contain_text("± 9 m")
     expect(trail.locator("polyline")).to_have_attribute("points", __import__("re").compile(r"^(\S+ ){2}\S+$"))
