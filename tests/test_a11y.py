@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .center_helpers import open_console, queue_item, report, tan_phu
+from .center_helpers import device, open_console, queue_item, report, tan_phu
 from .citizen_helpers import TAN_PHU, report_id_of
 from .citizen_helpers import tan_phu as gps
 from .conftest import LiveServer
@@ -438,7 +438,7 @@ def test_silent_report_screens(live_server: LiveServer, new_context) -> None:
     expect(page.locator("[data-silent-hold]")).to_have_text("Press and hold 3 s for a silent report")
     page.screenshot(path=SHOTS / "silent-home-en.png", full_page=True)
 
-    citizen = __import__("tests.center_helpers", fromlist=["device"]).device(live_server)
+    citizen = device(live_server)
     report_id = silent_report(citizen, "crime")
     assert citizen.sync(f"report/{report_id}").status_code == 200
     assert add_fixes(citizen, report_id, fix(*tan_phu()), fix(tan_phu()[0] + 0.001, tan_phu()[1])).status_code == 200

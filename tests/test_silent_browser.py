@@ -103,6 +103,7 @@ def test_the_hold_sends_a_silent_report_without_sound_or_vibration(
     # Nothing on the dim screen says what app this is: no bar, no tabs.
     expect(page.locator(".tabs")).to_have_count(0)
     expect(page.locator("header")).to_have_count(0)
+    expect(page).to_have_title("Ghi chú")
     page.screenshot(path=SHOTS / "silent-quiet-vi.png")
     # Quick replies are messages of the report's thread.
     quiet.locator("[data-quick=cannot_speak]").click()

@@ -5,6 +5,7 @@ Real Chromium, real server; needs a build (`make pwa`). Screenshots: /tmp/sos-sh
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,8 @@ from app.settings import Settings
 
 from .center_helpers import NO_TILES, device, offset, open_console, tan_phu
 from .conftest import PASSWORD, LiveServer
-from .officer_helpers import TAN_PHU_UNIT, officer_account
+from .officer_helpers import TAN_PHU_UNIT, dispatch, officer_account, sign_in
+from .test_report_flow import police
 from .test_silent_report import add_fixes, fix, silent_report
 
 WatchConsole = Callable[[Page], list[str]]
@@ -76,7 +78,7 @@ def test_the_console_shows_a_silent_report_its_trail_live_and_ranks_from_the_lat
         drawn = line.get_attribute("d")
         expect(trail.locator("[data-latest-fix]")).to_have_attribute("data-latest-fix", f"{moved[0]},{moved[1]}", timeout=2_000)
     expect(trail.locator("[data-latest-fix]")).to_contain_text("± 9 m")
-    expect(trail.locator("polyline")).to_have_attribute("points", __import__("re").compile(r"^(\S+ ){2}\S+$"))
+    expect(trail.locator("polyline")).to_have_attribute("points", re.compile(r"^(\S+ ){2}\S+$"))
     SHOTS.mkdir(parents=True, exist_ok=True)
     console.screenshot(path=SHOTS / "silent-console-vi.png")
 
@@ -99,10 +101,6 @@ def test_the_console_shows_a_silent_report_its_trail_live_and_ranks_from_the_lat
 def test_the_assigned_officer_sees_the_trail_and_is_led_to_the_latest_fix(
     live_server: LiveServer, new_context, watch_console: WatchConsole
 ) -> None:
-    from .citizen_helpers import PHONE
-    from .officer_helpers import dispatch, sign_in
-    from .test_report_flow import police
-
     officer_account(live_server, "tp.im", TAN_PHU_UNIT, "Trần Văn Im")
     citizen = device(live_server)
     report_id = silent_report(citizen, "crime")

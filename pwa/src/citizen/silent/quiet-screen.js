@@ -26,6 +26,14 @@ export function QuietScreen({ id }) {
   const [said, setSaid] = useState(null);
 
   useEffect(() => {
+    // The tab's name too says nothing of an emergency (the app's own comes back with its screens).
+    const title = document.title;
+    document.title = t('citizen.quiet.title');
+    return () => {
+      document.title = title;
+    };
+  }, []);
+  useEffect(() => {
     model.setFocus(id);
     getPref(CONSENT).then((value) => setConsent(value ?? null));
     return () => model.setFocus(null);
