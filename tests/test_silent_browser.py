@@ -76,11 +76,14 @@ def fixes_on_server(server, report_id: str) -> list[dict]:
     return doc_json(server, f"report/{report_id}", "report").get("track") or []
 
 
-def close(server, report_id: str) -> None:
+def close(server, report_id: str, message: str | None = None) -> None:
     dispatcher = police(server, f"dp{entry_id()[:5]}", "dispatcher")
     name = f"incident/{report_id}"
     wait_for(lambda: dispatcher.pull(name).status_code == 200 and dispatcher.json(name, "incident").get("info"),
              what="the incident document")
+    if message:  # the police's message to the person, read on the dim screen
+        dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "message", "text": message,
+                                             "by": str(dispatcher.user["id"]), "at": now_ms()})  # type: ignore[attr-defined]
     dispatcher.append(name, "dispatch", {"id": entry_id(), "action": "close", "outcome": "handled",
                                          "by": str(dispatcher.user["id"]), "at": now_ms()})  # type: ignore[attr-defined]
     assert dispatcher.sync(name).status_code == 200
@@ -169,8 +172,9 @@ def test_live_location_goes_in_one_batch_after_offline_and_stops_when_closed(
     assert [round((f["lat"] - here()["latitude"]) * 111_000) for f in track] == [0, 40, 80, 120]
     assert stored_updates(live_server, name) == before + 1  # one request, one update
 
-    close(live_server, report_id)
+    close(live_server, report_id, message="Tổ công tác đã đến nơi.")
     expect(quiet.locator("[data-sharing=off]")).to_have_text("Vụ việc đã xong: ngừng chia sẻ vị trí.")
+    expect(quiet.locator("[data-police-message]")).to_have_text("Tổ công tác đã đến nơi.")
     page.context.set_geolocation(here(north_m=500))
     quiet.locator("[data-quick=safe]").click()  # a later change still goes, with no new fix in it
     wait_for(lambda: len(doc_json(live_server, name, "report").get("messages", [])) == 1, what="the message")

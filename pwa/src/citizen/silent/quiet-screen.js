@@ -57,6 +57,8 @@ export function QuietScreen({ id }) {
   }
 
   const sent = report && !['saved'].includes(report.status);
+  // The police's messages, newest last, in the same grey: read here without a sound or a notice.
+  const police = (report?.thread ?? []).filter((m) => m.from === 'police').slice(-3);
   // How many fixes this phone holds (for tests and support: not shown).
   const fixes = model.docs.get(id)?.report.getMap('report').get('track')?.length ?? 0;
   return html`
@@ -80,6 +82,11 @@ export function QuietScreen({ id }) {
       </p>`}
       ${live.id !== id && stopped &&
       html`<p class="quiet__small" data-sharing="off">${t(`citizen.quiet.stopped_${stopped}`)}</p>`}
+      ${police.length > 0 &&
+      html`<section class="quiet__box" aria-labelledby="quiet-police">
+        <h2 class="quiet__small" id="quiet-police">${t('citizen.quiet.police')}</h2>
+        ${police.map((m) => html`<p key=${m.id} class="quiet__line" data-police-message>${m.text}</p>`)}
+      </section>`}
       <section class="quiet__box" aria-labelledby="quiet-replies">
         <h2 class="quiet__small" id="quiet-replies">${t('citizen.quiet.replies_heading')}</h2>
         <div class="quiet__column">
