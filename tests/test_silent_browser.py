@@ -209,3 +209,29 @@ def test_a_refused_fix_stops_the_sharing_and_is_dropped(
     page.get_by_role("link", name="Quay lại").click()
     expect(page.locator(".status-card")).to_be_visible()
     assert errors == []
+
+
+def test_sharing_goes_on_after_the_app_is_closed_and_opened_again_until_stopped(
+    live_server, new_context: NewContext, watch_console: WatchConsole
+) -> None:
+    page = phone(new_context)
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    report_id = hold_to_send(page)
+    quiet = page.locator(".quiet")
+    quiet.locator("[data-consent=yes]").click()
+    wait_for(lambda: len(fixes_on_server(live_server, report_id)) == 1, what="the first fix")
+    page.goto(live_server.url + "/?fresh")  # the app opened again, on its home screen
+    expect(page.locator("[data-silent-hold]")).to_be_visible()
+    page.context.set_geolocation(here(north_m=50))
+    wait_for(lambda: len(fixes_on_server(live_server, report_id)) == 2, what="a fix after the restart")
+    # Stopped by the person: it stays stopped at the next start.
+    page.goto(live_server.url + f"/#/quiet/{report_id}")
+    page.locator("[data-stop-sharing]").click()
+    expect(quiet.locator("[data-sharing=off]")).to_have_text("Đã dừng chia sẻ vị trí.")
+    page.goto(live_server.url + "/?again")
+    expect(page.locator("[data-silent-hold]")).to_be_visible()
+    page.goto(live_server.url + f"/?again#/quiet/{report_id}")
+    expect(quiet.locator("[data-sharing=off]")).to_have_text("Đã dừng chia sẻ vị trí.")
+    expect(quiet.locator("[data-sharing=on]")).to_have_count(0)
+    assert errors == []

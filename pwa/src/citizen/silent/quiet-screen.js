@@ -41,7 +41,8 @@ export function QuietScreen({ id }) {
 
   const report = model.view(id);
   const finished = report && (['done', 'not_handled'].includes(report.status) || report.merged);
-  const stopped = live.stopped?.id === id ? live.stopped.why : null;
+  // Stopped in this page, or before (the record keeps it across a closed app): not started again.
+  const stopped = live.stopped?.id === id ? live.stopped.why : model.records.get(id)?.sharing === false ? 'person' : null;
   useEffect(() => {
     if (consent === 'yes' && report && !finished && !stopped) live.start(id);
   }, [consent, Boolean(report), finished]);

@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { Observable } from '../../core/observable.js';
 import { kick } from '../../core/outbox-runner.js';
 import { queueReport, reports } from '../reports/model.js';
+import { updateReport } from '../store.js';
 
 const MOVED_M = 10;
 const MOVING_MS = 10_000;
@@ -38,6 +39,11 @@ class Tracker extends Observable {
   /** Once per page (services.js): watch my reports for the end of an incident or a refused fix. */
   init() {
     reports.subscribe(() => this.check());
+    // Sharing survives a closed app: the report's record says it was on (and not stopped).
+    reports.ready?.then(() => {
+      const on = [...reports.records.values()].filter((r) => r.sharing).sort((a, b) => b.created_at - a.created_at);
+      if (on.length && !this.id) this.start(on[0].id);
+    });
   }
 
   get active() {
@@ -50,6 +56,9 @@ class Tracker extends Observable {
     this.id = id;
     this.stopped = null;
     this.last = null;
+    updateReport(id, { sharing: true }).catch(() => {});
+    const record = reports.records.get(id);
+    if (record) reports.records.set(id, { ...record, sharing: true });
     this.watch = navigator.geolocation?.watchPosition(
       ({ coords }) => this.seen({ lat: coords.latitude, lon: coords.longitude, accuracy: coords.accuracy }),
       () => {}, // no fix for now: the indicator stays, the next one comes when it comes
@@ -121,6 +130,9 @@ class Tracker extends Observable {
     this.id = null;
     this.latest = null;
     if (was) {
+      updateReport(was, { sharing: false }).catch(() => {});
+      const record = reports.records.get(was);
+      if (record) reports.records.set(was, { ...record, sharing: false });
       this.stopped = why ? { id: was, why } : null;
       this.changed();
     }
