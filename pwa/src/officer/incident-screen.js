@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
-import { t } from '../core/i18n.js';
+import { t } from './strings.js'; // the officer chunk's strings, then the shared ones
 import { useDirectory } from './directory.js';
 import { clock, elapsed, metres, useNow } from './format.js';
 import { distance, usePosition } from './location.js';

@@ -2,7 +2,7 @@
 // (the call button is not drawn), and while they share their live location the place to go is
 // their latest fix, with its age and accuracy; the navigate buttons lead there.
 import { html } from 'htm/preact';
-import { t } from '../core/i18n.js';
+import { t } from './strings.js';
 import { age, metres } from './format.js';
 
 /** The latest fix of a silent report's live location, or null. */

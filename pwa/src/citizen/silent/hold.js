@@ -5,7 +5,7 @@
 // turns into a dim plain screen (quiet-screen.js). No sound and no vibration anywhere on the way.
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { t } from '../../core/i18n.js';
+import { t } from './strings.js';
 import { loadServices } from '../later.js';
 import { go } from '../router.js';
 

@@ -5,7 +5,7 @@
 // much, and a way back to the app.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { t } from '../../core/i18n.js';
+import { t } from './strings.js';
 import { useReports } from '../reports/use-reports.js';
 import { getPref, setPref } from '../store.js';
 import { tracker } from './tracker.js';
