@@ -47,4 +47,6 @@ MIGRATIONS = [
     Migration("audit_chain", (identity.audit_chain,)),
     # issue 27: the phone's hash of a media original is fixed once the server's is recorded
     Migration("media_capture_hash_fixed", (media.capture_hash_fixed,)),
+    # issue 29: silent reports and their live location
+    Migration("silent_reports", (incidents.silent_reports,)),
 ]

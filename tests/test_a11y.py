@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .center_helpers import open_console, queue_item, report, tan_phu
+from .center_helpers import device, open_console, queue_item, report, tan_phu
 from .citizen_helpers import TAN_PHU, report_id_of
 from .citizen_helpers import tan_phu as gps
 from .conftest import LiveServer
@@ -399,4 +399,51 @@ def test_citizen_warning_screens(live_server: LiveServer, new_context) -> None:
     page.get_by_role("link", name="Choose where to be warned").click()
     expect(page.get_by_label("Warnings for where I am")).to_be_checked()
     found["warning areas (en)"] = serious(page)
+    assert found == dict.fromkeys(found, [])
+
+
+def test_silent_report_screens(live_server: LiveServer, new_context) -> None:
+    """Issue 29: the hold control counting down, the dim screen after it (the question about the
+    live location, then sharing), in both languages; and the console's silent report."""
+    from .test_silent_report import add_fixes, fix, silent_report
+
+    page = new_context(
+        viewport=PHONE, locale="vi-VN", bypass_csp=True, geolocation=gps(), permissions=["geolocation"]
+    ).new_page()
+    page.clock.install()
+    page.goto(live_server.url + "/")
+    hold = page.locator("[data-silent-hold]")
+    hold.scroll_into_view_if_needed()
+    hold.hover()
+    page.mouse.down()
+    expect(hold).to_have_text("Giữ tiếp… 3")
+    found = {"holding": serious(page)}
+    page.clock.run_for(3_500)
+    page.wait_for_url("**/#/quiet/*")
+    page.mouse.up()
+    expect(page.locator("[data-consent=yes]")).to_be_visible()
+    found["quiet, asked"] = serious(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "silent-consent-vi.png")
+    page.locator("[data-consent=yes]").click()
+    expect(page.locator("[data-sharing=on]")).to_be_visible()
+    found["quiet, sharing"] = serious(page)
+    page.evaluate("location.hash = '#/'")
+    page.get_by_role("button", name="English").click()
+    page.go_back()
+    expect(page.locator("[data-sharing=on]")).to_contain_text("Sharing your location.")
+    found["quiet, sharing (en)"] = serious(page)
+    page.screenshot(path=SHOTS / "silent-quiet-en.png")
+    page.evaluate("location.hash = '#/'")
+    expect(page.locator("[data-silent-hold]")).to_have_text("Press and hold 3 s for a silent report")
+    page.screenshot(path=SHOTS / "silent-home-en.png", full_page=True)
+
+    citizen = device(live_server)
+    report_id = silent_report(citizen, "crime")
+    assert citizen.sync(f"report/{report_id}").status_code == 200
+    assert add_fixes(citizen, report_id, fix(*tan_phu()), fix(tan_phu()[0] + 0.001, tan_phu()[1])).status_code == 200
+    console = open_console(live_server, new_context, viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    queue_item(console, report_id).click()
+    expect(console.locator("[data-silent-trail] [data-latest-fix]")).to_be_visible()
+    found["console silent detail"] = serious(console)
     assert found == dict.fromkeys(found, [])

@@ -720,6 +720,7 @@ def fold_cases() -> list[tuple[dict, list, list]]:
             [d("dispatch", 1, unit="ward-1"), d("message", 2, text="Đang tới")],
             [t("need_support", "ward-1", 5)],
         ),
+        ({**INFO, "silent": True}, [d("verify", 10, category="other", priority=3)], []),  # stays P1
     ]
     rng = random.Random(5)
     units = ["ward-1", "ward-2", "dept-fire"]

@@ -49,7 +49,10 @@ PASSWORD = "correct horse battery"
 # 182 KB since issue 25: main was at 179.2 KB; the police apps' sign-in now has a second step, a
 # set-up link and restricted sessions to route to (+1.4 KB gzip in their frame; the screens
 # themselves are one chunk fetched when shown, core/account/).
-BUDGET = 182 * 1024
+# 185 KB since issue 29: the silent report (its hold control on the first screen, the dim screen
+# and the live location in the deferred chunk, their strings in the citizen app alone; the
+# console's trail and the officer's note) is +3.3 KB gzip for the citizen, 184.0 KB in all.
+BUDGET = 185 * 1024
 SCREENSHOTS = Path("/tmp")
 
 

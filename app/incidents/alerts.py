@@ -186,6 +186,8 @@ class Alerts:
             }
             if audience == "citizen":
                 payload["status"] = extra.get("status_code")
+                # A silent report (issue 29): the phone must not ring nor buzz for the police's news.
+                payload["silent"] = bool(incident.get("silent"))
             urgency = "high" if p1 and audience != "citizen" else "normal"
             notification = Notification(
                 key=f"{cause}:{audience}:{lang}", payload=payload, ttl_s=ttl_s, urgency=urgency, topic=topic
@@ -293,7 +295,7 @@ class Alerts:
 def _incident(conn: Any, incident_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         """SELECT i.id, i.category, i.priority, i.status, i.ward_code, i.ward_unit, i.merged_into,
-                  i.rejected_reason, w.name AS ward_name
+                  i.rejected_reason, i.silent, w.name AS ward_name
            FROM incidents i LEFT JOIN wards w ON w.code = i.ward_code WHERE i.id = ?""",
         (incident_id,),
     ).fetchone()

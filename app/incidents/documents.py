@@ -9,7 +9,10 @@ Layouts (root types):
     report/<id>   Map "report": category, description, lat, lon, accuracy, created_at,
                   media (Array of ids), contact {name, phone}, messages (Array of {id, text, at}),
                   danger (optional bool: someone is hurt or a life is in danger),
-                  warning (optional: the id of the public warning whose "need help" made it)
+                  warning (optional: the id of the public warning whose "need help" made it),
+                  silent (optional bool: made without a sound; P1 whatever the category),
+                  track (optional Array of {lat, lon, accuracy, at}: the author's live location,
+                  appended while the incident is open; docs/silent.md)
     incident/<id> Map "incident": info (server), dispatch (Array, dispatchers' entries),
                   timeline (Array, assigned officers' entries)
     reply/<id>    Map "reply": status, stage (en_route/on_scene/resolved/closed, optional), reason,
@@ -30,9 +33,10 @@ CATEGORIES = ("crime", "traffic", "fire", "other")
 DEFAULT_PRIORITY = {"crime": 1, "fire": 1, "traffic": 2, "other": 3}
 
 
-def default_priority(category: str, danger: bool = False) -> int:
-    """A life in danger is P1 whatever the category: a drowning filed under "other" is not P3."""
-    return 1 if danger else DEFAULT_PRIORITY[category]
+def default_priority(category: str, danger: bool = False, silent: bool = False) -> int:
+    """A life in danger is P1 whatever the category: a drowning filed under "other" is not P3.
+    So is a silent report: whoever cannot speak may be in danger (issue 29)."""
+    return 1 if danger or silent else DEFAULT_PRIORITY[category]
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 MAX_RECIPIENTS = 100  # reports merged into one incident that one message may name
@@ -46,13 +50,19 @@ MAX_MEDIA = 20
 MAX_MESSAGES = 200
 MAX_NOTE = 2000
 MAX_LOG = 500
+# The live location of a silent report (issue 29): a fix every 10 s for five and a half hours.
+MAX_TRACK = 2000
+MAX_TRACK_ACCURACY = 5000  # metres; worse says nothing about which street (as officers' fixes)
+TRACK_SKEW_MS = 120_000  # a phone's clock a little ahead of the server's, or of its own report
 
 REPORT_FIELDS = {
     "category", "description", "lat", "lon", "accuracy", "created_at", "media", "contact", "messages",
-    "danger", "warning",
+    "danger", "warning", "silent", "track",
 }
 # Once received, what the citizen first said is evidence: later details go in `messages`.
-REPORT_FROZEN = ("category", "description", "lat", "lon", "accuracy", "created_at", "danger", "warning")
+REPORT_FROZEN = (
+    "category", "description", "lat", "lon", "accuracy", "created_at", "danger", "warning", "silent",
+)
 
 DISPATCH_ACTIONS = {"verify", "reject", "merge", "dispatch", "withdraw", "message", "note", "close", "reopen"}
 TIMELINE_TYPES = ("acknowledged", "en_route", "on_scene", "resolved", "need_support", "note")
@@ -154,8 +164,9 @@ def new_entries(before: list[Any], after: list[Any], field: str) -> list[dict[st
 
 
 # -- report/<id>: written by the citizen device that created it ----------------------------------
-def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
-    """Check a citizen's update; returns the report as plain data."""
+def validate_report(before: Doc | None, after: Doc, now_ms: float | None = None) -> dict[str, Any]:
+    """Check a citizen's update; returns the report as plain data. `now_ms`: the server's clock,
+    against which a live-location fix may not be in the future."""
     only_roots(after, ["report"])
     report = root_map(after, "report")
     data = report.to_py() or {}
@@ -167,6 +178,8 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
     text(data.get("description"), "description", MAX_DESCRIPTION)
     if "danger" in data and not isinstance(data["danger"], bool):
         raise Invalid("danger must be true or false")
+    if "silent" in data and not isinstance(data["silent"], bool):
+        raise Invalid("silent must be true or false")
     if "warning" in data and not (isinstance(data["warning"], str) and WARNING_ID.match(data["warning"])):
         raise Invalid("warning must be a warning id")
     timestamp_ms(data.get("created_at"), "created_at")
@@ -210,14 +223,38 @@ def validate_report(before: Doc | None, after: Doc) -> dict[str, Any]:
         if media[: len(old_media)] != old_media:
             raise Invalid("media is append-only")
         added = new_entries(list(old.get("messages") or []), messages, "messages")
+        old_track = list(old.get("track") or [])
     else:
         added = new_entries([], messages, "messages")
+        old_track = []
+    track = log_entries(report, "track") if "track" in data else []
+    if track[: len(old_track)] != old_track:
+        raise Invalid("track is append-only", "track_invalid")
+    if len(track) > MAX_TRACK:
+        raise Invalid(f"at most {MAX_TRACK} location fixes", "track_full", limit=MAX_TRACK)
+    for fix in track[len(old_track):]:
+        check_fix(fix, data["created_at"], now_ms)
     for message in added:
         if set(message) - {"id", "text", "at"}:
             raise Invalid("a message is {id, text, at}")
         text(message.get("text"), "message text", MAX_MESSAGE, required=True)
         timestamp_ms(message.get("at"), "message at")
     return data
+
+
+def check_fix(fix: Any, created_at: float, now_ms: float | None) -> None:
+    """One fix of a report's live location: where the phone was, how sure, and when (its clock)."""
+    if not isinstance(fix, dict) or set(fix) != {"lat", "lon", "accuracy", "at"}:
+        raise Invalid("a track fix is {lat, lon, accuracy, at}", "track_invalid")
+    lat, lon, accuracy, at = fix["lat"], fix["lon"], fix["accuracy"], fix["at"]
+    if not (is_number(lat) and is_number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid("a track fix's lat/lon must be WGS84 degrees", "track_invalid")
+    if not (is_number(accuracy) and 0 <= accuracy <= MAX_TRACK_ACCURACY):
+        raise Invalid(f"a track fix's accuracy is 0 to {MAX_TRACK_ACCURACY} metres", "track_invalid")
+    if not is_number(at) or at < created_at - TRACK_SKEW_MS:
+        raise Invalid("a track fix cannot be older than its report", "track_invalid")
+    if now_ms is not None and at > now_ms + TRACK_SKEW_MS:
+        raise Invalid("a track fix cannot be in the future", "track_invalid")
 
 
 # -- incident/<id>: police with access ---------------------------------------------------------

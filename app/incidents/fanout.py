@@ -78,6 +78,7 @@ class Fanout:
             "approximate": bool(row["location_approximate"]),
             "author": row["author"],  # who took a call or which partner sent it; None from the app
             "warning": row["warning"],  # the public warning whose "need help" made it, or None
+            "silent": bool(row["silent"]),  # no call-back, P1 (issue 29)
         }
 
         def mutate(doc: Doc) -> None:

@@ -87,7 +87,7 @@ class ReportKind(AppKind):
 
     def validate(self, principal: Any, doc_id: str, before: Doc, after: Doc, exists: bool) -> None:
         try:
-            validate_report(before if exists else None, after)
+            validate_report(before if exists else None, after, time.time() * 1000)
         except Invalid as exc:
             raise _invalid(exc) from exc
         if not exists and principal.kind != "server":
@@ -115,6 +115,10 @@ class ReportKind(AppKind):
                 if unknown:
                     raise Refused(422, "invalid", f"media {unknown[0]} was not uploaded to this report",
                                   precise="media_unknown")
+                if not projection.track_may_grow(tx, doc_id, len(data.get("track") or [])):
+                    # The phone stops sharing on this code (pwa/src/citizen/silent/).
+                    raise Refused(409, "conflict", "the incident is finished: its live location is no longer taken",
+                                  precise="incident_finished")
                 projection.report_changed(tx, doc_id, data)
                 projection.enqueue_fanout(tx, doc_id, reply=False)
                 audit.append(tx, principal, "report.update", f"report/{doc_id}")
@@ -122,7 +126,7 @@ class ReportKind(AppKind):
             return changed
         arrived_at = time.time()
         route = self.svc.directory.route(data.get("lat"), data.get("lon"), data["category"])
-        priority = default_priority(data["category"], data.get("danger") is True)
+        priority = default_priority(data["category"], data.get("danger") is True, data.get("silent") is True)
         triage_due = arrived_at + self.svc.settings.triage_timeout_s
 
         def created_fn(tx: Any) -> None:

@@ -32,22 +32,23 @@ def new_report(
     tx.execute(
         """INSERT INTO reports (id, device_id, category, description, lat, lon, accuracy,
                created_at_phone, arrived_at, ward_code, outside, no_location, media_count,
-               message_count, contact_name, contact_phone, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               message_count, contact_name, contact_phone, updated_at, track_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, device_id, data["category"], data.get("description") or "",
             data.get("lat"), data.get("lon"), data.get("accuracy"), data.get("created_at"),
             arrived_at, route.ward_code, int(route.outside and not route.no_location),
             int(route.no_location), len(data.get("media") or []), len(data.get("messages") or []),
-            contact.get("name"), contact.get("phone"), arrived_at,
+            contact.get("name"), contact.get("phone"), arrived_at, len(data.get("track") or []),
         ),
     )
     tx.execute(
         """INSERT INTO incidents (id, status, category, priority, ward_code, ward_unit, lat, lon,
-               arrived_at, updated_at, warning) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               arrived_at, updated_at, warning, silent) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, data["category"], priority, route.ward_code, route.ward_unit,
             data.get("lat"), data.get("lon"), arrived_at, arrived_at, data.get("warning"),
+            int(data.get("silent") is True),
         ),
     )
     for unit in route.units():
@@ -62,16 +63,30 @@ def report_changed(tx: Connection, report_id: str, data: dict[str, Any]) -> None
     contact = data.get("contact") or {}
     tx.execute(
         """UPDATE reports SET media_count = ?, message_count = ?, contact_name = ?,
-           contact_phone = ?, updated_at = ? WHERE id = ?""",
+           contact_phone = ?, updated_at = ?, track_count = ? WHERE id = ?""",
         (
             len(data.get("media") or []),
             len(data.get("messages") or []),
             contact.get("name"),
             contact.get("phone"),
             time.time(),
+            len(data.get("track") or []),
             report_id,
         ),
     )
+
+
+def track_may_grow(tx: Connection, report_id: str, count: int) -> bool:
+    """A silent report's live location is taken while its incident is open, never after (issue 29):
+    fixes beyond those already kept are refused once it is resolved, closed, rejected or merged.
+    Only the count is kept in the rows: the statistics and exports know the first location alone."""
+    row = tx.execute(
+        "SELECT r.track_count, i.status FROM reports r JOIN incidents i ON i.id = r.id WHERE r.id = ?",
+        (report_id,),
+    ).fetchone()
+    if row is None or count <= row[0]:
+        return True
+    return row[1] in OPEN_STATUSES and row[1] != "resolved"
 
 
 def incident_changed(

@@ -130,3 +130,12 @@ def positions(tx: Connection) -> None:
         );
         """,
     )
+
+
+def silent_reports(tx: Connection) -> None:
+    # issue 29: a report made without a sound, and how many fixes of its live location the report
+    # document holds (the fixes themselves stay in the document: docs/silent.md).
+    tx.script(
+        """ALTER TABLE incidents ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE reports ADD COLUMN track_count INTEGER NOT NULL DEFAULT 0;"""
+    )

@@ -163,6 +163,8 @@ def fold(info: dict[str, Any], dispatch: list[dict[str, Any]], timeline: list[di
         attr = _STAGE_FIELD[stage]
         if getattr(assignment, attr) is None:
             setattr(assignment, attr, max(at, assignment.dispatched_at or at))
+    if info.get("silent"):
+        state.priority = 1  # a silent report stays P1: whoever cannot speak may be in danger
     state.status = _status(state, decision, closed)
     return state
 

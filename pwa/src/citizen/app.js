@@ -36,6 +36,12 @@ export function CitizenApp() {
   // Moving between screens puts the reader at the top of the new one.
   useEffect(() => scrollTo(0, 0), [route.screen, route.id]);
 
+  // After a silent report: the dim plain screen alone, no bar or tabs that say what app this is.
+  useEffect(() => document.body.classList.toggle('quiet-mode', route.screen === 'quiet'), [route.screen]);
+  if (route.screen === 'quiet') {
+    return html`<main class="page page--quiet"><${LaterScreen} name="QuietScreen" id=${route.id} key=${route.id} /></main>`;
+  }
+
   let screen;
   if (route.screen === 'report') screen = html`<${LaterScreen} name="ReportDetailScreen" id=${route.id} key=${route.id} />`;
   else if (route.screen === 'reports') screen = html`<${LaterScreen} name="ReportsScreen" />`;

@@ -9,6 +9,7 @@ import { announce } from './announcer.js';
 import { syncContact } from './contact/contact.js';
 import { reports } from './reports/model.js';
 import { statusLabel } from './reports/status.js';
+import { tracker } from './silent/tracker.js';
 import { listenStatusChanges } from './status-hook.js';
 
 export { reports };
@@ -32,13 +33,16 @@ export function startServices() {
   addEventListener('online', background);
   startOutbox();
   reports.start();
+  tracker.init();
   onOutboxChange((message) => {
     if (message.type === 'sent' && message.name.startsWith('report/')) {
       const report = reports.view(message.name.slice('report/'.length));
-      if (report) announce(() => `${t(`citizen.categories.${report.category}.label`)}: ${t('citizen.status.sent')}`);
+      // A silent report is not read aloud: a screen reader speaking could give the person away.
+      if (report && !report.silent) announce(() => `${t(`citizen.categories.${report.category}.label`)}: ${t('citizen.status.sent')}`);
     }
   });
   listenStatusChanges((report) => {
+    if (report.silent) return;
     announce(() =>
       t('citizen.status.changed', {
         category: t(`citizen.categories.${report.category}.label`),

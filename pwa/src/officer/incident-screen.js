@@ -1,12 +1,13 @@
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
-import { t } from '../core/i18n.js';
+import { t } from './strings.js'; // the officer chunk's strings, then the shared ones
 import { useDirectory } from './directory.js';
 import { clock, elapsed, metres, useNow } from './format.js';
 import { distance, usePosition } from './location.js';
 import { MapView } from './map-view.js';
 import { officer } from './model.js';
 import { PendingBar, Priority, StatusBadge, Thumb } from './parts.js';
+import { latestFix, SilentNote } from './silent-note.js';
 import { Progress } from './progress.js';
 import { Timeline } from './timeline.js';
 
@@ -27,7 +28,9 @@ export function IncidentScreen({ id, alerts }) {
     return html`${back}<p class="notice" role="alert">${t('officer.refused')}</p>`;
   }
   if (!view) return html`${back}<p class="o-muted" role="status">${t('officer.loading')}</p>`;
-  const where = view.lat != null ? { lat: view.lat, lon: view.lon } : null;
+  // A silent report's person may have moved: the place to go is their latest fix.
+  const fix = latestFix(view);
+  const where = fix ? { lat: fix.lat, lon: fix.lon } : view.lat != null ? { lat: view.lat, lon: view.lon } : null;
 
   // The progress buttons come right after the head, before what is only read (the center's
   // instructions, the sending state, the place, the report): at 360x640 the acknowledge button of
@@ -51,6 +54,7 @@ export function IncidentScreen({ id, alerts }) {
             .filter(Boolean)
             .join(' · ')}
         </p>
+        ${view.silent && html`<p class="o-flag o-flag--support" data-silent-flag>${t('officer.silent.heading')}</p>`}
         ${view.need_support && html`<p class="o-flag o-flag--support">${t('officer.support_raised')}</p>`}
       </header>
       ${!view.listed &&
@@ -75,6 +79,7 @@ export function IncidentScreen({ id, alerts }) {
         )}
       </section>`}
       <${PendingBar} />
+      <${SilentNote} view=${view} now=${now} />
       <${Place} view=${view} where=${where} position=${position} />
       <${Report} view=${view} />
       <${Timeline} view=${view} />
@@ -117,7 +122,8 @@ function Report({ view }) {
       html`<p class="o-contact">
         <span class="o-muted">${t('officer.contact')}</span>
         ${view.contact.name && html`<strong>${view.contact.name}</strong>`}
-        ${view.contact.phone && html`<a class="button button--secondary" href=${`tel:${view.contact.phone.replace(/[^+\d]/g, '')}`}>
+        ${view.contact.phone && view.silent && html`<span>${view.contact.phone}</span>`}
+        ${view.contact.phone && !view.silent && html`<a class="button button--secondary" href=${`tel:${view.contact.phone.replace(/[^+\d]/g, '')}`}>
           ${t('officer.call', { phone: view.contact.phone })}
         </a>`}
       </p>`}

@@ -41,6 +41,8 @@ export function incidentView(model, id) {
     summary: summary?.summary ?? (report.description ?? '').slice(0, 140),
     description: report.description ?? null,
     contact: report.contact ?? null,
+    silent: report.silent === true, // issue 29: no call; `track` is the live location
+    track: Array.isArray(report.track) ? report.track : [],
     media: report.media ?? [],
     messages: report.messages ?? [],
     assigned: state ? Boolean(mine) : Boolean(summary?.assigned),

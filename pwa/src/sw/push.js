@@ -95,6 +95,8 @@ export function showNotice(payload) {
     renotify: Boolean(tag && payload.renotify),
     // A dispatcher's new report and an officer's dispatch stay on screen until acted upon.
     requireInteraction: Boolean(payload.require_interaction),
+    // A silent report's news (issue 29): no sound, no vibration, whatever the phone's settings.
+    silent: payload.silent === true,
     data: { url: sameOrigin(payload.url), app: payload.app, incident: payload.incident, warning: payload.warning },
   };
   if (Number.isFinite(payload.at)) options.timestamp = payload.at;

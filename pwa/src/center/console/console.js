@@ -307,6 +307,7 @@ export function Console({ session, unconfirmed, onSignOut, onSession }) {
           items=${mapItems}
           selectedId=${selectedId}
           selectedAccuracy=${view?.report?.accuracy}
+          selectedTrail=${view?.report?.silent ? view.report.track : null}
           onSelect=${(id) => openIncident(id)}
           token=${session.token}
           lang=${lang}

@@ -11,6 +11,7 @@ import { clearDraft, loadDraft, saveDraft } from './draft.js';
 import { useLocation } from './location.js';
 import { LocationCard } from './location-card.js';
 import { MediaPicker } from './media-picker.js';
+import { SilentHold } from '../silent/hold.js';
 
 const MAX_DESCRIPTION = 4000;
 
@@ -109,6 +110,7 @@ export function ReportScreen() {
       <p class="field__hint danger-hint" id="danger-hint">
         ${danger ? t('citizen.form.danger_on') : t('citizen.form.danger_hint')}
       </p>
+      <${SilentHold} location=${location} />
       <${LocationCard} location=${location} />
       <section class="card" aria-labelledby="details-heading">
         <h2 class="card__heading" id="details-heading">${t('citizen.form.details_heading')}</h2>

@@ -39,7 +39,7 @@ export function entryId() {
 }
 
 /** What has to be queued for a report document: its bytes and what they cover. */
-function queueReport(id, doc) {
+export function queueReport(id, doc) {
   const report = doc.getMap('report');
   const messages = report.get('messages')?.toArray().map((m) => m.id) ?? [];
   const media = report.get('media')?.toArray() ?? [];
@@ -198,6 +198,7 @@ class ReportsModel extends Observable {
       category: report.category ?? record.category,
       created_at: report.created_at ?? record.created_at,
       description: report.description ?? '',
+      silent: report.silent === true,
       location: typeof report.lat === 'number' ? { lat: report.lat, lon: report.lon, accuracy: report.accuracy } : null,
       contact: report.contact ?? null,
       media: this.media.get(id) ?? [],
@@ -337,7 +338,7 @@ class ReportsModel extends Observable {
    * Make a report: the document is saved on the phone and queued before this resolves, so
    * nothing typed is lost whatever happens next; sending starts at once if there is a network.
    */
-  async create({ category, description, danger = false, location, contact, mediaIds = [], warning }) {
+  async create({ category, description, danger = false, silent = false, location, contact, mediaIds = [], warning }) {
     const id = newId();
     const created_at = Date.now();
     const doc = new Y.Doc();
@@ -346,6 +347,8 @@ class ReportsModel extends Observable {
       report.set('category', category);
       report.set('description', description);
       if (danger) report.set('danger', true); // absent otherwise: the server's rule is P1 if true
+      if (silent) report.set('silent', true); // issue 29: P1, no call-back; `track` for live location
+      if (silent) report.set('track', new Y.Array());
       if (location) {
         report.set('lat', location.lat);
         report.set('lon', location.lon);

@@ -14,6 +14,7 @@ import { TimelineSection } from './timeline.js';
 import { CloseForm, MessageForm, NoteForm, ReopenForm } from './text-forms.js';
 import { categoryIcon, MergeForm, RejectForm, VerifyForm } from './triage-forms.js';
 import { entryId } from './writer.js';
+import { placeOf, SilentSection } from './silent-trail.js';
 
 // Triage and dispatch are for an incident still being handled: once the units report it resolved,
 // or it is closed, rejected or merged, what is left is to close it, reopen it, or write.
@@ -158,7 +159,7 @@ export function DetailPanel({
         <${Form}
           key=${form}
           incidentId=${model.id}
-          info=${info}
+          info=${placeOf(info, view.report)}
           state=${state}
           units=${units}
           items=${items}
@@ -173,6 +174,7 @@ export function DetailPanel({
       `}
       <div class="detail__scroll" tabindex="0" role="region" aria-labelledby="detail-title">
         ${state && html`<${StatusBanner} state=${state} summary=${summary} info=${info} now=${now} timers=${timers} units=${units} onOpenIncident=${onOpenIncident} />`}
+        <${SilentSection} report=${view.report} now=${now} />
         <${ReportSection} report=${view.report} info=${info} token=${session.token} onOpenMedia=${onMedia} />
         <${RoutingSection} info=${info} state=${state} units=${units} />
         <${AssignmentsSection}

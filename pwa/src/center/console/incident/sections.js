@@ -56,7 +56,9 @@ export function ReportSection({ report, info, token, onOpenMedia }) {
           <dt>${t('center.report.contact')}</dt>
           <dd>
             ${contact.name || contact.phone
-              ? html`${contact.name || ''} ${contact.phone && html`<a href=${`tel:${contact.phone.replace(/[^+0-9]/g, '')}`}>${contact.phone}</a>`}`
+              ? html`${contact.name || ''} ${contact.phone && (report.silent
+                  ? html`${contact.phone} <span class="flag flag--warn">${t('center.silent.no_call_short')}</span>`
+                  : html`<a href=${`tel:${contact.phone.replace(/[^+0-9]/g, '')}`}>${contact.phone}</a>`)}`
               : html`<span class="muted">${t('center.report.no_contact')}</span>`}
           </dd>
         </div>

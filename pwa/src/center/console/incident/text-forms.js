@@ -32,7 +32,7 @@ function useReporters(incidentId, token) {
 
 const reporterLabel = (r) => t(r.merged ? 'center.message.to_merged' : 'center.message.to_own', { id: shortId(r.id) });
 
-export function MessageForm({ incidentId, token, act, entry, busy, error, onCancel }) {
+export function MessageForm({ incidentId, info, token, act, entry, busy, error, onCancel }) {
   const [text, setText] = useState('');
   const [to, setTo] = useState(incidentId); // a report id, or 'all'
   const [missing, check, clear] = useRequired('textarea');
@@ -53,6 +53,7 @@ export function MessageForm({ incidentId, token, act, entry, busy, error, onCanc
       onCancel=${onCancel}
       onSubmit=${(_, form) => check(text.trim(), form) && act([entry('message', { text: text.trim(), to: recipients })])}
     >
+      ${info?.silent && html`<p class="action-form__hint" data-silent-hint>${t('center.silent.message_hint')}</p>`}
       ${several && html`
         <${Choices}
           name="to"

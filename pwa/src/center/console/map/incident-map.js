@@ -9,6 +9,7 @@ import {
   latLngBounds,
   map as leafletMap,
   marker,
+  polyline,
 } from 'leaflet/dist/leaflet-src.esm.js';
 import { addTiles } from '../../../core/map-tiles.js';
 import { clusterPoints } from './clusters.js';
@@ -69,6 +70,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
   let fitted = false; // the first pins are brought into view once; after that the dispatcher steers
   const pins = new Map(); // incident id, or "cluster:<ids>" -> {marker, key}
   const ring = { key: '', layer: null };
+  const trailLine = { key: '', layer: null }; // a silent report's live location (issue 29)
   let placedItems = [];
   const officers = new Map(); // username -> {marker, key}
 
@@ -103,7 +105,7 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
     const { items, options } = last;
     // `pinOf(category)`: the pin's markup, from the console (core/category-markup.js): this chunk
     // imports nothing of the apps' own, so that it splits none of the chunks they share.
-    const { selectedId, accuracy, pinOf, titleOf, clusterLabel } = options;
+    const { selectedId, accuracy, trail, pinOf, titleOf, clusterLabel } = options;
     const placed = items.filter((item) => Number.isFinite(item.lat) && Number.isFinite(item.lon));
     placedItems = placed;
     const groups = clusterPoints(
@@ -173,6 +175,25 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
         ? circle([chosen.lat, chosen.lon], { radius: accuracy, color: '#0b57d0', weight: 2, fillOpacity: 0.08, interactive: false }).addTo(map)
         : null;
       ring.key = ringKey;
+    }
+    // From where the report was made through each fix to the latest (a dot): where to send help.
+    const fixes = chosen && Array.isArray(trail) ? trail : [];
+    const trailKey = fixes.length ? `${chosen.id}|${fixes.length}` : '';
+    if (trailKey !== trailLine.key) {
+      trailLine.layer?.remove();
+      const points = [[chosen?.lat, chosen?.lon], ...fixes.map((f) => [f.lat, f.lon])];
+      const latest = points[points.length - 1];
+      trailLine.layer = trailKey
+        ? {
+            remove() {
+              this.line.remove();
+              this.dot.remove();
+            },
+            line: polyline(points, { color: '#b3261e', weight: 3, interactive: false, className: 'silent-trail-line' }).addTo(map),
+            dot: circleMarker(latest, { radius: 7, color: '#b3261e', weight: 3, fillOpacity: 0.9, interactive: false, className: 'silent-trail-now' }).addTo(map),
+          }
+        : null;
+      trailLine.key = trailKey;
     }
     if (!fitted && placed.length) {
       fitted = true; // before: fitting zooms, and the zoom draws again

@@ -26,7 +26,7 @@ export function loadBoundaries(token) {
  * `onPick(lat, lon)`, when given, makes a click on the map choose a place (phone intake), shown
  * at `pick`.
  */
-export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token, lang, pick, onPick, officers = [], now, units }) {
+export function MapPanel({ items, selectedId, selectedAccuracy, selectedTrail, onSelect, token, lang, pick, onPick, officers = [], now, units }) {
   const element = useRef(null);
   const map = useRef(null);
   const select = useRef(onSelect);
@@ -71,11 +71,12 @@ export function MapPanel({ items, selectedId, selectedAccuracy, onSelect, token,
     map.current?.setPins(items, {
       selectedId,
       accuracy: selectedAccuracy,
+      trail: selectedTrail,
       pinOf: pinHtml,
       titleOf: (item) => `${categoryLabel(item.category)} · P${item.priority} · ${shortId(item.id)}`,
       clusterLabel: (n) => t('center.map.cluster_label', { n }),
     });
-  }, [state, items, selectedId, selectedAccuracy, lang]);
+  }, [state, items, selectedId, selectedAccuracy, selectedTrail?.length, lang]);
 
   // A cluster marker says whether its list is open (markers are drawn again on every change).
   useEffect(() => {
