@@ -43,4 +43,6 @@ MIGRATIONS = [
     Migration("setup_links", (identity.setup_links,)),
     # issue 26: the load balancer's probe writes here (GET /readyz)
     Migration("readiness", (readiness.create_tables,)),
+    # issue 30: routed by an approximate ward boundary
+    Migration("approximate_routing", (directory.approximate_routing,)),
 ]

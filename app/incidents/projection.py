@@ -32,14 +32,14 @@ def new_report(
     tx.execute(
         """INSERT INTO reports (id, device_id, category, description, lat, lon, accuracy,
                created_at_phone, arrived_at, ward_code, outside, no_location, media_count,
-               message_count, contact_name, contact_phone, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               message_count, contact_name, contact_phone, updated_at, boundary_approximate)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, device_id, data["category"], data.get("description") or "",
             data.get("lat"), data.get("lon"), data.get("accuracy"), data.get("created_at"),
             arrived_at, route.ward_code, int(route.outside and not route.no_location),
             int(route.no_location), len(data.get("media") or []), len(data.get("messages") or []),
-            contact.get("name"), contact.get("phone"), arrived_at,
+            contact.get("name"), contact.get("phone"), arrived_at, int(route.approximate_boundary),
         ),
     )
     tx.execute(
