@@ -111,3 +111,17 @@ def test_seed_demo_loads_the_approximate_boundaries(tmp_path: Path, monkeypatch:
         sources = dict(conn.execute(
             "SELECT boundary_source, count(*) FROM wards GROUP BY boundary_source").fetchall())
     assert sources == {APPROXIMATE_SOURCE: 168}
+
+    # `sos wards import` of an official file still replaces them, and a second seed-demo keeps it.
+    official = tmp_path / "official.geojson"
+    official.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"code": SAI_GON},
+        "geometry": json.loads(shapely.to_geojson(shapely.box(106.69, 10.77, 106.71, 10.79)))}]}))
+    result = CliRunner().invoke(main, ["wards", "import", str(official)], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "167 wards still have APPROXIMATE boundaries" in result.output
+    assert CliRunner().invoke(main, ["seed-demo"], env=env, catch_exceptions=False).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        sources = dict(conn.execute(
+            "SELECT boundary_source, count(*) FROM wards GROUP BY boundary_source").fetchall())
+    assert sources == {APPROXIMATE_SOURCE: 167, "official.geojson": 1}

@@ -376,7 +376,7 @@ class Directory:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         now = time.time()
 
-        def write(tx: Connection) -> tuple[list[int], list[int], int]:
+        def write(tx: Connection) -> tuple[list[int], list[int], int, int]:
             updated: list[int] = []
             unchanged: list[int] = []
             for b in boundaries:
@@ -404,9 +404,12 @@ class Directory:
             samples = tx.execute(
                 "SELECT count(*) FROM wards WHERE boundary_source = 'sample'"
             ).fetchone()[0]
-            return updated, unchanged, samples
+            approximate = tx.execute(
+                "SELECT count(*) FROM wards WHERE boundary_source = ?", (APPROXIMATE_SOURCE,)
+            ).fetchone()[0]
+            return updated, unchanged, samples, approximate
 
-        updated, unchanged, samples_left = self.db.write_sync(write)
+        updated, unchanged, samples_left, approximate_left = self.db.write_sync(write)
         if progress:
             progress(len(boundaries), len(boundaries))
         self.load()
@@ -418,6 +421,7 @@ class Directory:
             other_names=tuple((b.code, b.name or "") for b in boundaries if b.name_differs),
             ward_count=len(known),
             samples_left=samples_left,
+            approximate_left=approximate_left,
         )
 
     def boundaries_geojson(self) -> dict[str, Any]:
