@@ -119,3 +119,14 @@ def test_a_citizen_cannot_search_and_nobody_anonymous(client: TestClient) -> Non
     assert r.status_code == 403 and r.json()["error"] == "forbidden"
     client.cookies.clear()
     assert client.get("/api/directory/search", params={"q": "Sài Gòn"}).status_code == 401
+
+
+def test_a_nul_in_the_query_is_a_4xx_with_a_reason(client: TestClient, login) -> None:
+    r = client.get("/api/directory/search", params={"q": "Sài\x00Gòn"}, headers=bearer(login("disp", "dispatcher")))
+    assert r.status_code == 400 and r.json()["error"], r.text
+
+
+@pytest.mark.parametrize("q", ["🚓🚓", "...,,,", "P.", "Q. ", "phường\u0301 ", "%00", "٣"])
+def test_odd_queries_answer_an_empty_list_not_a_500(client: TestClient, login, q: str) -> None:
+    r = client.get("/api/directory/search", params={"q": q}, headers=bearer(login("disp", "dispatcher")))
+    assert r.status_code == 200 and r.json() == [], r.text
