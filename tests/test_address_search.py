@@ -130,3 +130,14 @@ def test_a_nul_in_the_query_is_a_4xx_with_a_reason(client: TestClient, login) ->
 def test_odd_queries_answer_an_empty_list_not_a_500(client: TestClient, login, q: str) -> None:
     r = client.get("/api/directory/search", params={"q": q}, headers=bearer(login("disp", "dispatcher")))
     assert r.status_code == 200 and r.json() == [], r.text
+
+
+def test_a_phone_intake_at_a_searched_point_is_marked_approximate(client: TestClient, login) -> None:
+    token = login("disp", "dispatcher")
+    found = client.get("/api/directory/search", params={"q": "P. Bến Nghé, Q.1"}, headers=bearer(token)).json()[0]
+    body = {"category": "crime", "description": "Giật túi", "caller": {"name": "", "phone": ""},
+            "lat": found["lat"], "lon": found["lon"]}
+    r = client.post("/api/incidents/phone", json={**body, "approximate": True}, headers=bearer(token))
+    assert r.status_code == 201 and r.json()["approximate"] is True, r.text
+    r = client.post("/api/incidents/phone", json=body, headers=bearer(token))
+    assert r.status_code == 201 and r.json()["approximate"] is False, r.text

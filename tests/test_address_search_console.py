@@ -77,5 +77,6 @@ def test_an_old_address_places_the_pin_and_the_dispatcher_refines_it(
     found = wait_for(lambda: rows(live_server, "SELECT * FROM reports WHERE description = ?", text), what="report")
     incident = rows(live_server, "SELECT ward_code FROM incidents WHERE id = ?", found[0]["id"])[0]
     assert incident["ward_code"] == SAI_GON and found[0]["boundary_approximate"] == 1
+    assert found[0]["location_approximate"] == 0  # refined on the map: a real place
     flag = page.locator(".console__detail .flag--warn", has_text="approximate" if lang == "en" else "gần đúng")
     expect(flag.first).to_be_visible()

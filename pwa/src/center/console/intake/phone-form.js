@@ -58,7 +58,8 @@ export function PhoneIntakeForm({ token, pick, onPick, onClearPick, onCreated, o
     ];
     if (!ok.every(Boolean)) return;
     const body = { category, description, caller: { name: name.trim(), phone: phone.trim() } };
-    if (pick) Object.assign(body, { lat: pick.lat, lon: pick.lon });
+    // A pin left where the address search put it is a ward's point, not the place: say so.
+    if (pick) Object.assign(body, { lat: pick.lat, lon: pick.lon, approximate: Boolean(pick.searched) });
     else body.ward = Number(ward);
     setBusy(true);
     setError(null);
