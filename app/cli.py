@@ -295,6 +295,19 @@ def wards_import(file: str) -> None:
     click.echo(result.summary())
 
 
+@wards.command("approximate")
+@click.option("--out", type=click.Path(dir_okay=False), help="Where to write (default: the shipped file).")
+def wards_approximate(out: str | None) -> None:
+    """Generate the APPROXIMATE boundaries of all 168 wards (app/directory/approximate.py)."""
+    from app.directory import approximate
+
+    started = time.monotonic()
+    path = Path(out) if out else approximate.OUTPUT
+    features, size = approximate.write(path)
+    click.echo(f"{path}: {features} approximate ward boundaries, {size} bytes, "
+               f"{time.monotonic() - started:.1f} s")
+
+
 @main.group()
 def partner() -> None:
     """Partner systems that send reports over Open311 (docs/channels.md)."""
@@ -338,9 +351,15 @@ def seed_demo() -> None:
         for username, role, unit, name in DEMO_USERS:
             svc.accounts.create_sync(username, password, role, unit, name, replace=True)
         grace_ends = _demo_second_factor_grace(svc)
+        from app.directory import approximate
+
+        approximate.load(svc.directory)
     finally:
         svc.stop()
-    click.echo("Demo data ready (directory, sample ward boundaries, demo accounts).")
+    click.echo(
+        "Demo data ready (directory, APPROXIMATE boundaries of the 168 wards - import the official"
+        " ones with `sos wards import` -, demo accounts)."
+    )
     roles = svc.settings.second_factor_roles or "none"
     click.echo(
         f"Second factor (required for: {roles}): the demo accounts sign in with the password alone "

@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         Route("/api/units", directory.units),
         Route("/api/wards/boundaries", directory.ward_boundaries),
         Route("/api/route", directory.route_preview),
+        Route("/api/directory/search", directory.address_search),
         Route("/api/incidents/timers", incidents.timers),
         Route("/api/incidents/{incident_id}/candidates", incidents.candidates),
         Route("/api/incidents/{incident_id}/reporters", incidents.reporters),

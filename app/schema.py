@@ -49,4 +49,6 @@ MIGRATIONS = [
     Migration("media_capture_hash_fixed", (media.capture_hash_fixed,)),
     # issue 29: silent reports and their live location
     Migration("silent_reports", (incidents.silent_reports,)),
+    # issue 30: routed by an approximate ward boundary
+    Migration("approximate_routing", (directory.approximate_routing,)),
 ]

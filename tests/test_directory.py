@@ -407,7 +407,8 @@ def test_boundaries_geojson_lists_the_wards_with_boundaries(directory: Directory
     by_code = {f["properties"]["code"]: f for f in fc["features"]}
     assert set(by_code) == set(SHAPES)
     props = by_code[PHU_MY]["properties"]
-    assert props == {"code": PHU_MY, "name": "Phường Phú Mỹ", "unit": "ward-26704", "sample": True}
+    assert props == {"code": PHU_MY, "name": "Phường Phú Mỹ", "unit": "ward-26704", "sample": True,
+                     "approximate": False}
     assert shape(by_code[PHU_MY]["geometry"]).equals(SHAPES[PHU_MY])
     assert directory.boundaries_geojson() is fc  # cached until the next reload
 

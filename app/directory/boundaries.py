@@ -50,6 +50,7 @@ class ImportResult:
     other_names: tuple[tuple[int, str], ...] = ()  # (code, name in the file) unlike the official
     ward_count: int = 168
     samples_left: int = 0  # wards still on a made-up sample boundary after this import
+    approximate_left: int = 0  # wards still on a generated approximate boundary (issue 30)
 
     def summary(self) -> str:
         named = len(self.updated) + len(self.unchanged)
@@ -59,6 +60,8 @@ class ImportResult:
         )
         if self.samples_left:
             text += f"; {self.samples_left} wards still have SAMPLE boundaries"
+        if self.approximate_left:
+            text += f"; {self.approximate_left} wards still have APPROXIMATE boundaries"
         if self.repaired:
             text += f"; {len(self.repaired)} invalid polygons repaired"
         if self.other_names:

@@ -48,6 +48,8 @@ CENTER = "center"
 HCM_PROVINCE_CODE = 79
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_BOUNDARIES = DATA_DIR / "sample_wards.geojson"
+APPROXIMATE_BOUNDARIES = DATA_DIR / "approximate_wards.geojson"
+APPROXIMATE_SOURCE = "approximate"  # wards.boundary_source of the generated boundaries
 DEPARTMENTS_FILE = DATA_DIR / "departments.json"
 EARTH_RADIUS_M = 6_371_008.8
 DIVISION_EN = {"phường": "Ward", "xã": "Commune", "đặc khu": "Special Zone"}
@@ -111,6 +113,8 @@ class Route:
     ward_unit: str | None = None
     ward_name: str | None = None
     outside: bool = False  # not inside any boundary: nearest ward (flag it), or no ward at all
+    # The ward was found by an approximate boundary (app/directory/approximate.py): flag it too.
+    approximate_boundary: bool = False
     distance_m: float | None = None  # from the ward's boundary; 0 inside; None without a ward
     no_location: bool = False
     # A tuple, not a list: routes share the cached rule tuples, and a caller must not edit them.
@@ -127,6 +131,7 @@ class Route:
             "ward_unit": self.ward_unit,
             "ward_name": self.ward_name,
             "outside": self.outside,
+            "approximate_boundary": self.approximate_boundary,
             "distance_m": None if self.distance_m is None else round(self.distance_m, 1),
             "no_location": self.no_location,
             "departments": list(self.departments),
@@ -144,9 +149,10 @@ class _Index:
     ) -> None:
         self.version = version
         self.rules = rules
-        self.rows = [tuple(r) for r in rows]  # (code, name, boundary, source)
+        self.rows = [tuple(r) for r in rows]  # (code, name, boundary, source, updated_at)
         self.codes = [r[0] for r in self.rows]
         self.names = [r[1] for r in self.rows]
+        self.approximate = [r[3] == APPROXIMATE_SOURCE for r in self.rows]
         self.geoms = np.array([shapely.from_geojson(r[2]) for r in self.rows], dtype=object)
         # Prepared geometries answer point-in-polygon from an index of their edges: fast even when
         # a real boundary has thousands of vertices.
@@ -244,7 +250,7 @@ class Directory:
             # than the data, which costs one extra reload later, never a missed change.
             version = _version(conn)
             wards = conn.execute(
-                "SELECT code, name, boundary, boundary_source FROM wards"
+                "SELECT code, name, boundary, boundary_source, boundary_updated_at FROM wards"
                 " WHERE boundary IS NOT NULL ORDER BY code"
             ).fetchall()
             rules = conn.execute(
@@ -307,6 +313,7 @@ class Directory:
             ward_unit=f"ward-{code}",
             ward_name=index.names[i],
             outside=distance > 0,
+            approximate_boundary=index.approximate[i],
             distance_m=distance,
             departments=departments,
         )
@@ -369,7 +376,7 @@ class Directory:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         now = time.time()
 
-        def write(tx: Connection) -> tuple[list[int], list[int], int]:
+        def write(tx: Connection) -> tuple[list[int], list[int], int, int]:
             updated: list[int] = []
             unchanged: list[int] = []
             for b in boundaries:
@@ -397,9 +404,12 @@ class Directory:
             samples = tx.execute(
                 "SELECT count(*) FROM wards WHERE boundary_source = 'sample'"
             ).fetchone()[0]
-            return updated, unchanged, samples
+            approximate = tx.execute(
+                "SELECT count(*) FROM wards WHERE boundary_source = ?", (APPROXIMATE_SOURCE,)
+            ).fetchone()[0]
+            return updated, unchanged, samples, approximate
 
-        updated, unchanged, samples_left = self.db.write_sync(write)
+        updated, unchanged, samples_left, approximate_left = self.db.write_sync(write)
         if progress:
             progress(len(boundaries), len(boundaries))
         self.load()
@@ -411,6 +421,7 @@ class Directory:
             other_names=tuple((b.code, b.name or "") for b in boundaries if b.name_differs),
             ward_count=len(known),
             samples_left=samples_left,
+            approximate_left=approximate_left,
         )
 
     def boundaries_geojson(self) -> dict[str, Any]:
@@ -427,11 +438,13 @@ class Directory:
                             "name": name,
                             "unit": f"ward-{code}",
                             "sample": source == "sample",
+                            "approximate": source == APPROXIMATE_SOURCE,
                         },
                         "geometry": json.loads(boundary),
                     }
-                    for code, name, boundary, source in index.rows
+                    for code, name, boundary, source, _ in index.rows
                 ],
+                "sources": _sources(index.rows),
             }
         return index.geojson
 
@@ -443,6 +456,20 @@ class Directory:
             body = json.dumps(self.boundaries_geojson(), ensure_ascii=False, separators=(",", ":"))
             index.geojson_bytes = body.encode()
         return index.geojson_bytes, f'"wards-{index.version}"'
+
+
+def _sources(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Where the boundaries come from, for the map's legend: [{source, wards, updated_at}], the
+    source being 'approximate', 'sample' or an imported file's name; updated_at in ms."""
+    found: dict[str, list[Any]] = {}
+    for row in rows:
+        entry = found.setdefault(row[3] or "", [0, 0.0])
+        entry[0] += 1
+        entry[1] = max(entry[1], row[4] or 0.0)
+    return [
+        {"source": source, "wards": count, "updated_at": round(at * 1000)}
+        for source, (count, at) in sorted(found.items(), key=lambda kv: -kv[1][0])
+    ]
 
 
 def _version(conn: Any) -> int:

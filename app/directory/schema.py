@@ -37,6 +37,12 @@ def foundation(tx: Connection) -> None:
     tx.script(FOUNDATION)
 
 
+def approximate_routing(tx: Connection) -> None:
+    # issue 30: a report routed by an approximate boundary (app/directory/approximate.py) is
+    # flagged on its incident, as one outside every boundary is.
+    tx.script("ALTER TABLE reports ADD COLUMN boundary_approximate INTEGER NOT NULL DEFAULT 0;")
+
+
 def version_counter(tx: Connection) -> None:
     # Every process keeps the ward boundaries and routing rules in memory; a counter bumped by
     # triggers on any change to them, however it was made (import, admin screen, plain SQL), lets

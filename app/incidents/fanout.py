@@ -71,6 +71,7 @@ class Fanout:
             "ward_name": row["ward_name"],
             "outside": bool(row["outside"]),
             "no_location": bool(row["no_location"]),
+            "boundary_approximate": bool(row["boundary_approximate"]),
             "lat": row["lat"],
             "lon": row["lon"],
             "routed_units": row["routed_units"],
@@ -196,7 +197,7 @@ class Fanout:
 # -- reads: indexed point lookups of one incident, made on the spot (Database.read_now) ---------
 def _incident_row(conn: Any, incident_id: str) -> dict[str, Any] | None:
     row = conn.execute(
-        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count,
+        """SELECT i.*, r.description, r.outside, r.no_location, r.media_count, r.boundary_approximate,
                   r.location_approximate, r.author, w.name AS ward_name
            FROM incidents i JOIN reports r ON r.id = i.id LEFT JOIN wards w ON w.code = i.ward_code
            WHERE i.id = ?""",

@@ -32,7 +32,11 @@ def new_report(
     tx.execute(
         """INSERT INTO reports (id, device_id, category, description, lat, lon, accuracy,
                created_at_phone, arrived_at, ward_code, outside, no_location, media_count,
+<<<<<<< HEAD
                message_count, contact_name, contact_phone, updated_at, track_count)
+=======
+               message_count, contact_name, contact_phone, updated_at, boundary_approximate)
+>>>>>>> i30-wards
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, device_id, data["category"], data.get("description") or "",
@@ -40,6 +44,7 @@ def new_report(
             arrived_at, route.ward_code, int(route.outside and not route.no_location),
             int(route.no_location), len(data.get("media") or []), len(data.get("messages") or []),
             contact.get("name"), contact.get("phone"), arrived_at, len(data.get("track") or []),
+            int(route.approximate_boundary),
         ),
     )
     tx.execute(

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app import inputs
+from app.directory import search
 from app.identity.auth import require_principal
 from app.services import services
 
@@ -54,3 +55,16 @@ async def route_preview(request: Request) -> Response:
     lon = inputs.decimal_value(params["lon"], "lon", -180, 180)
     route = services(request).directory.route(lat, lon, category)
     return JSONResponse(route.as_dict())
+
+
+async def address_search(request: Request) -> Response:
+    """`?q=` an address as people say it, before or after the 2025 merger → the wards it names,
+    best first, each with an approximate point (app/directory/search.py). Police only."""
+    require_principal(request)
+    query = (request.query_params.get("q") or "").strip()
+    if not query:
+        raise inputs.invalid("q", "Type an address or a ward's name.")
+    if len(query) > search.MAX_QUERY:
+        raise inputs.invalid("q", f"The query is over {search.MAX_QUERY} characters.")
+    directory = services(request).directory
+    return JSONResponse([m.as_dict() for m in search.search(query, directory.ward_point)])

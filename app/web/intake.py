@@ -2,8 +2,9 @@
 
 `POST /api/incidents/phone` JSON `{category, description, caller: {name, phone}, lat, lon}` or,
 when the caller can only say which ward, `{..., ward: <official code>}` instead of lat/lon: the
-ward's representative point is used and the location marked approximate. → 201 `{id, ward_code,
-approximate}`. Dispatchers only (403 for others); 422 with the reason for bad input.
+ward's representative point is used and the location marked approximate; `approximate: true`
+with lat/lon marks a point found by address search (a ward's point, issue 30) the same way. → 201
+`{id, ward_code, approximate}`. Dispatchers only (403 for others); 422 with the reason for bad input.
 
 The report then takes the app's own path (app/incidents/intake.py): same routing, timers, inboxes
 and statistics, with channel "phone" and the dispatcher as its author.
@@ -63,6 +64,7 @@ async def phone_report(request: Request) -> Response:
         approximate = True
     else:
         lat, lon = _number(body, "lat"), _number(body, "lon")
+        approximate = body.get("approximate") is True
     report = intake.Intake(
         channel="phone",
         author=dispatcher.username or dispatcher.id,

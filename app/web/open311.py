@@ -5,7 +5,9 @@
 - `POST requests.json` (form-encoded as the spec says, or JSON) with `api_key`, `service_code`,
   `lat`, `long`, `description`, optional `address_string`, `phone`, `first_name`, `last_name`,
   `media_url` → 201 `[{service_request_id, service_notice}]`. The report takes the app's own path
-  (app/incidents/intake.py) with channel `partner:<name>`.
+  (app/incidents/intake.py) with channel `partner:<name>`. Without lat and long, an
+  `address_string` naming a ward (old or new name, app/directory/search.py) places the report
+  at that ward, flagged approximate.
 - `GET requests/<id>.json?api_key=` → `[{service_request_id, status (open/closed), status_notes,
   service_code, requested_datetime, updated_datetime, lat, long}]`: the status only, never what
   anyone wrote, and only to the partner that sent it (any other request is a 404, as if absent).
@@ -31,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app import inputs
+from app.directory import search
 from app.errors import ApiError
 from app.identity import audit
 from app.identity.auth import Principal
@@ -134,7 +137,7 @@ def _field(params: dict[str, str], name: str, limit: int = FIELD_LIMIT) -> str:
 def _coordinate(params: dict[str, str], name: str, bound: float) -> float:
     raw = params.get(name)
     if not raw:
-        raise Open311Error(400, "lat and long are required (WGS84 degrees); address_string alone is not geocoded.")
+        raise Open311Error(400, "lat and long are required (WGS84 degrees), or address_string alone naming a ward.")
     # ASCII digits only: float() reads other scripts' digits, '1_0', 'nan' and 'infinity'.
     return inputs.decimal_value(raw, name, -bound, bound)
 
@@ -166,7 +169,17 @@ async def create_request(request: Request) -> Response:
     code = params.get("service_code", "")
     if code not in CATEGORY["vi"]:
         raise Open311Error(400, f"service_code must be one of {', '.join(CATEGORY['vi'])} (see services.json).")
-    lat, lon = _coordinate(params, "lat", 90), _coordinate(params, "long", 180)
+    address = _field(params, "address_string", 400)
+    approximate = False
+    if address and not params.get("lat") and not params.get("long"):
+        # issue 30: an address without coordinates is placed at the ward it names (its old or new
+        # name), and flagged approximate like a ward picked by a dispatcher.
+        found = search.search(address, svc.directory.ward_point)
+        if not found:
+            raise Open311Error(400, "address_string names no ward or commune of Ho Chi Minh City; give lat and long.")
+        lat, lon, approximate = found[0].lat, found[0].lon, True
+    else:
+        lat, lon = _coordinate(params, "lat", 90), _coordinate(params, "long", 180)
     text = _field(params, "description", 3000)
     if not text:
         raise Open311Error(400, "description is required.")
@@ -184,6 +197,7 @@ async def create_request(request: Request) -> Response:
         description=text,
         lat=lat,
         lon=lon,
+        approximate=approximate,
         contact_name=name or None,
         contact_phone=_field(params, "phone", 30) or None,
     )

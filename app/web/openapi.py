@@ -241,6 +241,16 @@ def _paths() -> dict[str, Any]:
                                                             features=array(ANY_OBJECT))),
              "304": empty("Unchanged.")},
             tag="directory", params=[param("If-None-Match", "header")])},
+        "/api/directory/search": {"get": operation(
+            "Address search: the wards an address names, by their names before or after the 2025 "
+            "merger, with or without diacritics, abbreviations P., Q., TP.HCM understood.",
+            {"200": json_answer("Best first, at most 10; empty when nothing matches.", array(obj(
+                ("ward", "lat", "lon", "approximate", "matched"),
+                ward=obj(("code", "name"), code=INTEGER, name=STRING), lat=NUMBER, lon=NUMBER,
+                approximate=BOOLEAN, matched=STRING))),
+             **refusals(422)},
+            tag="directory",
+            params=[param("q", schema={"type": "string", "minLength": 1, "maxLength": 200}, required=True)])},
         "/api/route": {"get": operation(
             "Where a point and category would be routed.",
             {"200": json_answer("The route.", obj(("units",), ward_code=nullable(INTEGER),

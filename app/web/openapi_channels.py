@@ -89,14 +89,18 @@ REQUEST_STATUS = obj(
     updated_datetime=STRING, lat=nullable(NUMBER), long=nullable(NUMBER))
 API_KEY = param("api_key", schema={"type": "string", "minLength": 1, "maxLength": 200}, required=True,
                 description="The partner's key (`sos partners add`).")
-NEW_REQUEST = obj(
-    ("api_key", "service_code", "lat", "long", "description"),
+NEW_REQUEST = {**obj(
+    ("api_key", "service_code", "description"),
     api_key={"type": "string", "minLength": 1, "maxLength": 200},
     service_code={"enum": list(CATEGORIES)}, lat=LAT, long=LON,
     description={"type": "string", "minLength": 1, "maxLength": 3000},
-    address_string={"type": "string", "maxLength": 400}, media_url={"type": "string", "maxLength": 400},
+    address_string={"type": "string", "maxLength": 400,
+                    "description": "Without lat and long: placed at the ward it names (old or new "
+                                   "name), marked approximate (issue 30)."},
+    media_url={"type": "string", "maxLength": 400},
     first_name={"type": "string", "maxLength": 50}, last_name={"type": "string", "maxLength": 50},
-    phone={"type": "string", "maxLength": 30})
+    phone={"type": "string", "maxLength": 30}),
+    "anyOf": [{"required": ["lat", "long"]}, {"required": ["address_string"]}]}
 
 
 def _open311(summary: str, answers: dict[str, Schema], codes: tuple[int, ...], **kw: Any) -> Schema:
@@ -128,6 +132,8 @@ def channel_paths() -> dict[str, Any]:
                      caller=obj(name=nullable({"type": "string", "maxLength": 100}),
                                 phone=nullable({"type": "string", "pattern": "^[0-9 +().-]{6,20}$"})),
                      lat=LAT, lon=LON,
+                     approximate={"type": "boolean", "description": "lat/lon is a ward's point from "
+                                  "address search, not the place (issue 30)."},
                      ward={"type": ["integer", "string"], "pattern": "^[0-9]{1,9}$", "minimum": 0,
                            "maximum": 10**9, "description": "The official code of a ward."}),
                   "anyOf": [{"required": ["lat", "lon"]}, {"required": ["ward"]}]})},

@@ -323,6 +323,7 @@ export function Console({ session, unconfirmed, onSignOut, onSession }) {
                 <${PhoneIntakeForm}
                   token=${session.token}
                   pick=${intake.pick}
+                  onPick=${(place) => setIntake({ pick: place })}
                   onClearPick=${() => setIntake({ pick: null })}
                   onCreated=${(id) => openIncident(id)}
                   onCancel=${() => setIntake(null)}

@@ -48,6 +48,7 @@ export function ReportSection({ report, info, token, onOpenMedia }) {
           <dd>
             ${info?.ward_name ? `${info.ward_name} (${info.ward_code})` : t('center.queue.no_ward')}
             ${info?.outside && !info?.no_location && html` <span class="flag flag--warn">${t('center.flags.outside')}</span>`}
+            ${info?.boundary_approximate && html` <span class="flag flag--warn">${t('center.flags.boundary_approximate')}</span>`}
             ${info?.approximate && html` <span class="flag flag--warn">${t('center.intake.approximate_flag')}</span>`}
             ${info?.channel && info.channel !== 'app' && html` <span class="flag flag--channel" data-channel=${info.channel}>${channelLabel(info.channel)}${info.author ? ` · ${info.author}` : ''}</span>`}
           </dd>

@@ -13,11 +13,12 @@ import { ActionForm, Choices, TextField, useRequired } from '../incident/action-
 import { categoryIcon } from '../incident/triage-forms.js';
 import { CATEGORIES } from '../../../core/categories.js';
 import { loadBoundaries } from '../map/map-panel.js';
+import { AddressSearch } from './address-search.js';
 
 const MAX_DESCRIPTION = 4000;
 
 /** `pick`: the point clicked on the map ({lat, lon}) or null; `onCreated(id)` opens the new incident. */
-export function PhoneIntakeForm({ token, pick, onClearPick, onCreated, onCancel }) {
+export function PhoneIntakeForm({ token, pick, onPick, onClearPick, onCreated, onCancel }) {
   const [phone, setPhone] = useState('');
   const [name, setName] = useState('');
   const [category, setCategory] = useState(null);
@@ -57,7 +58,8 @@ export function PhoneIntakeForm({ token, pick, onClearPick, onCreated, onCancel 
     ];
     if (!ok.every(Boolean)) return;
     const body = { category, description, caller: { name: name.trim(), phone: phone.trim() } };
-    if (pick) Object.assign(body, { lat: pick.lat, lon: pick.lon });
+    // A pin left where the address search put it is a ward's point, not the place: say so.
+    if (pick) Object.assign(body, { lat: pick.lat, lon: pick.lon, approximate: Boolean(pick.searched) });
     else body.ward = Number(ward);
     setBusy(true);
     setError(null);
@@ -114,9 +116,12 @@ export function PhoneIntakeForm({ token, pick, onClearPick, onCreated, onCancel 
         <fieldset class="phone-intake__place" aria-invalid=${noPlace ? 'true' : undefined}>
           <legend>${t('center.intake.place')}</legend>
           ${noPlace && html`<p class="field-error" role="alert">${t('center.intake.need_place')}</p>`}
+          ${onPick && html`<${AddressSearch} token=${token} onPick=${(place) => { onPick(place); clearPlace(); }} />`}
           <p class="phone-intake__pick" data-pick=${pick ? 'map' : ward ? 'ward' : 'none'}>
             ${pick
-              ? html`${t('center.intake.picked', { lat: pick.lat.toFixed(5), lon: pick.lon.toFixed(5) })}
+              ? html`${pick.searched
+                  ? t('center.intake.picked_search', { name: pick.label })
+                  : t('center.intake.picked', { lat: pick.lat.toFixed(5), lon: pick.lon.toFixed(5) })}
                   <button type="button" class="button button--small button--secondary" onClick=${onClearPick}>${t('center.intake.clear_pick')}</button>`
               : t('center.intake.click_map')}
           </p>

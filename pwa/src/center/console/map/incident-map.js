@@ -77,7 +77,10 @@ export function mountIncidentMap(element, { tileUrl, onSelect, onCluster, onTile
   function setBoundaries(geojson, wardLabel) {
     boundaries?.remove();
     boundaries = geoJSON(geojson, {
-      style: { color: '#8fb8ec', weight: 1.5, opacity: 0.9, fillColor: '#8fb8ec', fillOpacity: 0.07 },
+      // Approximate boundaries (issue 30) lighter and dashed: a guess, not a line to trust.
+      style: (feature) => (feature?.properties?.approximate
+        ? { color: '#8fb8ec', weight: 1, opacity: 0.55, dashArray: '5 4', fillColor: '#8fb8ec', fillOpacity: 0.04 }
+        : { color: '#8fb8ec', weight: 1.5, opacity: 0.9, fillColor: '#8fb8ec', fillOpacity: 0.07 }),
       interactive: false,
       onEachFeature(feature, layer) {
         const name = feature.properties?.name ?? String(feature.properties?.code ?? '');

@@ -35,6 +35,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, selectedTrail, o
   const [tiles, setTiles] = useState('ok');
   const [wards, setWards] = useState('loading');
   const [cluster, setCluster] = useState(null); // the ids of the cluster whose list is open
+  const [sources, setSources] = useState([]); // where the ward boundaries come from (legend)
 
   useEffect(() => {
     let cancelled = false;
@@ -55,6 +56,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, selectedTrail, o
             if (cancelled || !map.current) return;
             map.current.setBoundaries(geojson, (name, code) => t('center.map.ward_tip', { name, code }));
             setWards(geojson?.features?.length ? 'ok' : 'none');
+            setSources(geojson?.sources ?? []);
           },
           () => !cancelled && setWards('failed'),
         );
@@ -88,6 +90,8 @@ export function MapPanel({ items, selectedId, selectedAccuracy, selectedTrail, o
 
   useEffect(() => {
     map.current?.setPicking(onPick ?? null, pick ?? null);
+    // A place found by address search may be anywhere in the city: bring it into view.
+    if (pick?.searched) map.current?.focus(pick.lat, pick.lon);
   }, [state, onPick, pick?.lat, pick?.lon]);
 
   // The officers on duty, greyed when their fix is older than the stale setting.
@@ -126,7 +130,7 @@ export function MapPanel({ items, selectedId, selectedAccuracy, selectedTrail, o
       <button type="button" class="map-panel__fit tool" onClick=${() => map.current?.fitAll()} disabled=${state !== 'ready'}>
         ${t('center.map.fit_all')}
       </button>
-      <${Legend} officers=${officers.length > 0} />
+      <${Legend} officers=${officers.length > 0} sources=${sources} />
       ${cluster && html`
         <${ClusterList}
           cluster=${cluster}
@@ -193,7 +197,14 @@ function ClusterList({ cluster, items, selectedId, onSelect, onClose }) {
   `;
 }
 
-function Legend({ officers }) {
+/** "Approximate ward boundaries (168)", "Ward boundaries: hcm.geojson, 08/12/2026 (168)". */
+function sourceLabel({ source, wards, updated_at: at }) {
+  if (source === 'approximate' || source === 'sample') return t(`center.map.boundaries_${source}`, { n: wards });
+  const date = new Date(at).toLocaleDateString(t('center.map.date_locale'));
+  return t('center.map.boundaries_imported', { file: source, date, n: wards });
+}
+
+function Legend({ officers, sources = [] }) {
   return html`
     <ul class="map-legend" aria-label=${t('center.map.legend')}>
       ${CATEGORIES.map(
@@ -205,6 +216,10 @@ function Legend({ officers }) {
         `,
       )}
       ${officers && html`<li><span class="unit-marker unit-marker--legend" aria-hidden="true"><span class="unit-marker__dot"></span></span>${t('center.units_map.legend')}</li>`}
+      ${sources.map((s) => html`
+        <li key=${s.source} class="map-legend__boundaries" data-source=${s.source === 'approximate' || s.source === 'sample' ? s.source : 'imported'}>
+          <span class="map-legend__ward" aria-hidden="true"></span>${sourceLabel(s)}
+        </li>`)}
     </ul>
   `;
 }
