@@ -32,12 +32,9 @@ def new_report(
     tx.execute(
         """INSERT INTO reports (id, device_id, category, description, lat, lon, accuracy,
                created_at_phone, arrived_at, ward_code, outside, no_location, media_count,
-<<<<<<< HEAD
-               message_count, contact_name, contact_phone, updated_at, track_count)
-=======
-               message_count, contact_name, contact_phone, updated_at, boundary_approximate)
->>>>>>> i30-wards
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               message_count, contact_name, contact_phone, updated_at, track_count,
+               boundary_approximate)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             report_id, device_id, data["category"], data.get("description") or "",
             data.get("lat"), data.get("lon"), data.get("accuracy"), data.get("created_at"),
