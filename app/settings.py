@@ -169,16 +169,20 @@ class Settings:
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: two processes starting at once must not each write a different key.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(secrets.token_urlsafe(48))
+            write_key_once(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
+
+
+def write_key_once(path: Path, data: bytes) -> None:
+    """Keep a newly made key at `path` (mode 0600) unless one is there already. O_EXCL: two
+    processes starting at once must not each write a different key; the loser reads the winner's."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _parse(kind: object, raw: str, name: str) -> object:

@@ -72,6 +72,18 @@ def hold_to_send(page: Page) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
+def sent_and_sharing(live_server, new_context: NewContext, watch_console: WatchConsole):
+    """A silent report sent by the gesture, and live location agreed to on the dim screen."""
+    page = phone(new_context)
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    report_id = hold_to_send(page)
+    quiet = page.locator(".quiet")
+    expect(quiet.locator("[data-sent]")).to_have_attribute("data-sent", "yes")
+    quiet.locator("[data-consent=yes]").click()
+    return page, errors, report_id, quiet
+
+
 def fixes_on_server(server, report_id: str) -> list[dict]:
     return doc_json(server, f"report/{report_id}", "report").get("track") or []
 
@@ -148,13 +160,7 @@ def test_released_early_nothing_is_sent(live_server, new_context: NewContext, wa
 def test_live_location_goes_in_one_batch_after_offline_and_stops_when_closed(
     live_server, new_context: NewContext, watch_console: WatchConsole
 ) -> None:
-    page = phone(new_context)
-    errors = watch_console(page)
-    page.goto(live_server.url + "/")
-    report_id = hold_to_send(page)
-    quiet = page.locator(".quiet")
-    expect(quiet.locator("[data-sent]")).to_have_attribute("data-sent", "yes")
-    quiet.locator("[data-consent=yes]").click()
+    page, errors, report_id, quiet = sent_and_sharing(live_server, new_context, watch_console)
     expect(quiet.locator("[data-sharing=on]")).to_be_visible()
     wait_for(lambda: len(fixes_on_server(live_server, report_id)) == 1, what="the first fix")
     page.screenshot(path=SHOTS / "silent-sharing-vi.png")
@@ -187,13 +193,7 @@ def test_live_location_goes_in_one_batch_after_offline_and_stops_when_closed(
 def test_a_refused_fix_stops_the_sharing_and_is_dropped(
     live_server, new_context: NewContext, watch_console: WatchConsole
 ) -> None:
-    page = phone(new_context)
-    errors = watch_console(page)
-    page.goto(live_server.url + "/")
-    report_id = hold_to_send(page)
-    quiet = page.locator(".quiet")
-    expect(quiet.locator("[data-sent]")).to_have_attribute("data-sent", "yes")
-    quiet.locator("[data-consent=yes]").click()
+    page, errors, report_id, quiet = sent_and_sharing(live_server, new_context, watch_console)
     wait_for(lambda: len(fixes_on_server(live_server, report_id)) == 1, what="the first fix")
     # Closed while the phone is offline: it does not know yet, and keeps a fix.
     page.context.set_offline(True)

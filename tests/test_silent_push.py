@@ -3,28 +3,17 @@ citizen's push payload says `silent`, which the service worker passes to showNot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from app.settings import Settings
-
+from . import test_push_delivery
 from .conftest import LiveServer
 from .push.flow import device, subscribe, triage_and_dispatch
 from .push.peer import RecordingPeer
 from .test_push_delivery import user
 from .test_silent_report import TAN_PHU, silent_report
 
-
-@pytest.fixture
-def peer() -> Iterator[RecordingPeer]:
-    with RecordingPeer() as p:
-        yield p
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.with_(push_allow_loopback=True, triage_timeout_s=3600, ack_timeout_s=3600)
+# The push tests' fixtures: a recording push service, and settings that let the server reach it.
+peer, settings = test_push_delivery.peer, test_push_delivery.settings
 
 
 @pytest.mark.parametrize("silent", [True, False])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,12 @@ from app.directory.admin_units import hcm_units
 from app.directory.routing import APPROXIMATE_SOURCE, official_wards
 from app.services import Services
 
+from . import test_directory
+
+started = test_directory.started  # the fixture: the services, started
+
 TAM_BINH = 26797  # vietnam-provinces; vietnamadminunits says 26803
 SAI_GON = 26740
-
-
-@pytest.fixture
-def started(svc: Services) -> Iterator[Services]:
-    svc.start()
-    try:
-        yield svc
-    finally:
-        svc.stop()
 
 
 def test_the_shipped_file_is_what_the_command_generates(tmp_path: Path) -> None:

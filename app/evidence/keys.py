@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app.settings import write_key_once
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -51,20 +52,11 @@ class EvidenceKey:
     @classmethod
     def load_or_create(cls, path: Path) -> EvidenceKey:
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
+            write_key_once(path, Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
-            )
-            # O_EXCL: two processes starting at once must not each write a different key.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(pem)
+            ))
         return cls.from_pem(path.read_bytes())
 
     # -- signing ---------------------------------------------------------------------------------
