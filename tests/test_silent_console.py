@@ -119,6 +119,7 @@ def test_the_assigned_officer_sees_the_trail_and_is_led_to_the_latest_fix(
     expect(note).to_contain_text("không gọi điện")
     expect(note).to_have_attribute("data-fixes", "2")
     expect(note.locator("[data-latest-fix]")).to_contain_text("± 10 m")
+    expect(note.locator("svg[data-trail-points]")).to_have_attribute("data-trail-points", "2")
     pair = f"{moved[0]},{moved[1]}"
     expect(page.locator(".o-place a").first).to_have_attribute("href", f"geo:{pair}?q={pair}")
     expect(page.locator('a[href^="tel:"]')).to_have_count(0)
@@ -128,6 +129,7 @@ def test_the_assigned_officer_sees_the_trail_and_is_led_to_the_latest_fix(
     assert add_fixes(citizen, report_id, fix(*further)).status_code == 200
     pair = f"{further[0]},{further[1]}"
     expect(page.locator(".o-place a").first).to_have_attribute("href", f"geo:{pair}?q={pair}")
+    expect(note.locator("svg[data-trail-points]")).to_have_attribute("data-trail-points", "3")  # the trail grows
     note.scroll_into_view_if_needed()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "silent-officer-vi.png")

@@ -1,7 +1,9 @@
 // Issue 29: a silent report on the assigned officer's phone. The person cannot speak: no call
 // (the call button is not drawn), and while they share their live location the place to go is
-// their latest fix, with its age and accuracy; the navigate buttons lead there.
+// their latest fix, with its age and accuracy, and the trail that led there; the navigate buttons
+// lead to the latest fix.
 import { html } from 'htm/preact';
+import { TrailSvg } from '../core/ui/trail-svg.js';
 import { t } from './strings.js';
 import { age, metres } from './format.js';
 
@@ -18,7 +20,9 @@ export function SilentNote({ view, now }) {
       ${fix
         ? html`<p data-latest-fix=${`${fix.lat},${fix.lon}`}>
             ${t('officer.silent.latest', { n: view.track.length, age: age(Math.max(0, now - fix.at)), accuracy: metres(fix.accuracy) })}
-          </p>`
+          </p>
+          <${TrailSvg} track=${view.track} label=${t('officer.silent.trail', { n: view.track.length })}
+            className="o-silent__trail" dotClass="o-silent__now" />`
         : html`<p class="o-muted">${t('officer.silent.no_track')}</p>`}
     </section>
   `;
