@@ -89,6 +89,14 @@ def test_the_console_shows_a_silent_report_its_trail_live_and_ranks_from_the_lat
     expect(proposed.nth(0)).to_have_attribute("data-officer", "tp.cuoi")
     console.keyboard.press("Escape")
 
+    # Verifying offers P1 only: the server keeps a silent report at P1 whatever is chosen.
+    console.keyboard.press("v")
+    verify = console.locator('[data-form="verify"]')
+    expect(verify.locator('input[name="priority"]')).to_have_count(1)
+    expect(verify.locator('input[name="priority"][value="1"]')).to_be_checked()
+    expect(verify).to_contain_text("luôn ở mức P1")
+    console.keyboard.press("Escape")
+
     console.keyboard.press("m")
     expect(console.locator("[data-silent-hint]")).to_contain_text("không có âm thanh")
     console.get_by_role("button", name="English").click()

@@ -19,10 +19,12 @@ export function categoryIcon(category) {
 export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
   const [category, setCategory] = useState(state.category ?? 'other');
   const [priority, setPriority] = useState(state.priority ?? 3);
+  // A silent report is P1 whatever its category (the server keeps it so): offer nothing else.
+  const priorities = state.silent ? [1] : [1, 2, 3];
 
   // 1, 2, 3 set the priority without leaving the keyboard's home row for the mouse.
   function keyDown(event) {
-    if (['1', '2', '3'].includes(event.key) && !event.target.matches('textarea, input[type=text]')) {
+    if (priorities.map(String).includes(event.key) && !event.target.matches('textarea, input[type=text]')) {
       event.preventDefault();
       setPriority(Number(event.key));
     }
@@ -53,9 +55,9 @@ export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
           value=${priority}
           onChange=${(p) => setPriority(Number(p))}
           columns="3"
-          options=${[1, 2, 3].map((p) => ({ value: p, label: `P${p}`, hint: t(`center.priorities.${p}`) }))}
+          options=${priorities.map((p) => ({ value: p, label: `P${p}`, hint: t(`center.priorities.${p}`) }))}
         />
-        <p class="action-form__hint">${t('center.verify.hint')}</p>
+        <p class="action-form__hint">${state.silent ? t('center.verify.silent_p1') : t('center.verify.hint')}</p>
       <//>
     </div>
   `;
