@@ -95,7 +95,7 @@ class _Items:
 def _struct(dec: Decoder, items: _Items) -> tuple[int, int | None, bool]:
     """Read one struct: its length in clock units, for an Item the depth of its content, and
     whether it is a Skip."""
-    info = dec.raw(1)[0]
+    info = dec.byte()
     ref = info & 0x1F
     if ref in (_GC, _SKIP):
         return dec.varuint(), None, ref == _SKIP
@@ -170,7 +170,7 @@ def _any(dec: Decoder) -> None:
         level[0] -= 1
         if level[1]:
             dec.varstring()  # an object's entry: its key, then its value
-        tag = dec.raw(1)[0]
+        tag = dec.byte()
         if tag in (_ANY_ARRAY, _ANY_OBJECT):
             if len(stack) > MAX_VALUE_DEPTH:
                 raise ProtocolError(f"values nested more than {MAX_VALUE_DEPTH} levels deep")
@@ -189,10 +189,10 @@ def _any(dec: Decoder) -> None:
 
 def _varint(dec: Decoder) -> None:
     """lib0 signed varint: 6 bits and a sign in the first byte, 7 bits in each next one."""
-    byte = dec.raw(1)[0]
+    byte = dec.byte()
     num, shift = byte & 0x3F, 6
     while byte & 0x80:
-        byte = dec.raw(1)[0]
+        byte = dec.byte()
         num |= (byte & 0x7F) << shift
         shift += 7
         if num > MAX_SAFE_INTEGER:
