@@ -131,6 +131,7 @@ class Services:
         self.sync = SyncEngine(
             self.db, kinds(self), server_principal=SERVER,
             idle_unload_s=self.settings.sync_idle_unload_s, peers=self.peers,
+            shadow_budget=self.settings.sync_shadow_budget_mib * 1024 * 1024,
         )
         from app.incidents.alerts import build_push
 

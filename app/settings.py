@@ -88,6 +88,10 @@ class Settings:
     # each full collection, which stops the event loop: under a surge of new reports each one
     # leaves three documents loaded (report, incident, reply); reloading a small one costs ~50 µs.
     sync_idle_unload_s: int = 15
+    # Every loaded document keeps a shadow copy between changes, so that judging a change costs
+    # O(change) (issue 28); all of them stay within this many MiB of estimated memory, the least
+    # recently used dropped first (and rebuilt, O(document), on their next change).
+    sync_shadow_budget_mib: int = 64
     # Media (media/): limits per file and per report, refused up front (413) and enforced again on
     # the decoded kind; an unfinished upload is discarded after `media_upload_expiry_s`.
     media_photo_max_bytes: int = 20 * 1024 * 1024

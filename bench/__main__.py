@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"benchmarks to run (default: {', '.join(DEFAULT)}; also: peers)")
     parser.add_argument("--quick", action="store_true", help="small scale, under a minute")
     parser.add_argument("--only", default="", help="parts of one benchmark, e.g. sync: ingest,fanout,memory")
+    parser.add_argument("--servers", default="", help="peers: which servers, e.g. ours or "
+                        "ours@/path/to/old/checkout,ours (default: all four)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     parser.add_argument("--subscriptions", type=int, help="warnings: subscriptions (default 100,000)")
     parser.add_argument("--runs", type=int, help="warnings: runs per configuration (default 3); "
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     raw = {}
     for name in args.names or DEFAULT:
         extra = ({"subscriptions": args.subscriptions, "runs": args.runs} if name == "warnings"
-                 else {"runs": args.runs} if name == "peers" else {})
+                 else {"runs": args.runs, "servers": [n for n in args.servers.split(",") if n] or None}
+                 if name == "peers" else {})
         sections = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, only=only, **extra)
         raw[name] = {s.title: {"rows": s.rows, "targets": s.targets, "data": s.data} for s in sections}
     if args.json:

@@ -22,6 +22,7 @@ from pycrdt import Doc
 from . import store
 from .kinds import DocKind
 from .room import Room
+from .shadow import DEFAULT_SHADOW_BUDGET, Shadow, ShadowCache, shadow_cost
 
 T = TypeVar("T")
 
@@ -60,9 +61,12 @@ class LoadedDoc:
         "shadow",
         "size",
         "seq",
+        "shadows",
     )
 
-    def __init__(self, name: str, kind: DocKind, doc_id: str) -> None:
+    def __init__(
+        self, name: str, kind: DocKind, doc_id: str, shadows: ShadowCache | None = None
+    ) -> None:
         self.name = name
         self.kind = kind
         self.doc_id = doc_id
@@ -78,18 +82,38 @@ class LoadedDoc:
         self.last_used = time.monotonic()
         # A copy equal to `doc`, kept between changes so that judging a change costs
         # O(change), not O(document); taken by a change and put back only once that change is
-        # live, so a refused change (which leaves its copy dirty) simply drops it.
-        self.shadow: Any = None
+        # live, so a refused change (which leaves its copy dirty) simply drops it. `shadows`
+        # bounds the memory of all documents' kept copies.
+        self.shadow: Shadow | None = None
+        self.shadows = shadows if shadows is not None else ShadowCache()
         self.size = 0  # encoded size when last measured, plus every update stored since
         # The store's seq of the last update in `doc`: a write commits only if it is the next
         # one, so no process ever judges a change against a copy another process moved past.
         self.seq = 0
 
-    def drop_shadow(self) -> None:
-        """Free the cached shadow (see `Shadow.close`: an unclosed one is never freed)."""
-        shadow, self.shadow = self.shadow, None
+    def take_shadow(self, client_id: int, any_id: bool = False) -> Shadow:
+        """The kept copy of the live document, or a fresh one (O(document)) if there is none.
+
+        The shadow's own client id is what the server's `mutate` writes with, so a server write
+        needs its `client_id`; a client's update brings its own ids and takes any (`any_id`).
+        """
+        shadow = self.shadows.take(self)
         if shadow is not None:
+            if any_id or shadow.doc.client_id == client_id:
+                return shadow.reset()
             shadow.close()
+        fresh = Shadow.of(self.doc if self.exists else None, client_id)
+        if self.exists:
+            self.size = len(self.doc.get_update())  # measured while we pay O(document) anyway
+        return fresh
+
+    def keep_shadow(self, shadow: Shadow) -> None:
+        """Keep `shadow`, equal to the live document now, for the next change (if it fits)."""
+        self.shadows.keep(self, shadow, shadow_cost(self.size))
+
+    def drop_shadow(self) -> None:
+        """Free the kept shadow (see `Shadow.close`: an unclosed one is never freed)."""
+        self.shadows.drop(self)
 
     def born_since(self, moment: float) -> bool:
         return self.born is not None and self.born >= moment
@@ -107,8 +131,10 @@ class Documents:
         db: Database,
         resolve: Callable[[str], tuple[DocKind, str]],
         idle_unload_s: float = 60.0,
+        shadow_budget: int = DEFAULT_SHADOW_BUDGET,
     ) -> None:
         self.db = db
+        self.shadows = ShadowCache(shadow_budget)
         self.resolve = resolve
         self.idle_unload_s = idle_unload_s
         self._loaded: dict[str, LoadedDoc] = {}
@@ -147,7 +173,7 @@ class Documents:
         # Indexed reads of one document's rows, made here rather than on a reader thread: no
         # await between the lookup above and the insert below, so one name gets one live Doc.
         stored = self.db.read_now(lambda conn: store.load_stored(conn, name))
-        loaded = LoadedDoc(name, kind, doc_id)
+        loaded = LoadedDoc(name, kind, doc_id, self.shadows)
         if stored is not None:
             loaded.doc.apply_update(stored.state)
             loaded.size = len(stored.state)

@@ -32,15 +32,11 @@ from .documents import Database, Documents, LoadedDoc
 from .kinds import CommitFn, DocKind, Refused, Unavailable, denied, too_large_update
 from .peers import PeerChanges, Peers, Stale
 from .room import Room, Subscriber
-from .shadow import Shadow, guarded, merge, new_clients
+from .shadow import DEFAULT_SHADOW_BUDGET, Shadow, guarded, merge
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# Below this, rebuilding a shadow costs less than the memory a cached one would take.
-CACHE_SHADOW_BYTES = 16 * 1024
-
 
 @dataclass(frozen=True)
 class Applied:
@@ -80,6 +76,7 @@ class SyncEngine(PeerChanges):
         squash: store.Squash | None = None,
         client_id: int | None = None,
         peers: Peers | None = None,
+        shadow_budget: int = DEFAULT_SHADOW_BUDGET,
     ) -> None:
         self.db = db
         self.peers = peers
@@ -93,7 +90,9 @@ class SyncEngine(PeerChanges):
         # One Yjs client id for the server's writes in this process: a fresh id per write would
         # add an entry to the document's state vector every time.
         self.client_id = client_id if client_id is not None else random.getrandbits(32)
-        self.documents = Documents(db, self.kind_of, idle_unload_s)
+        # Every loaded document keeps a shadow equal to it (`LoadedDoc.take_shadow`), within
+        # `shadow_budget` bytes of estimated memory for all of them (least recently used first out).
+        self.documents = Documents(db, self.kind_of, idle_unload_s, shadow_budget)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -293,12 +292,12 @@ class SyncEngine(PeerChanges):
             return Applied(name, None, protocol.EMPTY_UPDATE)
         async with self.documents.using(name) as loaded, loaded.lock:
             for attempt in itertools.count(1):
-                shadow = self._take_shadow(loaded, self.client_id)
+                shadow = loaded.take_shadow(self.client_id, any_id=True)
                 try:
                     shadow.apply(update)
                     effective = shadow.effective
                     if effective is None:  # nothing new: a retry, or a reader's step 2
-                        loaded.shadow = shadow  # unchanged: still equal to the live document
+                        loaded.keep_shadow(shadow)  # unchanged: still equal to the live doc
                         return Applied(name, None, protocol.EMPTY_UPDATE)
                     if not await kind.can_write(principal, loaded.doc_id, loaded.exists):
                         raise denied(principal, f"You may not change {name}.")
@@ -325,12 +324,12 @@ class SyncEngine(PeerChanges):
                 owner = loaded.writers.get(client_id)
                 if owner is not None and owner != loaded.kind.writer_key(principal):
                     client_id = random.getrandbits(32)  # someone took our id in this document
-                shadow = self._take_shadow(loaded, client_id)
+                shadow = loaded.take_shadow(client_id)
                 try:
                     shadow.mutate(mutate)
                     effective = shadow.effective
                     if effective is None:
-                        loaded.shadow = shadow
+                        loaded.keep_shadow(shadow)
                         result = await self.db.write(in_tx) if in_tx is not None else None
                         return Applied(name, None, protocol.EMPTY_UPDATE, result=result)
                     writers = self._new_writers(loaded, shadow, principal)
@@ -350,10 +349,9 @@ class SyncEngine(PeerChanges):
         """
         if not loaded.kind.bind_client_ids:
             return {}
-        before = protocol.decode_state_vector(loaded.doc.get_state())
         key = loaded.kind.writer_key(principal)
         new: dict[int, str] = {}
-        for client in new_clients(before, shadow.state_vector()):
+        for client in shadow.written_clients():
             owner = loaded.writers.get(client)
             if owner is None:
                 new[client] = key
@@ -412,8 +410,7 @@ class SyncEngine(PeerChanges):
         self._apply_live(loaded, effective, writers)
         loaded.seq = seq
         loaded.size = size
-        if size >= CACHE_SHADOW_BYTES:
-            loaded.shadow = shadow  # equal to the live document again: keep it for the next change
+        loaded.keep_shadow(shadow)  # equal to the live document again: for the next change
         if created:
             # Readers that subscribed while nobody owned the document got in on the kind's word
             # for an ownerless document; ask again now that it has an owner.
@@ -421,19 +418,6 @@ class SyncEngine(PeerChanges):
         loaded.room.broadcast(protocol.sync_update(effective), exclude=origin)
         await _after_commit(kind, principal, loaded, created, value)
         return Applied(name, seq, effective, created, value, result)
-
-    @staticmethod
-    def _take_shadow(loaded: LoadedDoc, client_id: int) -> Shadow:
-        """The cached copy of the live document, or a fresh one (O(document)) if there is none."""
-        shadow, loaded.shadow = loaded.shadow, None
-        if shadow is not None:
-            if shadow.doc.client_id == client_id:
-                return shadow.reset()
-            shadow.close()
-        shadow = Shadow.of(loaded.doc if loaded.exists else None, client_id)
-        if loaded.exists:
-            loaded.size = len(loaded.doc.get_update())  # measured while we pay O(document) anyway
-        return shadow
 
     @staticmethod
     def _validate(loaded: LoadedDoc, principal: Any, after: Doc) -> None:

@@ -36,7 +36,6 @@ from .kinds import Refused
 
 if TYPE_CHECKING:
     from .documents import Documents, LoadedDoc
-    from .engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +140,17 @@ class PeerChanges:
 
 
 
+class PeerEngine(Protocol):
+    """What `NotifyPeers` needs of the engine it serves (`SyncEngine` fits): the peers hand it
+    what they hear and never reach into it, so neither module imports the other."""
+
+    def peer_changed(self, name: str, seq: int, update: bytes | None, writers: dict[int, str]) -> None: ...
+
+    def peers_lost(self) -> None: ...
+
+    async def reauthorize_here(self, name: str) -> int: ...
+
+
 class Bus(Protocol):
     def notify(self, tx: Any, channel: str, payload: str) -> None: ...
 
@@ -156,12 +166,12 @@ class NotifyPeers:
         self.db = db
         self.channel = channel
         self.origin = f"{os.getpid()}-{secrets.token_hex(4)}"  # this process, to skip its own notices
-        self.engine: SyncEngine | None = None
+        self.engine: PeerEngine | None = None
         self.received = 0  # notices from other processes (for tests and monitoring)
         self._handlers: dict[str, list[Callable[[Any], Any]]] = {}
         self._listening: Any = None
 
-    def start(self, engine: SyncEngine) -> None:
+    def start(self, engine: PeerEngine) -> None:
         self.engine = engine
         self._listening = self.db.listen(self.channel, self._heard)
 

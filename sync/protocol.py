@@ -113,6 +113,10 @@ class Decoder:
         return self.pos >= len(self.data)
 
     def varuint(self) -> int:
+        pos = self.pos
+        if pos < len(self.data) and self.data[pos] < 0x80:  # one byte: most clocks and counts
+            self.pos = pos + 1
+            return self.data[pos]
         num = 0
         shift = 0
         for _ in range(_MAX_VARUINT_BYTES):
@@ -135,6 +139,12 @@ class Decoder:
         chunk = self.data[self.pos : end]
         self.pos = end
         return chunk
+
+    def byte(self) -> int:
+        if self.pos >= len(self.data):
+            raise ProtocolError("unexpected end of data")
+        self.pos += 1
+        return self.data[self.pos - 1]
 
     def varuint8array(self) -> bytes:
         return self.raw(self.varuint())

@@ -10,7 +10,7 @@ levels; the kinds' own validation bounds the depth across updates.
 
     >>> from pycrdt import Doc, Map
     >>> doc = Doc(); doc.get("note", type=Map)["tags"] = ["a", ["b"]]
-    >>> check_update(doc.get_update())   # returns quietly; raises ProtocolError when too deep
+    >>> reach = check_update(doc.get_update())   # raises ProtocolError when too deep
 
 The walk follows Yjs's `readClientsStructRefs` and lib0's `readAny` (v1 encoding). Anything it
 cannot read is malformed and refused, as pycrdt would refuse it.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import NamedTuple
 
 from .protocol import MAX_SAFE_INTEGER, Decoder, ProtocolError, decode_delete_set
 
@@ -36,23 +37,36 @@ _JSON_BRACKETS = re.compile(r"[\[\]{}]")
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
-def check_update(update: bytes) -> None:
-    """Raise `ProtocolError` if `update` is not a readable v1 update or nests too deep."""
+class Reach(NamedTuple):
+    """What an update needs of a document to be whole in it: per client, the clock its structs
+    end at (Skips, which are gaps, not content, excepted), and the ranges it deletes."""
+
+    ends: dict[int, int]
+    deletes: dict[int, list[tuple[int, int]]]
+
+
+def check_update(update: bytes) -> Reach:
+    """Raise `ProtocolError` if `update` is not a readable v1 update or nests too deep; else
+    return its `Reach` (read on the way: the pending check needs no second parse)."""
     dec = Decoder(update)
     items = _Items()
+    ends: dict[int, int] = {}
     for _ in range(dec.varuint()):
         structs = dec.varuint()
         client = dec.varuint()
         clock = dec.varuint()
         for _ in range(structs):
-            length, depth = _struct(dec, items)
+            length, depth, skip = _struct(dec, items)
             if depth is not None:
                 items.add(client, clock, clock + length, depth)
             clock += length
             if clock > MAX_SAFE_INTEGER:
                 raise ProtocolError("clock out of range")
-    decode_delete_set(dec)
+            if not skip and clock > ends.get(client, 0):
+                ends[client] = clock
+    deletes = decode_delete_set(dec)
     dec.finish()
+    return Reach(ends, deletes)
 
 
 class _Items:
@@ -78,12 +92,13 @@ class _Items:
         return 1
 
 
-def _struct(dec: Decoder, items: _Items) -> tuple[int, int | None]:
-    """Read one struct: its length in clock units, and for an Item the depth of its content."""
-    info = dec.raw(1)[0]
+def _struct(dec: Decoder, items: _Items) -> tuple[int, int | None, bool]:
+    """Read one struct: its length in clock units, for an Item the depth of its content, and
+    whether it is a Skip."""
+    info = dec.byte()
     ref = info & 0x1F
     if ref in (_GC, _SKIP):
-        return dec.varuint(), None
+        return dec.varuint(), None, ref == _SKIP
     depth = 1
     left = (dec.varuint(), dec.varuint()) if info & 0x80 else None
     right = (dec.varuint(), dec.varuint()) if info & 0x40 else None
@@ -99,7 +114,7 @@ def _struct(dec: Decoder, items: _Items) -> tuple[int, int | None]:
         depth = max(items.depth_of(n) for n in (left, right) if n is not None)
     if depth > MAX_TYPE_DEPTH:
         raise ProtocolError(f"shared types nested more than {MAX_TYPE_DEPTH} levels deep")
-    return _content(dec, ref), depth
+    return _content(dec, ref), depth, False
 
 
 def _content(dec: Decoder, ref: int) -> int:
@@ -155,7 +170,7 @@ def _any(dec: Decoder) -> None:
         level[0] -= 1
         if level[1]:
             dec.varstring()  # an object's entry: its key, then its value
-        tag = dec.raw(1)[0]
+        tag = dec.byte()
         if tag in (_ANY_ARRAY, _ANY_OBJECT):
             if len(stack) > MAX_VALUE_DEPTH:
                 raise ProtocolError(f"values nested more than {MAX_VALUE_DEPTH} levels deep")
@@ -174,10 +189,10 @@ def _any(dec: Decoder) -> None:
 
 def _varint(dec: Decoder) -> None:
     """lib0 signed varint: 6 bits and a sign in the first byte, 7 bits in each next one."""
-    byte = dec.raw(1)[0]
+    byte = dec.byte()
     num, shift = byte & 0x3F, 6
     while byte & 0x80:
-        byte = dec.raw(1)[0]
+        byte = dec.byte()
         num |= (byte & 0x7F) << shift
         shift += 7
         if num > MAX_SAFE_INTEGER:

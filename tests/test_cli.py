@@ -94,9 +94,10 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 app = create_app(Settings(data_dir=Path(sys.argv[1]), secret_key="t", inprocess_worker=False,
-                          sync_idle_unload_s=7))
+                          sync_idle_unload_s=7, sync_shadow_budget_mib=3))
 svc = app.state.services
 assert svc.sync.documents.idle_unload_s == 7
+assert svc.sync.documents.shadows.budget == 3 * 1024 * 1024
 tracked = lambda: any(o is svc for o in gc.get_objects())  # frozen objects are not listed
 assert tracked() and gc.get_freeze_count() == 0
 with TestClient(app) as client:

@@ -80,8 +80,11 @@ def cores() -> tuple[int, set[int] | None]:
 def server(name: str, data: Path) -> ServerProcess:
     core, _ = cores()
     pin = ["taskset", "-c", str(core)]
-    if name == "ours":
+    if name.partition("@")[0] == "ours":  # "ours@/other/checkout": that tree's engine (before/after)
         proc = ServerProcess.toy(data)
+        if "@" in name:
+            proc.root = Path(name.partition("@")[2])
+            proc.env["PYTHONPATH"] = str(proc.root)
         proc.argv = [*pin, *proc.argv]
         return proc
     proc = ServerProcess(name, [], data, {})
@@ -269,26 +272,33 @@ FIGURES = [
 ]
 
 
-def run(quick: bool = False, only: list[str] | None = None, runs: int | None = None) -> list[Section]:
+def run(quick: bool = False, only: list[str] | None = None, runs: int | None = None,
+        servers: list[str] | None = None) -> list[Section]:
+    """`servers`: a subset of SERVERS, in that order, and/or `ours@<checkout>` (the engine of
+    another source tree, to compare before and after a change in the same minutes)."""
     scale = QUICK if quick else FULL
     if runs:
         scale = Scale(**{**scale.__dict__, "runs": runs})
     unknown = set(only or []) - set(WORKLOADS)
     if unknown:
         raise SystemExit(f"unknown part(s) of peers: {', '.join(sorted(unknown))}; known: {', '.join(WORKLOADS)}")
-    versions = install.ensure()
+    versions = install.ensure() if any(n in SERVERS[1:] for n in servers or SERVERS) else {}
     raise_nofile()
     chosen = only or list(WORKLOADS)
+    servers = servers or list(SERVERS)
+    wrong = [n for n in servers if n not in SERVERS and not n.startswith("ours@")]
+    if wrong or "ours" not in servers:
+        raise SystemExit(f"--servers: {', '.join(wrong) or 'ours is missing'}; known: {', '.join(SERVERS)}, ours@PATH")
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     notes: list[str] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sos-bench-peers-") as tmp:
         for r in range(scale.runs):
-            for name in SERVERS:
+            for name in servers:
                 for workload in chosen:
                     at = time.monotonic()
                     try:
-                        figures = WORKLOADS[workload](name, scale, Path(tmp) / f"{workload}-{name}-{r}")
+                        figures = WORKLOADS[workload](name, scale, Path(tmp) / f"{workload}-{name.replace('/', '_')}-{r}")
                     except Exception as exc:  # one peer failing must not lose the others' figures
                         notes.append(f"PROBLEM: run {r + 1}, {name}, {workload}: {exc!r}")
                         continue
@@ -299,20 +309,21 @@ def run(quick: bool = False, only: list[str] | None = None, runs: int | None = N
                     print(f"run {r + 1}/{scale.runs} {name} {workload}: "
                           + ", ".join(f"{k} {v:.1f}" for k, v in figures.items())
                           + f" ({time.monotonic() - at:.0f} s)", flush=True)
-    return [_table(scale, chosen, results, notes, versions, time.monotonic() - started)]
+    return [_table(scale, chosen, servers, results, notes, versions, time.monotonic() - started)]
 
 
-def _table(scale: Scale, chosen: list[str], results: dict[tuple[str, str], list[dict[str, float]]],
+def _table(scale: Scale, chosen: list[str], servers: list[str], results: dict[tuple[str, str], list[dict[str, float]]],
            notes: list[str], versions: dict[str, str], took: float) -> Section:
     section = Section(f"Sync engine vs peers, medians of {scale.runs} interleaved run(s)",
-                      ["workload", *SERVERS])
-    ratios = Section("ours ÷ peer (over 1: ours costs more / is slower)", ["workload", *SERVERS[1:]])
+                      ["workload", *servers])
+    others = [n for n in servers if n != "ours"]
+    ratios = Section("ours ÷ peer (over 1: ours costs more / is slower)", ["workload", *others])
     medians: dict[tuple[str, str, str], float] = {}
     for workload, key, label, fmt, lower in FIGURES:
         if workload not in chosen:
             continue
         row = [label.format(**scale.__dict__)]
-        for name in SERVERS:
+        for name in servers:
             values = [f[key] for f in results.get((workload, name), [])]
             medians[workload, key, name] = median(values)
             row.append(fmt.format(medians[workload, key, name]) if values else "failed")
@@ -321,7 +332,7 @@ def _table(scale: Scale, chosen: list[str], results: dict[tuple[str, str], list[
             continue
         ours = medians[workload, key, "ours"]
         ratios.rows.append([row[0], *(f"{(ours / medians[workload, key, n]) ** (1 if lower else -1):.2f}×"
-                                      for n in SERVERS[1:])])
+                                      for n in others)])
     section.notes += notes
     section.notes += [
         "peers: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
