@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"benchmarks to run (default: {', '.join(DEFAULT)}; also: peers)")
     parser.add_argument("--quick", action="store_true", help="small scale, under a minute")
     parser.add_argument("--only", default="", help="parts of one benchmark, e.g. sync: ingest,fanout,memory")
+    parser.add_argument("--servers", default="", help="peers: some servers only, e.g. ours")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     parser.add_argument("--subscriptions", type=int, help="warnings: subscriptions (default 100,000)")
     parser.add_argument("--runs", type=int, help="warnings: runs per configuration (default 3); "
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; known: {', '.join(BENCHMARKS)}")
     only = [p for p in args.only.split(",") if p] or None
+    servers = [s for s in args.servers.split(",") if s] or None
     if only and len(args.names) != 1:
         parser.error("--only needs exactly one benchmark name")
     print(f"{machine()}\ncommand: {' '.join([Path(sys.executable).name, '-m', 'bench', *(argv or sys.argv[1:])])}\n",
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = {}
     for name in args.names or DEFAULT:
         extra = ({"subscriptions": args.subscriptions, "runs": args.runs} if name == "warnings"
-                 else {"runs": args.runs} if name == "peers" else {})
+                 else {"runs": args.runs, "servers": servers} if name == "peers" else {})
         sections = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, only=only, **extra)
         raw[name] = {s.title: {"rows": s.rows, "targets": s.targets, "data": s.data} for s in sections}
     if args.json:

@@ -269,14 +269,21 @@ FIGURES = [
 ]
 
 
-def run(quick: bool = False, only: list[str] | None = None, runs: int | None = None) -> list[Section]:
+def run(quick: bool = False, only: list[str] | None = None, runs: int | None = None,
+        servers: list[str] | None = None) -> list[Section]:
+    """`servers`: some of SERVERS only (e.g. ours alone, to compare two versions of it); the
+    peers are installed only if one of them is chosen."""
     scale = QUICK if quick else FULL
     if runs:
         scale = Scale(**{**scale.__dict__, "runs": runs})
     unknown = set(only or []) - set(WORKLOADS)
     if unknown:
         raise SystemExit(f"unknown part(s) of peers: {', '.join(sorted(unknown))}; known: {', '.join(WORKLOADS)}")
-    versions = install.ensure()
+    unknown_servers = set(servers or []) - set(SERVERS)
+    if unknown_servers:
+        raise SystemExit(f"unknown server(s): {', '.join(sorted(unknown_servers))}; known: {', '.join(SERVERS)}")
+    picked = [name for name in SERVERS if name in (servers or SERVERS)]
+    versions = install.ensure() if set(picked) - {"ours"} else {}
     raise_nofile()
     chosen = only or list(WORKLOADS)
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -284,7 +291,7 @@ def run(quick: bool = False, only: list[str] | None = None, runs: int | None = N
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sos-bench-peers-") as tmp:
         for r in range(scale.runs):
-            for name in SERVERS:
+            for name in picked:
                 for workload in chosen:
                     at = time.monotonic()
                     try:
@@ -299,29 +306,31 @@ def run(quick: bool = False, only: list[str] | None = None, runs: int | None = N
                     print(f"run {r + 1}/{scale.runs} {name} {workload}: "
                           + ", ".join(f"{k} {v:.1f}" for k, v in figures.items())
                           + f" ({time.monotonic() - at:.0f} s)", flush=True)
-    return [_table(scale, chosen, results, notes, versions, time.monotonic() - started)]
+    return [_table(scale, chosen, picked, results, notes, versions, time.monotonic() - started)]
 
 
-def _table(scale: Scale, chosen: list[str], results: dict[tuple[str, str], list[dict[str, float]]],
+def _table(scale: Scale, chosen: list[str], picked: list[str],
+           results: dict[tuple[str, str], list[dict[str, float]]],
            notes: list[str], versions: dict[str, str], took: float) -> Section:
     section = Section(f"Sync engine vs peers, medians of {scale.runs} interleaved run(s)",
-                      ["workload", *SERVERS])
-    ratios = Section("ours ÷ peer (over 1: ours costs more / is slower)", ["workload", *SERVERS[1:]])
+                      ["workload", *picked])
+    peers = [name for name in picked if name != "ours"]
+    ratios = Section("ours ÷ peer (over 1: ours costs more / is slower)", ["workload", *peers])
     medians: dict[tuple[str, str, str], float] = {}
     for workload, key, label, fmt, lower in FIGURES:
         if workload not in chosen:
             continue
         row = [label.format(**scale.__dict__)]
-        for name in SERVERS:
+        for name in picked:
             values = [f[key] for f in results.get((workload, name), [])]
             medians[workload, key, name] = median(values)
             row.append(fmt.format(medians[workload, key, name]) if values else "failed")
         section.rows.append(row)
-        if key in ("rss_mib", "client_cores"):
+        if key in ("rss_mib", "client_cores") or "ours" not in picked or not peers:
             continue
         ours = medians[workload, key, "ours"]
         ratios.rows.append([row[0], *(f"{(ours / medians[workload, key, n]) ** (1 if lower else -1):.2f}×"
-                                      for n in SERVERS[1:])])
+                                      for n in peers)])
     section.notes += notes
     section.notes += [
         "peers: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
@@ -334,6 +343,7 @@ def _table(scale: Scale, chosen: list[str], results: dict[tuple[str, str], list[
         f"took {took:.0f} s",
     ]
     print(section.render(), flush=True)
-    print(ratios.render(), flush=True)
+    if ratios.rows:
+        print(ratios.render(), flush=True)
     section.data = {f"{w}/{k}/{n}": v for (w, k, n), v in medians.items()}
     return section
