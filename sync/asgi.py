@@ -29,8 +29,9 @@ from . import batch
 from .connection import serve
 from .engine import SyncEngine
 from .kinds import Refused
+from .preframed import EXTENSION, FRAME, binary_frame
 from .protocol import ProtocolError
-from .room import ChannelClosed
+from .room import ChannelClosed, Shared
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,21 @@ TRAFFIC = Traffic()
 
 
 class WebSocketChannel:
-    """A Starlette WebSocket as a `sync.room.Channel`."""
+    """A Starlette WebSocket as a `sync.room.Channel`. Under a server offering `sos.preframed`
+    (sync.preframed), a room's broadcast goes out as the frame built once for all its readers."""
+
+    __slots__ = ("ws", "preframed")
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
+        self.preframed = EXTENSION in (ws.scope.get("extensions") or {})
 
     async def send(self, message: bytes) -> None:
-        await self.ws.send_bytes(message)
+        if self.preframed and isinstance(message, Shared):
+            frame = message.encoded(binary_frame)
+            await self.ws.send({"type": "websocket.send", "bytes": message, FRAME: frame})
+        else:
+            await self.ws.send_bytes(message)
         TRAFFIC.messages_out += 1
 
     async def recv(self) -> bytes:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from . import protocol
@@ -30,6 +30,27 @@ log = logging.getLogger(__name__)
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN_LATER = 1013  # transient: stock y-websocket clients reconnect and resync
+
+
+class Shared(bytes):
+    """A message the room sends to many channels. A channel that must encode what it sends (a
+    WebSocket frame, sync.preframed) encodes it once here, for all of them: `encoded` keeps the
+    result on the message, which lives as long as some subscriber still has it queued.
+
+        frame = message.encoded(binary_frame) if isinstance(message, Shared) else ...
+    """
+
+    _encodings: dict[Callable[[bytes], bytes], bytes]
+
+    def encoded(self, encode: Callable[[bytes], bytes]) -> bytes:
+        try:
+            cache = self._encodings
+        except AttributeError:
+            cache = self._encodings = {}
+        result = cache.get(encode)
+        if result is None:
+            result = cache[encode] = encode(self)
+        return result
 
 
 class ChannelClosed(Exception):
@@ -68,6 +89,11 @@ async def _resume(coro: Coroutine[Any, Any, None], waiting_on: Any) -> None:
             if waiting_on is None:
                 await asyncio.sleep(0)
             else:
+                # The future comes flagged "blocking", as a Future yields itself to its Task; a
+                # Task clears the flag before waiting on it, and so must we: awaiting a future
+                # still flagged raises "await wasn't used with future" (a slow reader, whose
+                # send has to wait, was dropped by that until issue 28).
+                waiting_on._asyncio_future_blocking = False
                 await waiting_on
         except BaseException as exc:  # the future failed, or this task was cancelled
             try:
@@ -245,6 +271,8 @@ class Room:
 
     def broadcast(self, message: bytes, exclude: Subscriber | None = None) -> int:
         """Queue `message` for every subscriber but `exclude`; returns how many got it."""
+        if not isinstance(message, Shared):
+            message = Shared(message)  # encoded once for all of them (see `Shared`)
         sent = 0
         for sub in list(self.subscribers):
             if sub is exclude:

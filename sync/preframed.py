@@ -1,0 +1,81 @@
+"""Pre-framed broadcasts: a broadcast's WebSocket frame is built once and the same bytes are
+written to every reader's transport (issue 28).
+
+A generic ASGI server frames each `websocket.send` separately: a write to 1,000 readers costs
+1,000 frame encodings (and, with permessage-deflate, 1,000 compressions). `PreframedWebSockets`
+is uvicorn's own sans-I/O WebSocket protocol plus one ASGI extension, given to uvicorn as
+`ws="sync.preframed:PreframedWebSockets"` (`sos serve` and bench/toyapp.py do):
+
+- it announces `scope["extensions"]["sos.preframed"]`;
+- a `websocket.send` message that also carries `"sos.frame": <frame bytes>` has those bytes
+  written to the transport as they are, instead of framing `"bytes"` again.
+
+Everything else is uvicorn's: the same `send` path (so a pre-framed send waits behind the same
+back-pressure and cannot overtake an earlier send on its connection), the same handshake,
+keepalive and close. A server without the extension never sees the key used (the channel only
+adds it when the extension is announced) and frames `"bytes"` as usual.
+
+Compression: `sos serve` declines permessage-deflate (app/cli.py WEBSOCKET_OPTIONS). Where a
+connection did negotiate it (uvicorn's default, e.g. the tests' servers), the shared frame goes
+out uncompressed, RSV1 clear: RFC 7692 §6 lets an endpoint send any message uncompressed, and
+an uncompressed message touches neither side's LZ77 window, so the connection's compression
+context (context takeover) stays valid for the messages framed per connection.
+
+    frame = Shared(message).encoded(binary_frame)   # once per broadcast (sync.room does it)
+    await websocket.send({"type": "websocket.send", "bytes": message, FRAME: frame})
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+EXTENSION = "sos.preframed"
+FRAME = "sos.frame"
+_FIN_BINARY = 0x82  # FIN set, RSV1-3 clear (not compressed), opcode 2 (binary)
+
+
+def binary_frame(payload: bytes) -> bytes:
+    """One unfragmented binary frame, server to client (RFC 6455 §5.2: a server never masks)."""
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", _FIN_BINARY, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", _FIN_BINARY, 126, size)
+    else:
+        head = struct.pack("!BBQ", _FIN_BINARY, 127, size)
+    return head + payload
+
+
+class PreframedWebSockets(WebSocketsSansIOProtocol):
+    """uvicorn's "websockets-sansio" protocol, with the `sos.preframed` extension."""
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        # The ASGI task is created, not started: the app sees the extension from its first step.
+        # (No scope when the handshake was refused: nothing runs then.)
+        scope: Any = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][EXTENSION] = {}
+
+    async def send(self, message: Any) -> None:
+        frame = message.get(FRAME) if message["type"] == "websocket.send" else None
+        if frame is None:
+            await super().send(message)
+            return
+        await self.writable.wait()  # the same back-pressure as every other send
+        if self.disconnected:
+            raise ClientDisconnected()
+        if (
+            not self.handshake_complete
+            or self.close_sent
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+        ):
+            await super().send(message)  # uvicorn's own answer to a send in that state
+            return
+        self.transport.write(frame)

@@ -1,0 +1,98 @@
+"""Pre-framed broadcasts (sync/preframed.py) on a real uvicorn over real sockets: one frame per
+broadcast, the same bytes to every reader, in order with the connection's other sends. The
+clients negotiate permessage-deflate (websockets' default, accepted by the test server), so the
+uncompressed shared frames are also checked to decode amid compressed ones."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+
+from sync import asgi
+from sync.preframed import FRAME, PreframedWebSockets, binary_frame
+from sync.room import Subscriber
+
+from .conftest import SyncServer
+from .test_websocket import Peer, url
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_broadcast_is_framed_once_and_the_same_bytes_reach_every_reader(
+    server: SyncServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encodes: list[bytes] = []
+    sent_frames: list[bytes] = []
+
+    def counting_frame(payload: bytes) -> bytes:
+        frame = binary_frame(payload)
+        encodes.append(frame)
+        return frame
+
+    original_send = PreframedWebSockets.send
+
+    async def recording_send(self: PreframedWebSockets, message: Any) -> None:
+        if message.get(FRAME) is not None:
+            sent_frames.append(message[FRAME])
+        await original_send(self, message)
+
+    monkeypatch.setattr(asgi, "binary_frame", counting_frame)
+    monkeypatch.setattr(PreframedWebSockets, "send", recording_send)
+    readers = [await connect(url(server, "note/p1", "bob")).__aenter__() for _ in range(5)]
+    try:
+        assert all(ws.protocol.extensions for ws in readers)  # permessage-deflate negotiated
+        peers = [Peer(ws) for ws in readers]
+        for peer in peers:
+            await peer.handshake()
+        async with connect(url(server, "note/p1", "alice")) as ws:
+            writer = Peer(ws)
+            await writer.handshake()
+            encodes.clear()
+            sent_frames.clear()
+            await writer.write(text="to everyone", author="alice")
+            for peer in peers:
+                await peer.until(lambda p=peer: p.note().get("text") == "to everyone")
+    finally:
+        for ws in readers:
+            await ws.close()
+    assert len(encodes) == 1  # one broadcast, five readers, one frame
+    assert len(sent_frames) == 5 and all(frame is encodes[0] for frame in sent_frames)
+
+
+async def test_shared_frames_keep_their_place_among_a_slow_readers_other_sends(
+    server: SyncServer,
+) -> None:
+    # 30 messages of 256 KiB, alternating plain and broadcast, to a reader that reads nothing
+    # meanwhile: the socket fills, sends wait (back-pressure), and what waits must stay in order.
+    size, count = 256 * 1024, 30
+    payloads = [bytes([0xFF, i]) + os.urandom(size) for i in range(count)]
+    async with connect(url(server, "note/p2", "bob"), max_queue=1, max_size=None) as ws:
+        await Peer(ws).handshake()
+
+        async def push() -> bool:
+            loaded = server.engine.documents.get("note/p2")
+            assert loaded is not None
+            (sub,) = loaded.room.subscribers
+            assert isinstance(sub, Subscriber)
+            for i, payload in enumerate(payloads):
+                if i % 2:
+                    loaded.room.broadcast(payload)
+                else:
+                    sub.send(payload)
+            return sub._task is not None  # some send had to wait for the socket
+
+        waited = server.call(push())
+        got: list[bytes] = []
+        async with asyncio.timeout(10):
+            while len(got) < count:
+                data = await ws.recv()
+                assert isinstance(data, bytes)
+                if data[:1] == b"\xff":
+                    got.append(data)
+    assert waited
+    assert [m[1] for m in got] == list(range(count))
+    assert got == payloads
