@@ -134,6 +134,7 @@ class Subscriber:
         "_queued_bytes",
         "_task",
         "_closing",
+        "_done",
         "_closed",
     )
 
@@ -149,11 +150,14 @@ class Subscriber:
         self.max_queued = max_queued
         self.max_queued_bytes = max_queued_bytes
         self.awareness_clients: set[int] = set()
-        self._queue: deque[bytes | _Close] = deque()
+        # Made when first needed and dropped once drained: an idle reader holds no queue, no
+        # task and no event (issue 28: 10,000 idle readers).
+        self._queue: deque[bytes | _Close] | None = None
         self._queued_bytes = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._closed = asyncio.Event()
+        self._done = False
+        self._closed: asyncio.Event | None = None
 
     @property
     def open(self) -> bool:
@@ -162,9 +166,10 @@ class Subscriber:
     def send(self, message: bytes) -> bool:
         if self._closing:
             return False
-        if len(self._queue) >= self.max_queued or self._queued_bytes >= self.max_queued_bytes:
-            log.info("dropping a subscriber %d messages behind", len(self._queue))
-            self._queue.clear()
+        queued = len(self._queue) if self._queue else 0
+        if queued >= self.max_queued or self._queued_bytes >= self.max_queued_bytes:
+            log.info("dropping a subscriber %d messages behind", queued)
+            self._queue = None
             self._queued_bytes = 0
             self.close(CLOSE_TRY_AGAIN_LATER, "too far behind; reconnect")
             return False
@@ -178,7 +183,7 @@ class Subscriber:
             if pending is not None:
                 self._task = asyncio.get_running_loop().create_task(self._drain(pending))
             return True
-        self._queue.append(message)
+        self._enqueue(message)
         self._queued_bytes += len(message)
         self._kick()
         return True
@@ -188,20 +193,34 @@ class Subscriber:
         if self._closing:
             return
         self._closing = True
-        self._queue.append(_Close(code, reason))
+        self._enqueue(_Close(code, reason))
         self._kick()
 
     def refuse(self, reason: str, code: int, code_name: str) -> None:
         """Drop what is still queued, send the permission-denied message, then close."""
         if self._closing:
             return
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
         self.send(protocol.permission_denied(reason))
         self.close(code, code_name)
 
     async def wait_closed(self) -> None:
+        if self._done:
+            return
+        if self._closed is None:
+            self._closed = asyncio.Event()
         await self._closed.wait()
+
+    def _enqueue(self, item: bytes | _Close) -> None:
+        if self._queue is None:
+            self._queue = deque()
+        self._queue.append(item)
+
+    def _set_closed(self) -> None:
+        self._done = True
+        if self._closed is not None:
+            self._closed.set()
 
     def _kick(self) -> None:
         # One drain task at a time, and none while idle: 10,000 quiet readers cost no tasks.
@@ -212,9 +231,9 @@ class Subscriber:
         # The peer is gone or broken: nothing left to tell it.
         log.debug("subscriber channel failed: %r", exc)
         self._closing = True
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
-        self._closed.set()
+        self._set_closed()
 
     async def _drain(self, in_flight: Coroutine[Any, Any, None] | None = None) -> None:
         try:
@@ -223,9 +242,9 @@ class Subscriber:
             while self._queue:
                 item = self._queue.popleft()
                 if isinstance(item, _Close):
-                    self._queue.clear()
+                    self._queue = None
                     await self.channel.close(item.code, item.reason[:120])
-                    self._closed.set()
+                    self._set_closed()
                     return
                 self._queued_bytes -= len(item)
                 await self.channel.send(item)
@@ -233,6 +252,8 @@ class Subscriber:
             self._failed(exc)
         finally:
             self._task = None
+            if not self._queue:
+                self._queue = None  # drained: idle again
 
 
 class Room:

@@ -96,3 +96,20 @@ async def test_shared_frames_keep_their_place_among_a_slow_readers_other_sends(
     assert waited
     assert [m[1] for m in got] == list(range(count))
     assert got == payloads
+
+
+async def test_an_idle_reader_holds_no_queue_task_or_handshake(server: SyncServer) -> None:
+    async with connect(url(server, "note/p3", "bob")) as ws:
+        await Peer(ws).handshake()
+
+        async def held() -> list[Any]:
+            loaded = server.engine.documents.get("note/p3")
+            assert loaded is not None
+            (sub,) = loaded.room.subscribers
+            assert isinstance(sub, Subscriber)
+            (conn,) = server.server.server_state.connections
+            assert isinstance(conn, PreframedWebSockets)
+            return [sub._queue, sub._task, sub._closed, conn.request, conn.response,
+                    conn.queue.__class__.__name__, conn.writable.__class__.__name__]
+
+        assert server.call(held()) == [None, None, None, None, None, "_Inbox", "_Gate"]
