@@ -57,11 +57,22 @@ class WebSocketChannel:
     """A Starlette WebSocket as a `sync.room.Channel`. Under a server offering `sos.preframed`
     (sync.preframed), a room's broadcast goes out as the frame built once for all its readers."""
 
-    __slots__ = ("ws", "preframed")
+    __slots__ = ("ws", "preframed", "_write_now")
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
-        self.preframed = EXTENSION in (ws.scope.get("extensions") or {})
+        extension = (ws.scope.get("extensions") or {}).get(EXTENSION)
+        self.preframed = extension is not None
+        self._write_now: Callable[[bytes], bool] | None = (extension or {}).get("write_now")
+
+    def try_send(self, message: bytes) -> bool:
+        """A broadcast's frame written at once if the server can (`Subscriber.send` asks first)."""
+        if self._write_now is None or not isinstance(message, Shared):
+            return False
+        if not self._write_now(message.encoded(binary_frame)):
+            return False
+        TRAFFIC.messages_out += 1
+        return True
 
     async def send(self, message: bytes) -> None:
         if self.preframed and isinstance(message, Shared):

@@ -175,7 +175,11 @@ class Subscriber:
             return False
         if self._task is None and not self._queue:
             # Idle: send now; a task only if the channel has to wait (see the module's docstring).
+            # A channel that can write without a coroutine says so (`try_send`, sync.asgi).
+            try_send = getattr(self.channel, "try_send", None)
             try:
+                if try_send is not None and try_send(message):
+                    return True
                 pending = start_eagerly(self.channel.send(message))
             except Exception as exc:
                 self._failed(exc)

@@ -33,15 +33,22 @@ async def test_a_broadcast_is_framed_once_and_the_same_bytes_reach_every_reader(
         encodes.append(frame)
         return frame
 
-    original_send = PreframedWebSockets.send
+    original_send, original_write_now = PreframedWebSockets.send, PreframedWebSockets.write_now
 
     async def recording_send(self: PreframedWebSockets, message: Any) -> None:
         if message.get(FRAME) is not None:
             sent_frames.append(message[FRAME])
         await original_send(self, message)
 
+    def recording_write_now(self: PreframedWebSockets, frame: bytes) -> bool:
+        written = original_write_now(self, frame)
+        if written:
+            sent_frames.append(frame)
+        return written
+
     monkeypatch.setattr(asgi, "binary_frame", counting_frame)
     monkeypatch.setattr(PreframedWebSockets, "send", recording_send)
+    monkeypatch.setattr(PreframedWebSockets, "write_now", recording_write_now)
     readers = [await connect(url(server, "note/p1", "bob")).__aenter__() for _ in range(5)]
     try:
         assert all(ws.protocol.extensions for ws in readers)  # permessage-deflate negotiated
