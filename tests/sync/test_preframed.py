@@ -120,3 +120,56 @@ async def test_an_idle_reader_holds_no_queue_task_or_handshake(server: SyncServe
                     conn.queue.__class__.__name__, conn.writable.__class__.__name__]
 
         assert server.call(held()) == [None, None, None, None, None, "_Inbox", "_Gate"]
+
+
+class _Transport:
+    """Enough of an asyncio transport for the protocol: records what is written."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 1), "sockname": ("127.0.0.1", 2)}.get(name, default)
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+async def test_write_now_never_overtakes_a_send_that_waits_for_the_socket() -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+
+    proto = PreframedWebSockets(uvicorn.Config(app, log_level="warning"), ServerState(), {})
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    proto.data_received(
+        b"GET /sync/note/x HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    write_now = proto.scope["extensions"]["sos.preframed"]["write_now"]
+    assert not write_now(binary_frame(b"early"))  # not accepted yet
+    await proto.send({"type": "websocket.accept"})
+    assert write_now(binary_frame(b"a")) and transport.written[-1] == binary_frame(b"a")
+    proto.pause_writing()  # the socket's buffer is full
+    waiting = asyncio.ensure_future(proto.send({"type": "websocket.send", "bytes": b"b"}))
+    await asyncio.sleep(0)  # one step: the send is now waiting at the gate
+    assert not write_now(binary_frame(b"c"))
+    proto.resume_writing()
+    assert not write_now(binary_frame(b"c"))  # woken, not yet written: still first in line
+    await waiting
+    assert write_now(binary_frame(b"c"))
+    assert transport.written[-2:] == [binary_frame(b"b"), binary_frame(b"c")]
+    for task in list(proto.tasks):
+        task.cancel()
