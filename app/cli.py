@@ -56,6 +56,10 @@ WEBSOCKET_OPTIONS: dict[str, Any] = {
     # doubles fan-out CPU and the memory of every idle connection (bench/RESULTS.md).
     "ws_per_message_deflate": False,
 }
+# uvicorn's own WebSocket protocol plus pre-framed broadcasts: one frame per broadcast, the same
+# bytes to every reader (sync/preframed.py). Apart from WEBSOCKET_OPTIONS, which the benchmark's
+# peers run with too.
+WEBSOCKET_PROTOCOL = "sync.preframed:PreframedWebSockets"
 
 
 @main.command()
@@ -77,6 +81,7 @@ def serve(host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         **WEBSOCKET_OPTIONS,
+        ws=WEBSOCKET_PROTOCOL,
         # Slow request headers close the connection (slowloris, issue 25); idle ones too.
         http=serving.with_header_deadline(settings.header_timeout_s),
         timeout_keep_alive=settings.keep_alive_s,

@@ -173,7 +173,9 @@ def main() -> None:
         profiler = cProfile.Profile(time.thread_time)
         signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
         signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(), profiler.dump_stats(profile)))
-    uvicorn.run(create_app(args.data, args.idle_unload), **uvicorn_options(args.port))
+    from app.cli import WEBSOCKET_PROTOCOL
+
+    uvicorn.run(create_app(args.data, args.idle_unload), **uvicorn_options(args.port), ws=WEBSOCKET_PROTOCOL)
 
 
 if __name__ == "__main__":

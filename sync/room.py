@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from . import protocol
@@ -30,6 +30,27 @@ log = logging.getLogger(__name__)
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN_LATER = 1013  # transient: stock y-websocket clients reconnect and resync
+
+
+class Shared(bytes):
+    """A message the room sends to many channels. A channel that must encode what it sends (a
+    WebSocket frame, sync.preframed) encodes it once here, for all of them: `encoded` keeps the
+    result on the message, which lives as long as some subscriber still has it queued.
+
+        frame = message.encoded(binary_frame) if isinstance(message, Shared) else ...
+    """
+
+    _encodings: dict[Callable[[bytes], bytes], bytes]
+
+    def encoded(self, encode: Callable[[bytes], bytes]) -> bytes:
+        try:
+            cache = self._encodings
+        except AttributeError:
+            cache = self._encodings = {}
+        result = cache.get(encode)
+        if result is None:
+            result = cache[encode] = encode(self)
+        return result
 
 
 class ChannelClosed(Exception):
@@ -68,6 +89,11 @@ async def _resume(coro: Coroutine[Any, Any, None], waiting_on: Any) -> None:
             if waiting_on is None:
                 await asyncio.sleep(0)
             else:
+                # The future comes flagged "blocking", as a Future yields itself to its Task; a
+                # Task clears the flag before waiting on it, and so must we: awaiting a future
+                # still flagged raises "await wasn't used with future" (a slow reader, whose
+                # send has to wait, was dropped by that until issue 28).
+                waiting_on._asyncio_future_blocking = False
                 await waiting_on
         except BaseException as exc:  # the future failed, or this task was cancelled
             try:
@@ -108,6 +134,7 @@ class Subscriber:
         "_queued_bytes",
         "_task",
         "_closing",
+        "_done",
         "_closed",
     )
 
@@ -123,11 +150,14 @@ class Subscriber:
         self.max_queued = max_queued
         self.max_queued_bytes = max_queued_bytes
         self.awareness_clients: set[int] = set()
-        self._queue: deque[bytes | _Close] = deque()
+        # Made when first needed and dropped once drained: an idle reader holds no queue, no
+        # task and no event (issue 28: 10,000 idle readers).
+        self._queue: deque[bytes | _Close] | None = None
         self._queued_bytes = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._closed = asyncio.Event()
+        self._done = False
+        self._closed: asyncio.Event | None = None
 
     @property
     def open(self) -> bool:
@@ -136,15 +166,20 @@ class Subscriber:
     def send(self, message: bytes) -> bool:
         if self._closing:
             return False
-        if len(self._queue) >= self.max_queued or self._queued_bytes >= self.max_queued_bytes:
-            log.info("dropping a subscriber %d messages behind", len(self._queue))
-            self._queue.clear()
+        queued = len(self._queue) if self._queue else 0
+        if queued >= self.max_queued or self._queued_bytes >= self.max_queued_bytes:
+            log.info("dropping a subscriber %d messages behind", queued)
+            self._queue = None
             self._queued_bytes = 0
             self.close(CLOSE_TRY_AGAIN_LATER, "too far behind; reconnect")
             return False
         if self._task is None and not self._queue:
             # Idle: send now; a task only if the channel has to wait (see the module's docstring).
+            # A channel that can write without a coroutine says so (`try_send`, sync.asgi).
+            try_send = getattr(self.channel, "try_send", None)
             try:
+                if try_send is not None and try_send(message):
+                    return True
                 pending = start_eagerly(self.channel.send(message))
             except Exception as exc:
                 self._failed(exc)
@@ -152,7 +187,7 @@ class Subscriber:
             if pending is not None:
                 self._task = asyncio.get_running_loop().create_task(self._drain(pending))
             return True
-        self._queue.append(message)
+        self._enqueue(message)
         self._queued_bytes += len(message)
         self._kick()
         return True
@@ -162,20 +197,34 @@ class Subscriber:
         if self._closing:
             return
         self._closing = True
-        self._queue.append(_Close(code, reason))
+        self._enqueue(_Close(code, reason))
         self._kick()
 
     def refuse(self, reason: str, code: int, code_name: str) -> None:
         """Drop what is still queued, send the permission-denied message, then close."""
         if self._closing:
             return
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
         self.send(protocol.permission_denied(reason))
         self.close(code, code_name)
 
     async def wait_closed(self) -> None:
+        if self._done:
+            return
+        if self._closed is None:
+            self._closed = asyncio.Event()
         await self._closed.wait()
+
+    def _enqueue(self, item: bytes | _Close) -> None:
+        if self._queue is None:
+            self._queue = deque()
+        self._queue.append(item)
+
+    def _set_closed(self) -> None:
+        self._done = True
+        if self._closed is not None:
+            self._closed.set()
 
     def _kick(self) -> None:
         # One drain task at a time, and none while idle: 10,000 quiet readers cost no tasks.
@@ -186,9 +235,9 @@ class Subscriber:
         # The peer is gone or broken: nothing left to tell it.
         log.debug("subscriber channel failed: %r", exc)
         self._closing = True
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
-        self._closed.set()
+        self._set_closed()
 
     async def _drain(self, in_flight: Coroutine[Any, Any, None] | None = None) -> None:
         try:
@@ -197,9 +246,9 @@ class Subscriber:
             while self._queue:
                 item = self._queue.popleft()
                 if isinstance(item, _Close):
-                    self._queue.clear()
+                    self._queue = None
                     await self.channel.close(item.code, item.reason[:120])
-                    self._closed.set()
+                    self._set_closed()
                     return
                 self._queued_bytes -= len(item)
                 await self.channel.send(item)
@@ -207,6 +256,8 @@ class Subscriber:
             self._failed(exc)
         finally:
             self._task = None
+            if not self._queue:
+                self._queue = None  # drained: idle again
 
 
 class Room:
@@ -245,6 +296,8 @@ class Room:
 
     def broadcast(self, message: bytes, exclude: Subscriber | None = None) -> int:
         """Queue `message` for every subscriber but `exclude`; returns how many got it."""
+        if not isinstance(message, Shared):
+            message = Shared(message)  # encoded once for all of them (see `Shared`)
         sent = 0
         for sub in list(self.subscribers):
             if sub is exclude:

@@ -130,7 +130,9 @@ class LiveServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
-            ws="websockets-sansio",
+            # What `sos serve` runs (app/cli.py), with uvicorn's default permessage-deflate on, so
+            # that pre-framed broadcasts are also tested on connections that compress.
+            ws="sync.preframed:PreframedWebSockets",
             # A stream whose client has gone without the server seeing it (a reader thread's socket
             # closed from another thread) would hold the shutdown until the join below gives up.
             timeout_graceful_shutdown=1,

@@ -64,7 +64,9 @@ class SyncServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
-            ws="websockets-sansio",
+            # What `sos serve` runs (app/cli.py), with uvicorn's default permessage-deflate on, so
+            # that pre-framed broadcasts are also tested on connections that compress.
+            ws="sync.preframed:PreframedWebSockets",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -230,3 +230,26 @@ async def test_a_document_created_between_the_check_and_joining_is_checked_again
     await asyncio.wait_for(task, 5)
     assert channel.closed == (4403, "forbidden")
     assert channel.updates() == [] and len(channel.denials()) == 1
+
+
+async def test_a_send_that_waits_on_a_future_finishes_once_it_is_set() -> None:
+    # What a paused socket does to uvicorn's send: it waits on an Event. The eager start hands the
+    # waiting over to a task, which must resume it rather than fail (and drop the reader).
+    writable, both_sent = asyncio.Event(), asyncio.Event()
+    sent: list[bytes] = []
+
+    class PausedChannel(FakeChannel):
+        async def send(self, message: bytes) -> None:
+            await writable.wait()
+            sent.append(message)
+            if len(sent) == 2:
+                both_sent.set()
+
+    sub = Subscriber(PausedChannel())
+    assert sub.send(b"first") and sub.send(b"second")
+    for _ in range(3):  # steps, not time: let the drain task start waiting on the future
+        await asyncio.sleep(0)
+    writable.set()
+    async with asyncio.timeout(5):
+        await both_sent.wait()
+    assert sent == [b"first", b"second"] and sub.open
