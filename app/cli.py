@@ -489,13 +489,9 @@ def evidence() -> None:
               help="The public key published at /api/evidence/key (PEM); else the bundle's own.")
 def evidence_verify(bundle: Path, key: Path | None) -> None:
     """Check BUNDLE (an evidence.zip) offline: exit 0 when intact, else 1 naming the first bad file."""
-    from app.evidence.verify import verify_bundle
+    from app.evidence.verify import say, verify_bundle
 
-    outcome = verify_bundle(bundle, key.read_bytes() if key else None)
-    for line in outcome.lines:
-        click.echo(line, err=line.startswith(("WARNING", "NOT")))
-    if not outcome.ok:
-        sys.exit(1)
+    sys.exit(say(verify_bundle(bundle, key.read_bytes() if key else None)))
 
 
 if __name__ == "__main__":

@@ -150,9 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle", type=Path)
     parser.add_argument("--key", type=Path, help="the public key published at /api/evidence/key (PEM)")
     args = parser.parse_args(argv)
-    outcome = verify_bundle(args.bundle, args.key.read_bytes() if args.key else None)
+    return say(verify_bundle(args.bundle, args.key.read_bytes() if args.key else None))
+
+
+def say(outcome: Outcome) -> int:
+    """Print the outcome (warnings and the verdict of a bad bundle on stderr); the exit status."""
     for line in outcome.lines:
-        print(line, file=sys.stdout if outcome.ok or not line.startswith("NOT") else sys.stderr)
+        print(line, file=sys.stderr if line.startswith(("WARNING", "NOT")) else sys.stdout)
     return 0 if outcome.ok else 1
 
 
