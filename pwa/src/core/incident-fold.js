@@ -119,10 +119,7 @@ export function fold(info = {}, dispatch = [], timeline = []) {
     const field = STAGE_FIELD[kind];
     if (a[field] == null) a[field] = Math.max(at, a.dispatched_at || at);
   }
-  if (info.silent) {
-    state.silent = true;
-    state.priority = 1; // a silent report stays P1 (app/incidents/state.py)
-  }
+  if (info.silent) state.priority = 1; // a silent report stays P1 (app/incidents/state.py)
   state.status = statusOf(state, decision, closed);
   return state;
 }

@@ -16,11 +16,12 @@ export function categoryIcon(category) {
   return html`<${CategoryPin} category=${category} variant="list" />`;
 }
 
-export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
+export function VerifyForm({ state, info, act, entry, busy, error, onCancel }) {
   const [category, setCategory] = useState(state.category ?? 'other');
   const [priority, setPriority] = useState(state.priority ?? 3);
   // A silent report is P1 whatever its category (the server keeps it so): offer nothing else.
-  const priorities = state.silent ? [1] : [1, 2, 3];
+  const silent = info?.silent === true;
+  const priorities = silent ? [1] : [1, 2, 3];
 
   // 1, 2, 3 set the priority without leaving the keyboard's home row for the mouse.
   function keyDown(event) {
@@ -57,7 +58,7 @@ export function VerifyForm({ state, act, entry, busy, error, onCancel }) {
           columns="3"
           options=${priorities.map((p) => ({ value: p, label: `P${p}`, hint: t(`center.priorities.${p}`) }))}
         />
-        <p class="action-form__hint">${state.silent ? t('center.verify.silent_p1') : t('center.verify.hint')}</p>
+        <p class="action-form__hint">${silent ? t('center.verify.silent_p1') : t('center.verify.hint')}</p>
       <//>
     </div>
   `;
