@@ -79,13 +79,14 @@ run: install pwa
 	@echo "Another port or address: make run PORT=9000 HOST=0.0.0.0"
 	$(BIN)/sos serve --host $(HOST) --port $(PORT)
 
-# Two passes, side by side: the whole suite on SQLite but the multi-process tests, and everything
-# but the browser and fuzz tests on PostgreSQL, with the multi-process tests (they always use
-# PostgreSQL, and run there once). The browser tests mostly wait, so the SQLite pass is the long
-# one: the multi-process tests went to the other pass to even them out. The SQLite pass prints as
-# it goes; the PostgreSQL pass's output is kept in .pytest-postgresql.log and shown at the end.
+# Two passes, side by side, each test once where once is enough (`--side-by-side`, tests/conftest.py):
+# the SQLite pass runs the browser and fuzz tests and what reaches a database; the PostgreSQL pass
+# runs what reaches a database, the multi-process tests (they always use PostgreSQL), what never
+# touches a database and needs no browser, and the browser tests of a few modules
+# (BROWSER_ON_POSTGRESQL), so that the two passes end together. The SQLite pass prints as it goes;
+# the PostgreSQL pass's output is kept in .pytest-postgresql.log and shown at the end.
 PG_PASS := SOS_TEST_BACKEND=postgresql $(BIN)/pytest -p no:cacheprovider \
-	-m "not browser and not fuzz and not faults" --side-by-side
+	-m "not fuzz and not faults" --side-by-side
 
 test: install-test pwa interop push-testing a11y chromium servers
 	@$(PG_PASS) > .pytest-postgresql.log 2>&1 & pg=$$!; \

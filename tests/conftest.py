@@ -194,17 +194,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--side-by-side", action="store_true",
         help="make test's two passes run together: what never touches a database and needs no "
-        "browser runs in the PostgreSQL pass only, which is the shorter one",
+        "browser runs in the PostgreSQL pass only, and so do the browser tests of "
+        "BROWSER_ON_POSTGRESQL, so that the two passes end together",
     )
+
+
+# Browser tests run once, in the SQLite pass; with `--side-by-side` these modules' run in the
+# PostgreSQL pass instead (against PostgreSQL: the screens do not care), to even out the two passes.
+BROWSER_ON_POSTGRESQL = {"test_a11y.py", "test_console_warnings.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test that never touches a database runs once: the PostgreSQL pass leaves it to the SQLite
-    pass, or (`--side-by-side`) the SQLite pass leaves those without a browser to the other."""
+    pass, or (`--side-by-side`) the SQLite pass leaves those without a browser to the other. Browser
+    tests run in the SQLite pass, but for BROWSER_ON_POSTGRESQL's with `--side-by-side`."""
     side_by_side = config.getoption("--side-by-side")
     on_postgresql = backend() == "postgresql"
     keep, drop = [], []
     for item in items:
+        if item.get_closest_marker("browser"):
+            moved = side_by_side and Path(str(item.fspath)).name in BROWSER_ON_POSTGRESQL
+            (keep if moved == on_postgresql else drop).append(item)
+            continue
         if _uses_the_backend(item):
             keep.append(item)
             continue
