@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import socket
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,7 +16,16 @@ from media.tus import encode_metadata
 
 from .conftest import LiveServer
 from .media.files import jpeg
-from .media.helpers import TUS, citizen_with_report, create, patch, police, sha256, wait_media
+from .media.helpers import (
+    TUS,
+    citizen_with_report,
+    create,
+    cut_patch,
+    patch,
+    police,
+    sha256,
+    wait_media,
+)
 from .sync_client import SyncClient
 from .test_media_access import audit_rows
 
@@ -166,15 +173,7 @@ def test_a_checksummed_patch_cut_off_keeps_nothing(live_server: LiveServer, tmp_
     device, report_id = citizen_with_report(live_server)
     data = jpeg(tmp_path / "a.jpg", size=(1600, 1200), quality=95).read_bytes()
     location = create(device, report_id, len(data), sha256=sha256(data)).headers["location"]
-    url = urlsplit(live_server.url)
-    head = (
-        f"PATCH {location} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {device.token}\r\n"
-        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nUpload-Checksum: {checksum(data)}\r\n"
-        f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}\r\n\r\n"
-    ).encode()
-    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-        sock.sendall(head + data[: len(data) // 2])
-        sock.shutdown(socket.SHUT_WR)
+    cut_patch(live_server, device.token, location, 0, data, len(data) // 2, checksum=checksum(data))
     assert offset_of(device, location) == 0
     r = checked_patch(device, location, 0, data, checksum(data))
     assert r.status_code == 204, r.text

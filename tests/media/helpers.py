@@ -84,13 +84,15 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def cut_patch(server: LiveServer, token: str, location: str, offset: int, data: bytes, send: int) -> None:
-    """A PATCH announcing all of `data` whose connection dies after `send` bytes of the body,
-    as when a phone loses its signal mid-upload."""
+def cut_patch(server: LiveServer, token: str, location: str, offset: int, data: bytes, send: int,
+              checksum: str | None = None) -> None:
+    """A PATCH announcing all of `data` (with its `Upload-Checksum`, if given) whose connection
+    dies after `send` bytes of the body, as when a phone loses its signal mid-upload."""
     url = urlsplit(server.url)
+    extra = f"Upload-Checksum: {checksum}\r\n" if checksum else ""
     head = (
         f"PATCH {location} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {token}\r\n"
-        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n"
+        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n{extra}"
         f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}\r\n\r\n"
     ).encode()
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
